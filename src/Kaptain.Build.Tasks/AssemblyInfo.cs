@@ -1,0 +1,1 @@
+// Kaptain.Build.Tasks: MSBuild tasks, thin over Kaptain.Build.Core.

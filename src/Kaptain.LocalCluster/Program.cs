@@ -1,0 +1,2 @@
+// Entry point of `dotnet run --project src/Kaptain.LocalCluster -- --kubeconfig <path>`: filled in by the local cluster work (issue 3).
+return 0;

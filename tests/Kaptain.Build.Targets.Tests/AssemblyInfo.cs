@@ -1,0 +1,1 @@
+// Kaptain.Build.Targets.Tests

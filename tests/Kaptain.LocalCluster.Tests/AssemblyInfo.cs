@@ -1,0 +1,1 @@
+// Kaptain.LocalCluster.Tests
