@@ -1,1 +1,0 @@
-// Kaptain.Build.Core: the model, validation, manifests, the cluster and the object store.
