@@ -28,7 +28,8 @@ public sealed class ClusterResilience
             Delay = Options.BaseDelay,
             MaxDelay = Options.MaxDelay,
             ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } exception
+                !args.Context.CancellationToken.IsCancellationRequested
+                && args.Outcome.Exception is { } exception
                 && TransientFaults.IsTransient(exception, args.Context.CancellationToken)),
             DelayGenerator = args =>
             {
@@ -57,10 +58,18 @@ public sealed class ClusterResilience
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return await pipeline.ExecuteAsync(
-            static async (state, token) => await state(token).ConfigureAwait(false),
-            call,
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (state, token) => await state(token).ConfigureAwait(false),
+                call,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // The caller cancelled while an attempt failed: that is a cancellation, not an API failure to report.
+            throw new OperationCanceledException("The call was cancelled.", exception, cancellationToken);
+        }
     }
 
     /// <summary>Counts a resumption that happened outside the pipeline (a dropped watch or log stream).</summary>
