@@ -63,7 +63,7 @@ internal sealed class TestModelProject : IDisposable
     public ModelDefinition Model()
     {
         var result = Read();
-        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Diagnostics));
+        Assert.True(result.Succeeded, string.Join(System.Environment.NewLine, result.Diagnostics));
         return result.Model!;
     }
 
