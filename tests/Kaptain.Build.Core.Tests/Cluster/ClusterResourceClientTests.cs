@@ -9,21 +9,22 @@ using Xunit;
 namespace Kaptain.Build.Core.Tests.Cluster;
 
 /// <summary>The resource client against the local cluster's API server, through a kubeconfig, over HTTP.</summary>
-public sealed class ClusterResourceClientTests
+[Collection(LocalClusterCollection.Name)]
+public sealed class ClusterResourceClientTests(SharedLocalCluster shared)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_created_resource_is_journalled_at_once_read_back_and_deleted()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         await bed.Connection.VerifyAsync(bed.Resilience, Token);
 
         var created = await bed.Client.CreateAsync(
             TestResources.Secret("mnist-train-0a1b2c3d4e-s3", TestResources.Labels("dev-mnist", "0a1b2c3d4e")), Token);
 
         var entry = Assert.Single(ResourceJournal.Read(bed.Journal.Path!));
-        Assert.Equal(new ResourceReference("v1", "Secret", LocalClusterTestBed.Namespace, "mnist-train-0a1b2c3d4e-s3", KubernetesObjectJson.Uid(created)), entry.Resource);
+        Assert.Equal(new ResourceReference("v1", "Secret", bed.Namespace, "mnist-train-0a1b2c3d4e-s3", KubernetesObjectJson.Uid(created)), entry.Resource);
         Assert.Equal(("train", "0a1b2c3d4e"), (entry.Step, entry.RunId));
         var read = await bed.Client.GetAsync(ResourceKinds.Secret, null, "mnist-train-0a1b2c3d4e-s3", Token);
         Assert.Equal(KubernetesObjectJson.Uid(created), KubernetesObjectJson.Uid(read!));
@@ -37,7 +38,7 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Custom_resources_are_created_and_listed_by_label()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         await bed.Client.CreateAsync(TestResources.TfJob("mnist-train-aaaaaaaaaa", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
         await bed.Client.CreateAsync(TestResources.TfJob("mnist-train-bbbbbbbbbb", TestResources.Labels("dev-mnist", "bbbbbbbbbb")), Token);
         await bed.Client.CreateAsync(TestResources.TfJob("other-train-cccccccccc", TestResources.Labels("dev-other", "cccccccccc")), Token);
@@ -54,10 +55,10 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Foreground_deletion_of_a_job_is_complete_only_when_its_pods_are_gone()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         var job = await bed.Client.CreateAsync(TestResources.Job("mnist-build-aaaaaaaaaa", TestResources.Labels("dev-mnist", "aaaaaaaaaa", "build-image")), Token);
         // The job controller's pod, owned by the job.
-        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-build-aaaaaaaaaa-x1", LocalClusterTestBed.Namespace, new JsonObject { ["job-name"] = "mnist-build-aaaaaaaaaa" }, job));
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-build-aaaaaaaaaa-x1", bed.Namespace, new JsonObject { ["job-name"] = "mnist-build-aaaaaaaaaa" }, job));
         var cleaner = new ResourceCleaner(bed.Client, bed.Journal);
 
         var report = await cleaner.CleanUpRunAsync("aaaaaaaaaa", RunOutcome.Failed, KeepPolicy.RemoveEverything, CancellationToken.None);
@@ -72,9 +73,9 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Background_deletion_removes_the_owner_at_once_and_the_dependents_after()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         var tfjob = await bed.Client.CreateAsync(TestResources.TfJob("mnist-train-aaaaaaaaaa", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
-        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-train-aaaaaaaaaa-worker-0", LocalClusterTestBed.Namespace, new JsonObject(), tfjob));
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-train-aaaaaaaaaa-worker-0", bed.Namespace, new JsonObject(), tfjob));
 
         Assert.True(await bed.Client.DeleteAsync(ResourceKinds.TFJob, null, "mnist-train-aaaaaaaaaa", DeletePropagation.Background, Token));
 
@@ -87,10 +88,10 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task A_create_whose_first_attempt_landed_is_accepted_when_it_carries_our_run()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         // What the server holds after an attempt whose answer was lost: the object, with this run's label.
         var landed = TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "aaaaaaaaaa"));
-        landed["metadata"]!["namespace"] = LocalClusterTestBed.Namespace;
+        landed["metadata"]!["namespace"] = bed.Namespace;
         var stored = bed.Cluster.Store.Create(bed.Type(ResourceKinds.Secret), landed);
 
         var created = await bed.Client.CreateAsync(
@@ -103,9 +104,9 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Someone_elses_object_of_the_same_name_is_KAPT1011_and_is_not_journalled()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         var other = TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "ffffffffff"));
-        other["metadata"]!["namespace"] = LocalClusterTestBed.Namespace;
+        other["metadata"]!["namespace"] = bed.Namespace;
         bed.Cluster.Store.Create(bed.Type(ResourceKinds.Secret), other);
 
         var error = await Assert.ThrowsAsync<KaptainException>(() => bed.Client.CreateAsync(
@@ -118,7 +119,7 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Server_errors_throttling_and_dropped_connections_are_retried_and_counted()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         bed.Cluster.Faults.Options = new FaultOptions
         {
             InternalErrorRate = 0.25,
@@ -128,7 +129,7 @@ public sealed class ClusterResourceClientTests
         };
         bed.Cluster.Faults.Reseed(20261127);
 
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 12; i++)
         {
             var name = $"mnist-train-aaaaaaaaaa-s{i}";
             await bed.Client.CreateAsync(TestResources.Secret(name, TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
@@ -138,15 +139,15 @@ public sealed class ClusterResourceClientTests
         var list = await bed.Client.ListAsync(ResourceKinds.Secret, null, ResourceLabels.Selector("dev-mnist"), null, Token);
         bed.Cluster.Faults.Options = FaultOptions.None;
 
-        Assert.Equal(20, list.Items.Count);
-        Assert.Equal(20, bed.Journal.Pending().Count);
+        Assert.Equal(12, list.Items.Count);
+        Assert.Equal(12, bed.Journal.Pending().Count);
         Assert.True(bed.Resilience.RetryCount > 0);
     }
 
     [Fact]
     public async Task A_kind_the_cluster_does_not_serve_is_reported_as_such()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         var widget = new ResourceKind("example.org", "v1", "Widget", "widgets", DeletePropagation.Background);
 
         Assert.False(await bed.Client.IsServedAsync(widget, Token));
@@ -159,7 +160,7 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task A_missing_namespace_is_KAPT1013_and_an_invalid_resource_is_KAPT1014()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
         var elsewhere = TestResources.Secret("s");
         elsewhere["metadata"]!["namespace"] = "no-such-namespace";
         var invalid = TestResources.TfJob("mnist-train-aaaaaaaaaa");
@@ -175,14 +176,14 @@ public sealed class ClusterResourceClientTests
     [Fact]
     public async Task Events_of_a_pod_are_collected_for_failure_reports()
     {
-        await using var bed = await LocalClusterTestBed.StartAsync(Token);
-        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("build-pod", LocalClusterTestBed.Namespace, new JsonObject { ["job-name"] = "build" }));
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("build-pod", bed.Namespace, new JsonObject { ["job-name"] = "build" }));
         foreach (var (name, reason, target) in new[] { ("e1", "ErrImagePull", "build-pod"), ("e2", "BackOff", "build-pod"), ("e3", "Scheduled", "another-pod") })
         {
             bed.Cluster.Store.Create(bed.Type(ResourceKinds.Event), new JsonObject
             {
-                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = LocalClusterTestBed.Namespace },
-                ["involvedObject"] = new JsonObject { ["kind"] = "Pod", ["name"] = target, ["namespace"] = LocalClusterTestBed.Namespace },
+                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = bed.Namespace },
+                ["involvedObject"] = new JsonObject { ["kind"] = "Pod", ["name"] = target, ["namespace"] = bed.Namespace },
                 ["type"] = "Warning",
                 ["reason"] = reason,
                 ["message"] = $"{reason} happened",

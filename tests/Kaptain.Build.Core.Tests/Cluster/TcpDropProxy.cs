@@ -16,6 +16,7 @@ internal sealed class TcpDropProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpClient, TcpClient> connections = new();
     private readonly Task acceptLoop;
     private int drops;
+    private int disposed;
 
     public TcpDropProxy(Uri upstream)
     {
@@ -46,6 +47,11 @@ internal sealed class TcpDropProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await stopping.CancelAsync();
         listener.Stop();
         DropAll();
