@@ -51,7 +51,7 @@ public sealed class DockerConfig
             path = Directory.Exists(explicitPath) ? System.IO.Path.Combine(explicitPath, "config.json") : explicitPath;
             if (!File.Exists(path))
             {
-                throw new KaptainException(KaptainDiagnostic.Error("KAPT2206", explicitPath, path));
+                throw new KaptainException(KaptainDiagnostic.Error("KAPT2206", explicitPath, explicitPath, path));
             }
         }
         else if (environment.Get("DOCKER_CONFIG") is { } folder)

@@ -44,10 +44,18 @@ internal static class DockerCredentialHelper
 
         try
         {
-            await process.StandardInput.WriteAsync(server.AsMemory(), cancellationToken).ConfigureAwait(false);
-            process.StandardInput.Close();
             var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            try
+            {
+                await process.StandardInput.WriteAsync(server.AsMemory(), cancellationToken).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The helper exited without reading the server (broken pipe); its exit code tells the rest.
+            }
+
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             var stdout = await output.ConfigureAwait(false);
             var stderr = await error.ConfigureAwait(false);
