@@ -17,7 +17,7 @@ public sealed record S3Endpoint
     public string HostAndPort => Url.IsDefaultPort ? Url.Host : $"{Url.Host}:{Url.Port}";
 
     /// <summary>Parses <paramref name="value"/>.</summary>
-    /// <exception cref="KaptainException"><c>KAPT2209</c> when it is not an http or https URL.</exception>
+    /// <exception cref="KaptainException"><c>KAPT2014</c> when it is not an http or https URL.</exception>
     public static S3Endpoint Parse(string? value)
     {
         if (!Uri.TryCreate(value?.Trim(), UriKind.Absolute, out var url)
@@ -26,7 +26,7 @@ public sealed record S3Endpoint
             || !string.IsNullOrEmpty(url.Query)
             || !string.IsNullOrEmpty(url.UserInfo))
         {
-            throw new KaptainException(KaptainDiagnostic.Error("KAPT2209", "KaptainS3Endpoint", value ?? string.Empty));
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT2014", "KaptainS3Endpoint", value ?? string.Empty));
         }
 
         return new S3Endpoint(new Uri(url.GetLeftPart(UriPartial.Authority)));

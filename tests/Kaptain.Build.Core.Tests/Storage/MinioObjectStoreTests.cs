@@ -148,10 +148,10 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
     [InlineData("ftp://minio:9000")]
     [InlineData("http://minio:9000/bucket")]
     [InlineData("")]
-    public void Endpoints_that_are_not_http_urls_are_KAPT2209(string value)
+    public void Endpoints_that_are_not_http_urls_are_KAPT2014(string value)
     {
         var error = Assert.Throws<KaptainException>(() => S3Endpoint.Parse(value));
-        Assert.Equal("KAPT2209", error.Diagnostics.Single().Code);
+        Assert.Equal("KAPT2014", error.Diagnostics.Single().Code);
     }
 
     [Theory]
