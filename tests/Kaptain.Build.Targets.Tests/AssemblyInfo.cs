@@ -1,1 +1,0 @@
-// Kaptain.Build.Targets.Tests
