@@ -1,0 +1,97 @@
+using System.Diagnostics;
+
+namespace Kaptain.Testing;
+
+/// <summary>
+/// Runs <c>dotnet ...</c> as a child process the way a user would, with a chosen environment, and collects standard
+/// output and error into one log. <see cref="StartAsync"/> gives a <see cref="RunningDotnetCommand"/> that can wait for
+/// a line and be interrupted with SIGINT (what Ctrl+C does); <see cref="RunAsync"/> runs to the end.
+/// </summary>
+/// <remarks>
+/// The child gets no MSBuild node reuse and no build servers: a leftover node would keep the output pipes open and
+/// outlive the test. MSBuild variables that the test host inherits from its own <c>dotnet test</c> (for example
+/// <c>MSBuildExtensionsPath</c>) are removed so the child resolves its SDK like a user's shell does.
+/// </remarks>
+public sealed class DotnetCommand
+{
+    private readonly List<string> arguments;
+    private readonly Dictionary<string, string?> environment = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a command: <c>dotnet</c> followed by <paramref name="arguments"/> (each passed as is, no shell).</summary>
+    public DotnetCommand(params IEnumerable<string> arguments) => this.arguments = [.. arguments];
+
+    /// <summary>The working directory; the repository root when not set.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>The arguments after <c>dotnet</c>.</summary>
+    public IReadOnlyList<string> Arguments => arguments;
+
+    /// <summary>Sets an environment variable for the child; null removes it from the inherited environment.</summary>
+    public DotnetCommand WithEnvironment(string name, string? value)
+    {
+        environment[name] = value;
+        return this;
+    }
+
+    /// <summary>Adds arguments.</summary>
+    public DotnetCommand WithArguments(params IEnumerable<string> more)
+    {
+        arguments.AddRange(more);
+        return this;
+    }
+
+    /// <summary>Runs the command to its end. Cancelling kills the process tree and throws.</summary>
+    public async Task<DotnetCommandResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var running = Start();
+        return await running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the command; dispose the result to kill it if it is still running.</summary>
+    public RunningDotnetCommand Start()
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = WorkingDirectory ?? RepositoryPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in startInfo.Environment.Keys.ToList())
+        {
+            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name is "DOTNET_HOST_PATH" or "VSTEST_HOST_DEBUG")
+            {
+                startInfo.Environment.Remove(name);
+            }
+        }
+
+        startInfo.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        startInfo.Environment["DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER"] = "1";
+        startInfo.Environment["UseSharedCompilation"] = "false";
+        startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        startInfo.Environment["DOTNET_NOLOGO"] = "1";
+        startInfo.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
+        return RunningDotnetCommand.Start(startInfo);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"dotnet {string.Join(' ', arguments)}";
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+'use strict';
+
+// Starts s3rver 3.7.1 for the Kaptain.Build tests and build/servers.sh.
+//
+// Why not s3rver's own bin: s3rver knows exactly one access key (S3RVER) and answers InvalidAccessKeyId to any
+// other, while it never checks SigV4 signatures. The tests need both "any key works" (so a test or a person can use
+// whatever AWS_ACCESS_KEY_ID they have) and "this key is rejected" (to test how a rejected credential is reported).
+// So: without --access-key any key is accepted; with --access-key ID (repeatable) only those keys are.
+// A wrong *secret* is never detected by s3rver (no SigV4 check), whatever this script does.
+//
+// Usage: node s3rver-start.js --directory <dir> [--address 127.0.0.1] [--port 0] [--access-key ID]...
+// Prints "s3rver listening on <address>:<port>" once it accepts connections (port 0 picks a free port).
+
+const S3rver = require('s3rver');
+const AWSAccount = require('s3rver/lib/models/account');
+
+const options = { address: '127.0.0.1', port: 0, directory: undefined, accessKeys: [] };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const value = argv[i + 1];
+  switch (argv[i]) {
+    case '--directory': case '-d': options.directory = value; i++; break;
+    case '--address': case '-a': options.address = value; i++; break;
+    case '--port': case '-p': options.port = Number(value); i++; break;
+    case '--access-key': options.accessKeys.push(value); i++; break;
+    case '--silent': case '-s': break; // always silent
+    default:
+      console.error(`unknown argument: ${argv[i]}`);
+      process.exit(2);
+  }
+}
+if (!options.directory) {
+  console.error('--directory is required');
+  process.exit(2);
+}
+
+if (options.accessKeys.length === 0) {
+  const known = AWSAccount.registry;
+  AWSAccount.registry = new (class extends Map {
+    get(key) { return known.get(key) ?? AWSAccount.DUMMY_ACCOUNT; }
+  })(known);
+} else {
+  AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  for (const key of options.accessKeys) {
+    // The secret is irrelevant: s3rver does not verify SigV4 signatures.
+    AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, 'unused');
+  }
+}
+
+const server = new S3rver({
+  address: options.address,
+  port: options.port,
+  directory: options.directory,
+  silent: true,
+});
+
+server.run().then(
+  ({ address, port }) => console.log(`s3rver listening on ${address}:${port}`),
+  err => { console.error(err); process.exit(1); });
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}
