@@ -1,3 +1,5 @@
+using Kaptain.Testing;
+
 namespace Kaptain.Build.Targets.Tests.Infrastructure;
 
 /// <summary>
@@ -38,11 +40,11 @@ internal sealed class PackedPackage
         Directory.CreateDirectory(package.PackagesFolder);
 
         // PackageVersion (not Version) so the assemblies are not rebuilt for each run.
-        var result = await DotnetRun.RunAsync(
-            Repository.Root,
-            ["pack", Repository.TasksProject, "-c", Repository.Configuration, $"-p:PackageVersion={version}", "-o", package.Feed, "-nodeReuse:false"]);
-        result.ShouldSucceed();
-        Assert.True(File.Exists(package.PackageFile), $"{package.PackageFile} was not produced.{Environment.NewLine}{result.Output}");
+        var result = await new DotnetCommand(
+                "pack", Repository.TasksProject, "-c", Repository.Configuration, $"-p:PackageVersion={version}", "-o", package.Feed)
+            .RunAsync(CancellationToken.None);
+        result.EnsureExitCode();
+        Assert.True(File.Exists(package.PackageFile), $"{package.PackageFile} was not produced.{Environment.NewLine}{result.Log}");
         return package;
     }
 

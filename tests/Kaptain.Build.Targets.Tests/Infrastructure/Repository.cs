@@ -1,11 +1,12 @@
 using System.Reflection;
+using Kaptain.Testing;
 
 namespace Kaptain.Build.Targets.Tests.Infrastructure;
 
 /// <summary>Paths in the source tree this test assembly was built from.</summary>
 internal static class Repository
 {
-    public static string Root { get; } = Metadata("KaptainRepositoryRoot");
+    public static string Root => RepositoryPaths.Root;
 
     /// <summary>The configuration this test assembly (and the task project it references) was built in.</summary>
     public static string Configuration { get; } = Metadata("KaptainConfiguration");
