@@ -1,12 +1,55 @@
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
 namespace Kaptain.Build.Tasks;
 
 /// <inheritdoc cref="KaptainRender" />
 public sealed partial class KaptainRender : KaptainTask
 {
     /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        // Wired to the core's model reader and manifest renderer once they land (Contract 1).
-        return Task.CompletedTask;
+        var read = ModelDefinitionReader.Read(ModelTaskItems.ToModelInput(ProjectDirectory, ModelProperties, ModelItems));
+        LogDiagnostics(read.Diagnostics);
+        if (read.Model is not { } model)
+        {
+            return;
+        }
+
+        var files = await ManifestDirectory.RenderAsync(model, OutputDirectory, cancellationToken).ConfigureAwait(false);
+
+        var manifests = new List<ITaskItem>();
+        var written = new List<ITaskItem>();
+        foreach (var file in files)
+        {
+            if (!file.Rendered)
+            {
+                // A step the model does not define (tuning without objectives or a search space) is not an error
+                // until the step is run; say why its file is missing.
+                foreach (var reason in file.Reasons)
+                {
+                    Log.LogMessage(MessageImportance.High, $"{Path.GetFileName(file.Path)} is not rendered: {reason}");
+                }
+
+                continue;
+            }
+
+            var item = new TaskItem(file.Path);
+            item.SetMetadata("Step", file.Step.ShortName());
+            manifests.Add(item);
+            if (file.Changed)
+            {
+                written.Add(item);
+                Log.LogMessage(MessageImportance.Normal, $"Wrote {file.Path}");
+            }
+        }
+
+        ManifestFiles = [.. manifests];
+        WrittenFiles = [.. written];
+        Log.LogMessage(
+            MessageImportance.High,
+            $"{model.Id}: {manifests.Count} manifest files in {OutputDirectory} ({written.Count} changed)");
     }
 }
