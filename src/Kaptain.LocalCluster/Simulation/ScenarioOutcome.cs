@@ -1,0 +1,20 @@
+namespace Kaptain.LocalCluster.Simulation;
+
+/// <summary>How a simulated workload ends.</summary>
+public enum ScenarioOutcome
+{
+    /// <summary>Runs for the scenario's time, prints its lines and exits 0.</summary>
+    Succeed,
+
+    /// <summary>Runs for the scenario's time, prints its lines and exits non-zero with a reason.</summary>
+    Fail,
+
+    /// <summary>Starts, prints its lines and never ends.</summary>
+    Hang,
+
+    /// <summary>Exits non-zero on every start (or the first few, with <c>restarts=N</c>); restarted as the restart policy says.</summary>
+    CrashLoop,
+
+    /// <summary>Never scheduled: the pod stays Pending (an InferenceService never becomes ready).</summary>
+    Pending,
+}
