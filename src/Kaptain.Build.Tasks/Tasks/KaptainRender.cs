@@ -1,7 +1,7 @@
 using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
+using TaskItem = Microsoft.Build.Utilities.TaskItem;
 
 namespace Kaptain.Build.Tasks;
 
