@@ -19,6 +19,7 @@ public sealed partial class ReadmeTests
         {
             readme = readme[..begin] + expected + readme[(end + ModelReferenceTable.End.Length)..];
             File.WriteAllText(Repository.Readme, readme);
+            end = readme.IndexOf(ModelReferenceTable.End, StringComparison.Ordinal);
         }
 
         Assert.True(begin >= 0 && end > begin, "README.md has no generated model reference block.");
@@ -40,7 +41,8 @@ public sealed partial class ReadmeTests
 
         var readme = File.ReadAllText(Repository.Readme);
         var documented = TableRowName().Matches(readme).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
-        Assert.Empty(publicProperties.Where(p => !documented.Contains(p)));
+        var undocumented = publicProperties.Where(p => !documented.Contains(p)).ToList();
+        Assert.True(undocumented.Count == 0, "Not in the README: " + string.Join(", ", undocumented));
     }
 
     [GeneratedRegex(@"^\| `(Kaptain\w+)`", RegexOptions.Multiline)]

@@ -70,7 +70,6 @@ public sealed class TargetsEvaluationTests
                  {
                      ("KaptainPrepareModel", "KaptainPrepareModelDependsOn"),
                      ("KaptainRender", "KaptainRenderDependsOn"),
-                     ("KaptainCoreRender", "KaptainCoreRenderDependsOn"),
                  })
         {
             var element = project.Targets[target];
@@ -80,7 +79,7 @@ public sealed class TargetsEvaluationTests
         }
 
         Assert.Equal(
-            ["KaptainPrepareModel", "KaptainBeforeRender", "KaptainCoreRender", "KaptainAfterRender"],
+            ["KaptainPrepareModel", "KaptainBeforeRender", "_KaptainComputeRenderInputs", "_KaptainRenderManifests", "_KaptainReadManifestFiles", "KaptainAfterRender"],
             Split(project.GetPropertyValue("KaptainRenderDependsOn")));
         Assert.True(project.Targets.ContainsKey("KaptainBeforeRender"));
         Assert.True(project.Targets.ContainsKey("KaptainAfterRender"));

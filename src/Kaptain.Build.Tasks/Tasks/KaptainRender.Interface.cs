@@ -9,9 +9,10 @@ namespace Kaptain.Build.Tasks;
 /// </summary>
 public sealed partial class KaptainRender
 {
-    /// <summary>The model project's directory; the model's relative paths are resolved against it.</summary>
+    /// <summary>The model project file; the model's relative paths are resolved against its directory, and
+    /// diagnostics point at it.</summary>
     [Required]
-    public string ProjectDirectory { get; set; } = string.Empty;
+    public string ProjectFile { get; set; } = string.Empty;
 
     /// <summary>The model's properties: <c>Include</c> is the MSBuild property name, metadata <c>Value</c> its value
     /// (empty means the default). The targets pass one item per name in the core's <c>ModelProperties.All</c>.</summary>

@@ -11,8 +11,9 @@ public sealed partial class KaptainRender : KaptainTask
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        var read = ModelDefinitionReader.Read(ModelTaskItems.ToModelInput(ProjectDirectory, ModelProperties, ModelItems));
-        LogDiagnostics(read.Diagnostics);
+        var input = ModelTaskItems.ToModelInput(Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, ModelProperties, ModelItems);
+        var read = ModelDefinitionReader.Read(input);
+        LogDiagnostics(read.Diagnostics, ProjectFile);
         if (read.Model is not { } model)
         {
             return;

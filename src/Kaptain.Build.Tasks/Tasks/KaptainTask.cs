@@ -23,7 +23,7 @@ public abstract class KaptainTask : MSBuildTask, ICancelableTask
         }
         catch (KaptainException e)
         {
-            LogDiagnostics(e.Diagnostics);
+            LogDiagnostics(e.Diagnostics, BuildEngine?.ProjectFileOfTaskNode);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
@@ -40,11 +40,11 @@ public abstract class KaptainTask : MSBuildTask, ICancelableTask
     /// <param name="cancellationToken">Cancelled when the build is cancelled.</param>
     protected abstract Task ExecuteAsync(CancellationToken cancellationToken);
 
-    /// <summary>Logs each diagnostic with its code and help link, at the model project.</summary>
+    /// <summary>Logs each diagnostic with its code and help link, at <paramref name="file"/>.</summary>
     /// <param name="diagnostics">The diagnostics from the core.</param>
-    protected void LogDiagnostics(IEnumerable<KaptainDiagnostic> diagnostics)
+    /// <param name="file">The file the diagnostics are about: the model project.</param>
+    protected void LogDiagnostics(IEnumerable<KaptainDiagnostic> diagnostics, string? file)
     {
-        var file = BuildEngine?.ProjectFileOfTaskNode;
         foreach (var diagnostic in diagnostics)
         {
             switch (diagnostic.Severity)

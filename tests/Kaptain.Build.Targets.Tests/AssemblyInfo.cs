@@ -1,0 +1,2 @@
+// Kaptain.Build.Targets.Tests
+global using Xunit;
