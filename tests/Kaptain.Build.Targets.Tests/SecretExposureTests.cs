@@ -51,6 +51,7 @@ public sealed class SecretExposureTests
         var binlogParts = BinaryLogContent.Read(binlog);
         Assert.Contains(binlogParts, p => p.AsSpan().IndexOf("KaptainRender"u8) >= 0);
         Assert.True(binlogParts.Count > 1, "The binary log embeds no project files.");
+        Assert.Contains(binlogParts.Skip(1), p => p.AsSpan().IndexOf("Handwritten digit classifier"u8) >= 0);
         var manifests = RenderedManifests.Steps
             .Select(s => File.ReadAllBytes(Path.Combine(directory, "obj", "kaptain", "manifests", s + ".yaml")))
             .ToList();
