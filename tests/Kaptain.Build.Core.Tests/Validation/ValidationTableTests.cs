@@ -193,7 +193,7 @@ public sealed class ValidationTableTests
 
     private static string OutsideFile(TestModelProject project)
     {
-        var path = Path.Combine(Path.GetDirectoryName(project.Directory)!, Path.GetFileName(project.Directory) + "-outside.txt");
+        var path = Path.Combine(project.Root, "outside.txt");
         File.WriteAllText(path, "outside");
         return path;
     }
