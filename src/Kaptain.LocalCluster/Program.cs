@@ -1,2 +1,49 @@
-// Entry point of `dotnet run --project src/Kaptain.LocalCluster -- --kubeconfig <path>`: filled in by the local cluster work (issue 3).
+// `dotnet run --project src/Kaptain.LocalCluster -- --kubeconfig <path> [--port N] [--scenario <file>] [fault flags]`:
+// starts the local cluster on 127.0.0.1, writes the kubeconfig, prints a line containing "ready", and stops on
+// Ctrl+C or SIGTERM.
+using System.Runtime.InteropServices;
+using Kaptain.LocalCluster.Hosting;
+using Microsoft.Extensions.Logging;
+
+CommandLine commandLine;
+try
+{
+    commandLine = CommandLine.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(CommandLine.Usage);
+    return 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+var options = commandLine.Options;
+options.LoggerFactory = loggerFactory;
+// The simulated controllers are added to options.Controllers here (see ARCHITECTURE.md).
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+await using var cluster = await LocalClusterServer.StartAsync(options, stop.Token);
+await cluster.WriteKubeconfigAsync(commandLine.KubeconfigPath, stop.Token);
+Console.WriteLine($"Local cluster ready at {cluster.Url} (kubeconfig: {commandLine.KubeconfigPath}); Ctrl+C stops it.");
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM.
+}
+Console.WriteLine("Local cluster stopping.");
 return 0;

@@ -1,1 +1,2 @@
 // Kaptain.Build.Core.Tests
+global using Xunit;

@@ -1,0 +1,174 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Kaptain.Build.Model;
+using static Kaptain.Build.Manifests.ManifestConventions;
+
+namespace Kaptain.Build.Manifests;
+
+/// <summary>
+/// The build step's resources (Contract 3): the docker config Secret, the S3 credentials Secret, the registry CA Secret
+/// (when a CA file is given) and the Kaniko Job that builds the image from the context object in S3.
+/// </summary>
+public static class BuildJobManifest
+{
+    /// <summary>The Kaniko container's name.</summary>
+    public const string ContainerName = "kaniko";
+
+    /// <summary>Where Kaniko reads the docker config (<c>config.json</c>) from.</summary>
+    public const string DockerConfigDirectory = "/kaniko/.docker";
+
+    /// <summary>Where the registry CA certificate is mounted.</summary>
+    public const string RegistryCaPath = "/kaniko/ssl/certs/registry-ca.crt";
+
+    /// <summary>The key of the S3 access key id in the S3 Secret.</summary>
+    public const string AccessKeyIdKey = "AWS_ACCESS_KEY_ID";
+
+    /// <summary>The key of the S3 secret access key in the S3 Secret.</summary>
+    public const string SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
+
+    /// <summary>The resources of the build step, in creation order.</summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Create(ModelDefinition model, RunContext run)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(run);
+        const LifecycleStep step = LifecycleStep.BuildImage;
+        var dockerSecret = new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Metadata = Metadata(model, step, run, PerRunName(model, step, run, "docker")),
+            Type = "kubernetes.io/dockerconfigjson",
+            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Value(run.Secrets?.DockerConfigJson) },
+        };
+        var s3Secret = S3Secret(model, step, run);
+        var resources = new List<IKubernetesObject<V1ObjectMeta>> { dockerSecret, s3Secret };
+        V1Secret? caSecret = null;
+        if (model.Registry.CaFile is not null)
+        {
+            caSecret = new V1Secret
+            {
+                ApiVersion = "v1",
+                Kind = "Secret",
+                Metadata = Metadata(model, step, run, PerRunName(model, step, run, "ca")),
+                Type = "Opaque",
+                Data = new Dictionary<string, byte[]> { ["ca.crt"] = Value(run.Secrets?.RegistryCaCertificate) },
+            };
+            resources.Add(caSecret);
+        }
+
+        resources.Add(Job(model, run, dockerSecret.Metadata.Name, s3Secret.Metadata.Name, caSecret?.Metadata.Name));
+        return resources;
+    }
+
+    /// <summary>The Secret with the S3 credentials (keys <see cref="AccessKeyIdKey"/> and <see cref="SecretAccessKeyKey"/>).</summary>
+    internal static V1Secret S3Secret(ModelDefinition model, LifecycleStep step, RunContext run, IDictionary<string, string>? annotations = null)
+    {
+        var metadata = Metadata(model, step, run, PerRunName(model, step, run, "s3"));
+        foreach (var (key, value) in annotations ?? new Dictionary<string, string>())
+        {
+            metadata.Annotations[key] = value;
+        }
+
+        return new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Metadata = metadata,
+            Type = "Opaque",
+            Data = new Dictionary<string, byte[]>
+            {
+                [AccessKeyIdKey] = Value(run.Secrets?.S3AccessKeyId),
+                [SecretAccessKeyKey] = Value(run.Secrets?.S3SecretAccessKey),
+            },
+        };
+    }
+
+    private static byte[] Value(string? value) => Encoding.UTF8.GetBytes(value ?? SecretValues.Redacted);
+
+    private static V1Job Job(ModelDefinition model, RunContext run, string dockerSecret, string s3Secret, string? caSecret)
+    {
+        const LifecycleStep step = LifecycleStep.BuildImage;
+        var args = new List<string>
+        {
+            "--dockerfile=" + Context.BuildContext.DockerfileName,
+            $"--context=s3://{model.Storage.Bucket}/{run.ContextObjectKey}",
+            "--destination=" + run.Image,
+            "--digest-file=/dev/termination-log",
+        };
+        if (model.Registry.Insecure)
+        {
+            args.Add("--insecure");
+            args.Add("--skip-tls-verify");
+        }
+
+        var mounts = new List<V1VolumeMount> { new() { Name = "docker-config", MountPath = DockerConfigDirectory, ReadOnlyProperty = true } };
+        var volumes = new List<V1Volume>
+        {
+            new()
+            {
+                Name = "docker-config",
+                Secret = new V1SecretVolumeSource
+                {
+                    SecretName = dockerSecret,
+                    Items = [new V1KeyToPath { Key = ".dockerconfigjson", Path = "config.json" }],
+                },
+            },
+        };
+        if (caSecret is not null)
+        {
+            args.Add($"--registry-certificate={run.Image.Domain ?? model.Registry.Host}={RegistryCaPath}");
+
+            // A subPath mount adds the one file; mounting the directory would hide Kaniko's own CA bundle there.
+            mounts.Add(new V1VolumeMount { Name = "registry-ca", MountPath = RegistryCaPath, SubPath = "registry-ca.crt", ReadOnlyProperty = true });
+            volumes.Add(new V1Volume
+            {
+                Name = "registry-ca",
+                Secret = new V1SecretVolumeSource { SecretName = caSecret, Items = [new V1KeyToPath { Key = "ca.crt", Path = "registry-ca.crt" }] },
+            });
+        }
+
+        var container = new V1Container
+        {
+            Name = ContainerName,
+            Image = model.Builder.Image,
+            Args = args,
+            Env =
+            [
+                new V1EnvVar { Name = "S3_ENDPOINT", Value = model.Storage.EndpointUrl },
+                new V1EnvVar { Name = "S3_FORCE_PATH_STYLE", Value = model.Storage.PathStyle ? "true" : "false" },
+                new V1EnvVar { Name = "AWS_REGION", Value = model.Storage.Region },
+                new V1EnvVar { Name = AccessKeyIdKey, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = s3Secret, Key = AccessKeyIdKey } } },
+                new V1EnvVar { Name = SecretAccessKeyKey, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = s3Secret, Key = SecretAccessKeyKey } } },
+            ],
+            Resources = Resources(model.Builder.Resources),
+            VolumeMounts = mounts,
+        };
+        var labels = ManifestLabels.For(model, step, run.RunId);
+        return new V1Job
+        {
+            ApiVersion = "batch/v1",
+            Kind = "Job",
+            Metadata = Metadata(model, step, run, PerRunName(model, step, run)),
+            Spec = new V1JobSpec
+            {
+                BackoffLimit = 0,
+                ActiveDeadlineSeconds = (long)model.Builder.Timeout.TotalSeconds,
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta
+                    {
+                        Labels = labels,
+                        Annotations = new Dictionary<string, string> { [ManifestLabels.IstioInject] = "false" },
+                    },
+                    Spec = new V1PodSpec
+                    {
+                        RestartPolicy = "Never",
+                        Containers = [container],
+                        Volumes = volumes,
+                    },
+                },
+            },
+        };
+    }
+}

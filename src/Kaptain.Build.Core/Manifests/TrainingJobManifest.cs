@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Kaptain.Build.Model;
+using static Kaptain.Build.Manifests.ManifestConventions;
+
+namespace Kaptain.Build.Manifests;
+
+/// <summary>
+/// The training job: a TFJob or PyTorchJob (<c>kubeflow.org/v1</c>) running the main file with the hyperparameters in
+/// the model image. The Katib Experiment wraps the same spec as its trial template.
+/// </summary>
+public static class TrainingJobManifest
+{
+    /// <summary>The API version of TFJob and PyTorchJob.</summary>
+    public const string ApiVersion = "kubeflow.org/v1";
+
+    /// <summary>The label the training operator puts on each pod with its replica type in lower case.</summary>
+    public const string ReplicaTypeLabel = "training.kubeflow.org/replica-type";
+
+    /// <summary>The label the training operator puts on each pod with its replica index.</summary>
+    public const string ReplicaIndexLabel = "training.kubeflow.org/replica-index";
+
+    /// <summary>The kind for <paramref name="framework"/>: <c>TFJob</c> or <c>PyTorchJob</c>.</summary>
+    public static string Kind(ModelFramework framework) => framework == ModelFramework.TensorFlow ? "TFJob" : "PyTorchJob";
+
+    /// <summary>The container name the operator expects for <paramref name="framework"/>: <c>tensorflow</c> or <c>pytorch</c>.</summary>
+    public static string ContainerName(ModelFramework framework) => framework == ModelFramework.TensorFlow ? "tensorflow" : "pytorch";
+
+    /// <summary>The replica type that Katib reads metrics from: PyTorch's master, TensorFlow's first worker.</summary>
+    public static string PrimaryReplicaType(ModelFramework framework) => framework == ModelFramework.TensorFlow ? "Worker" : "Master";
+
+    /// <summary>The training job of the train step.</summary>
+    public static CustomResource Create(ModelDefinition model, RunContext run)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(run);
+        const LifecycleStep step = LifecycleStep.Train;
+        var spec = Spec(model, run, step, Arguments(model, model.Train.Hyperparameters, []));
+        var runPolicy = (JsonObject)spec["runPolicy"]!;
+        runPolicy["activeDeadlineSeconds"] = (long)model.Train.Timeout.TotalSeconds;
+        return new CustomResource(ApiVersion, Kind(model.Framework), Metadata(model, step, run, PerRunName(model, step, run)), spec);
+    }
+
+    /// <summary>
+    /// The main file's arguments: <c>--name=value</c> for each hyperparameter (in item order), then the search
+    /// parameters' <paramref name="searched"/> arguments, then the <c>KaptainTrainArgument</c> items.
+    /// </summary>
+    internal static List<string> Arguments(
+        ModelDefinition model, IEnumerable<KeyValuePair<string, string>> hyperparameters, IEnumerable<string> searched)
+    {
+        var args = hyperparameters.Select(h => $"--{h.Key}={h.Value}").ToList();
+        args.AddRange(searched);
+        args.AddRange(model.Train.Arguments);
+        return args;
+    }
+
+    /// <summary>The job spec: the replica specs for the framework and worker count, and the run policy.</summary>
+    internal static JsonObject Spec(ModelDefinition model, RunContext run, LifecycleStep step, List<string> args)
+    {
+        var replicas = new JsonObject();
+        if (model.Framework == ModelFramework.TensorFlow)
+        {
+            replicas["Worker"] = Replica(model, run, step, args, model.Train.Workers);
+        }
+        else
+        {
+            // torch.distributed needs exactly one master; the other replicas are workers.
+            replicas["Master"] = Replica(model, run, step, args, 1);
+            if (model.Train.Workers > 1)
+            {
+                replicas["Worker"] = Replica(model, run, step, args, model.Train.Workers - 1);
+            }
+        }
+
+        var runPolicy = new JsonObject { ["cleanPodPolicy"] = "None" };
+        if (model.Train.TtlSecondsAfterFinished is { } ttl)
+        {
+            runPolicy["ttlSecondsAfterFinished"] = ttl;
+        }
+
+        return new JsonObject
+        {
+            ["runPolicy"] = runPolicy,
+            [model.Framework == ModelFramework.TensorFlow ? "tfReplicaSpecs" : "pytorchReplicaSpecs"] = replicas,
+        };
+    }
+
+    private static JsonObject Replica(ModelDefinition model, RunContext run, LifecycleStep step, List<string> args, int count)
+    {
+        var environment = Environment(model.Environment);
+        environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_ID", Value = model.Id });
+        environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_VERSION", Value = model.Version });
+        environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_URI", Value = model.Publish.ModelUri });
+        var template = new V1PodTemplateSpec
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Labels = ManifestLabels.For(model, step, run.RunId),
+                Annotations = new Dictionary<string, string> { [ManifestLabels.IstioInject] = "false" },
+            },
+            Spec = new V1PodSpec
+            {
+                Containers =
+                [
+                    new V1Container
+                    {
+                        Name = ContainerName(model.Framework),
+                        Image = run.Image.ToString(),
+                        Command = ["python", "-u", model.MainFile.ContextPath],
+                        Args = [.. args],
+                        Env = environment,
+                        Resources = Resources(model.Train.Resources),
+                    },
+                ],
+            },
+        };
+        return new JsonObject
+        {
+            ["replicas"] = count,
+            ["restartPolicy"] = "Never",
+            ["template"] = ToJson(template),
+        };
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Discovery;
+using Kaptain.LocalCluster.Faults;
+using Kaptain.LocalCluster.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kaptain.LocalCluster.Http;
+
+/// <summary>
+/// The request pipeline: fault injection, then discovery, health, the admin endpoint (<c>/localcluster/faults</c>) and
+/// the resource paths. Every failure is answered with a <c>Status</c> body.
+/// </summary>
+internal sealed class ApiServer(ClusterContext cluster)
+{
+    private readonly ResourceEndpoint _resources = new(cluster);
+    private readonly ILogger _log = cluster.LoggerFactory.CreateLogger("Kaptain.LocalCluster.Api");
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        try
+        {
+            if (path.StartsWith("/localcluster/", StringComparison.Ordinal))
+            {
+                await HandleAdminAsync(context, path).ConfigureAwait(false);
+                return;
+            }
+            if (!await FaultsAllowAsync(context).ConfigureAwait(false)) return;
+            await RouteAsync(context, path.TrimEnd('/')).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            if (!context.Response.HasStarted) await ApiResponses.WriteErrorAsync(context, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "{Method} {Path} failed", context.Request.Method, path);
+            if (!context.Response.HasStarted) await ApiResponses.WriteErrorAsync(context, StatusErrors.InternalError(e.Message)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> FaultsAllowAsync(HttpContext context)
+    {
+        var options = cluster.Faults.Options;
+        if (!options.Any) return true;
+        if (options.Latency > TimeSpan.Zero) await Task.Delay(options.Latency, context.RequestAborted).ConfigureAwait(false);
+        var isWatch = context.Request.Query["watch"].Any(v => v is "true" or "1") || (context.Request.Path.Value ?? "").Contains("/watch/", StringComparison.Ordinal);
+        switch (cluster.Faults.Next(isWatch))
+        {
+            case InjectedFault.DropConnection:
+                context.Abort();
+                return false;
+            case InjectedFault.InternalError:
+                await ApiResponses.WriteErrorAsync(context, StatusErrors.InternalError("injected fault")).ConfigureAwait(false);
+                return false;
+            case InjectedFault.TooManyRequests:
+                await ApiResponses.WriteErrorAsync(context, StatusErrors.TooManyRequests(options.RetryAfterSeconds)).ConfigureAwait(false);
+                return false;
+            case InjectedFault.DropWatch:
+                context.Items[WatchEndpoint.DropWatchItem] = true;
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context, string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var catalog = cluster.Resources;
+        switch (segments)
+        {
+            case ["version"]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.Version()).ConfigureAwait(false);
+                return;
+            case ["healthz" or "livez" or "readyz", ..]:
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync("ok", context.RequestAborted).ConfigureAwait(false);
+                return;
+            case ["api"]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")).ConfigureAwait(false);
+                return;
+            case ["api", "v1"]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.Resources(catalog, "", "v1")!).ConfigureAwait(false);
+                return;
+            case ["apis"]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.Groups(catalog)).ConfigureAwait(false);
+                return;
+            case ["apis", var group]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.Group(catalog, group) ?? throw StatusErrors.NotFoundPath()).ConfigureAwait(false);
+                return;
+            case ["apis", var group, var version]:
+                await ApiResponses.WriteJsonAsync(context, DiscoveryDocuments.Resources(catalog, group, version) ?? throw StatusErrors.NotFoundPath()).ConfigureAwait(false);
+                return;
+            case ["openapi", "v3"]:
+                await ApiResponses.WriteJsonAsync(context, OpenApiDocuments.Index(catalog)).ConfigureAwait(false);
+                return;
+            case ["openapi", "v3", "api", var coreVersion]:
+                await ApiResponses.WriteJsonAsync(context, OpenApiDocuments.GroupVersion(catalog, "", coreVersion) ?? throw StatusErrors.NotFoundPath()).ConfigureAwait(false);
+                return;
+            case ["openapi", "v3", "apis", var group, var version]:
+                await ApiResponses.WriteJsonAsync(context, OpenApiDocuments.GroupVersion(catalog, group, version) ?? throw StatusErrors.NotFoundPath()).ConfigureAwait(false);
+                return;
+            case ["api", "v1", .. var rest]:
+                await ResourceAsync(context, "", "v1", rest).ConfigureAwait(false);
+                return;
+            case ["apis", var group, var version, .. var rest]:
+                await ResourceAsync(context, group, version, rest).ConfigureAwait(false);
+                return;
+            default:
+                throw StatusErrors.NotFoundPath();
+        }
+    }
+
+    private Task ResourceAsync(HttpContext context, string group, string version, string[] rest)
+    {
+        var apiPath = ApiPath.Parse(cluster.Resources, group, version, rest) ?? throw StatusErrors.NotFoundPath();
+        return _resources.HandleAsync(context, apiPath);
+    }
+
+    private async Task HandleAdminAsync(HttpContext context, string path)
+    {
+        if (path.TrimEnd('/') != "/localcluster/faults") throw StatusErrors.NotFoundPath();
+        if (context.Request.Method is "PUT" or "POST" or "PATCH")
+        {
+            var body = await RequestBody.ReadObjectAsync(context).ConfigureAwait(false);
+            cluster.Faults.Options = FaultInjector.FromJson(body, cluster.Faults.Options);
+            if (body["seed"] is JsonValue seed) cluster.Faults.Reseed(seed.GetValue<int>());
+        }
+        else if (context.Request.Method == "DELETE")
+        {
+            cluster.Faults.Options = FaultOptions.None;
+        }
+        await ApiResponses.WriteJsonAsync(context, cluster.Faults.ToJson()).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Text.Json.Nodes;
+using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Kaptain.LocalCluster.Http;
+
+/// <summary>
+/// The REST verbs on a resource path: get, list, create, update (and <c>/status</c>), patch (merge, JSON, strategic,
+/// apply), delete and deletecollection, with <c>dryRun</c>, <c>fieldValidation</c> and <c>fieldManager</c>; watch and
+/// <c>pods/log</c> are handed to their endpoints.
+/// </summary>
+internal sealed class ResourceEndpoint(ClusterContext cluster)
+{
+    private readonly WatchEndpoint _watch = new(cluster);
+    private readonly PodLogEndpoint _logs = new(cluster);
+
+    private ObjectStore Store => cluster.Store;
+
+    public async Task HandleAsync(HttpContext context, ApiPath path)
+    {
+        var method = context.Request.Method;
+        var query = context.Request.Query;
+        if (path.Subresource is { } sub && sub != "status" && !(sub == "log" && path.Type.ExtraSubresources.Contains("log")))
+            throw StatusErrors.NotFoundPath();
+        if (path.Subresource == "status" && !path.Type.HasStatusSubresource) throw StatusErrors.NotFoundPath();
+
+        if (path.WatchPrefix || (method == "GET" && path.Name is null && IsTrue(query["watch"])))
+        {
+            if (method != "GET") throw StatusErrors.MethodNotAllowed($"the server does not allow this method on the requested resource");
+            await _watch.HandleAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+        if (path.Subresource == "log")
+        {
+            await _logs.HandleAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        switch (method)
+        {
+            case "GET" when path.Name is null:
+                await ListAsync(context, path).ConfigureAwait(false);
+                return;
+            case "GET":
+                await WriteObjectAsync(context, path.Type, Store.Get(path.Type, path.Namespace, path.Name)).ConfigureAwait(false);
+                return;
+            case "POST" when path.Name is null:
+                await CreateAsync(context, path).ConfigureAwait(false);
+                return;
+            case "PUT" when path.Name is not null:
+                await UpdateAsync(context, path).ConfigureAwait(false);
+                return;
+            case "PATCH" when path.Name is not null:
+                await PatchAsync(context, path).ConfigureAwait(false);
+                return;
+            case "DELETE" when path.Name is not null:
+                await DeleteAsync(context, path).ConfigureAwait(false);
+                return;
+            case "DELETE":
+                await DeleteCollectionAsync(context, path).ConfigureAwait(false);
+                return;
+            default:
+                throw StatusErrors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        }
+    }
+
+    private async Task ListAsync(HttpContext context, ApiPath path)
+    {
+        var query = context.Request.Query;
+        var list = Store.List(path.Type, path.Namespace, query["labelSelector"], query["fieldSelector"]);
+        if (TableConverter.WantsTable(context.Request))
+        {
+            await ApiResponses.WriteJsonAsync(context, TableConverter.ToTable(path.Type, list.Items, list.ResourceVersion, includeObject: true)).ConfigureAwait(false);
+            return;
+        }
+        var items = new JsonArray();
+        foreach (var item in list.Items) items.Add(item);
+        var body = new JsonObject
+        {
+            ["kind"] = path.Type.ListKind,
+            ["apiVersion"] = path.Type.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = list.ResourceVersion },
+            ["items"] = items,
+        };
+        await ApiResponses.WriteJsonAsync(context, body).ConfigureAwait(false);
+    }
+
+    private async Task CreateAsync(HttpContext context, ApiPath path)
+    {
+        var obj = await RequestBody.ReadObjectAsync(context).ConfigureAwait(false);
+        AlignNamespace(path, obj);
+        var options = WriteOptionsOf(context);
+        var created = Store.Create(path.Type, obj, options);
+        ApiResponses.AddWarnings(context, options.Warnings!);
+        await WriteObjectAsync(context, path.Type, created, 201).ConfigureAwait(false);
+    }
+
+    private async Task UpdateAsync(HttpContext context, ApiPath path)
+    {
+        var obj = await RequestBody.ReadObjectAsync(context).ConfigureAwait(false);
+        AlignNamespace(path, obj);
+        var bodyName = obj["metadata"]?["name"]?.GetValue<string>();
+        if (bodyName is not null && bodyName != path.Name)
+            throw StatusErrors.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({path.Name})");
+        ObjectStore.Metadata(obj)["name"] = path.Name;
+        var options = WriteOptionsOf(context);
+        var updated = path.Subresource == "status" ? Store.UpdateStatus(path.Type, obj, options) : Store.Update(path.Type, obj, options);
+        ApiResponses.AddWarnings(context, options.Warnings!);
+        await WriteObjectAsync(context, path.Type, updated).ConfigureAwait(false);
+    }
+
+    private async Task PatchAsync(HttpContext context, ApiPath path)
+    {
+        var contentType = (context.Request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        var kind = contentType switch
+        {
+            "application/merge-patch+json" => PatchKind.Merge,
+            "application/json-patch+json" => PatchKind.Json,
+            "application/strategic-merge-patch+json" => PatchKind.StrategicMerge,
+            "application/apply-patch+yaml" or "application/apply-patch+json" or "application/apply-patch+cbor" => PatchKind.Apply,
+            _ => throw StatusErrors.UnsupportedMediaType(contentType),
+        };
+        var patch = await RequestBody.ReadAsync(context).ConfigureAwait(false) ?? throw StatusErrors.BadRequest("the patch is empty");
+        var options = WriteOptionsOf(context);
+        if (kind == PatchKind.Apply && string.IsNullOrEmpty(options.FieldManager))
+            throw StatusErrors.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        var patched = Store.Patch(path.Type, path.Namespace, path.Name!, kind, patch, path.Subresource == "status", options);
+        ApiResponses.AddWarnings(context, options.Warnings!);
+        await WriteObjectAsync(context, path.Type, patched).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(HttpContext context, ApiPath path)
+    {
+        var options = await DeletionOptionsOf(context).ConfigureAwait(false);
+        var result = Store.Delete(path.Type, path.Namespace, path.Name!, options);
+        ApiResponses.AddWarnings(context, options.Warnings!);
+        if (!result.Removed)
+        {
+            await WriteObjectAsync(context, path.Type, result.Object, 202).ConfigureAwait(false);
+            return;
+        }
+        // Pods, namespaces and custom resources return the deleted object; the other kinds a Status (ReturnDeletedObject).
+        var returnsObject = path.Type.IsCustomResource || path.Type == BuiltInResources.Pod || path.Type == BuiltInResources.Namespace;
+        var body = returnsObject ? result.Object : ApiResponses.Success(path, path.Name!, result.Object["metadata"]?["uid"]?.GetValue<string>());
+        await ApiResponses.WriteJsonAsync(context, body).ConfigureAwait(false);
+    }
+
+    private async Task DeleteCollectionAsync(HttpContext context, ApiPath path)
+    {
+        var options = await DeletionOptionsOf(context).ConfigureAwait(false);
+        var query = context.Request.Query;
+        var deleted = Store.DeleteCollection(path.Type, path.Namespace, query["labelSelector"], query["fieldSelector"], options);
+        var items = new JsonArray();
+        foreach (var item in deleted) items.Add(item);
+        await ApiResponses.WriteJsonAsync(context, new JsonObject
+        {
+            ["kind"] = path.Type.ListKind,
+            ["apiVersion"] = path.Type.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = Store.ResourceVersion },
+            ["items"] = items,
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task WriteObjectAsync(HttpContext context, ResourceType type, JsonObject obj, int statusCode = 200)
+    {
+        if (TableConverter.WantsTable(context.Request))
+        {
+            var rv = obj["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
+            await ApiResponses.WriteJsonAsync(context, TableConverter.ToTable(type, [obj], rv, includeObject: true), statusCode).ConfigureAwait(false);
+            return;
+        }
+        await ApiResponses.WriteJsonAsync(context, obj, statusCode).ConfigureAwait(false);
+    }
+
+    private static void AlignNamespace(ApiPath path, JsonObject obj)
+    {
+        if (!path.Type.Namespaced) return;
+        var meta = ObjectStore.Metadata(obj);
+        var bodyNamespace = meta["namespace"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(bodyNamespace)) meta["namespace"] = path.Namespace;
+        else if (bodyNamespace != path.Namespace)
+            throw StatusErrors.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+
+    private static WriteOptions WriteOptionsOf(HttpContext context)
+    {
+        var query = context.Request.Query;
+        return new WriteOptions
+        {
+            DryRun = query["dryRun"].Any(v => v == "All"),
+            FieldValidation = query["fieldValidation"].FirstOrDefault(),
+            FieldManager = query["fieldManager"].FirstOrDefault(),
+            Force = IsTrue(query["force"]),
+            Warnings = new List<string>(),
+        };
+    }
+
+    private static async Task<DeletionOptions> DeletionOptionsOf(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var body = await RequestBody.ReadAsync(context).ConfigureAwait(false) as JsonObject;
+        var policyText = query["propagationPolicy"].FirstOrDefault() ?? body?["propagationPolicy"]?.GetValue<string>();
+        PropagationPolicy? policy = policyText switch
+        {
+            null => null,
+            "Foreground" => PropagationPolicy.Foreground,
+            "Background" => PropagationPolicy.Background,
+            "Orphan" => PropagationPolicy.Orphan,
+            _ => throw StatusErrors.Invalid(BuiltInResources.Namespace with { Kind = "DeleteOptions", Group = "meta.k8s.io" }, "", "propagationPolicy", "FieldValueNotSupported", $"Unsupported value: \"{policyText}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""),
+        };
+        var orphan = query["orphanDependents"].FirstOrDefault() ?? body?["orphanDependents"]?.ToString();
+        if (policy is null && orphan is not null) policy = orphan == "true" ? PropagationPolicy.Orphan : PropagationPolicy.Background;
+        var dryRun = query["dryRun"].Any(v => v == "All") || (body?["dryRun"] as JsonArray)?.Any(v => v?.GetValue<string>() == "All") == true;
+        return new DeletionOptions
+        {
+            PropagationPolicy = policy,
+            DryRun = dryRun,
+            PreconditionUid = body?["preconditions"]?["uid"]?.GetValue<string>(),
+            PreconditionResourceVersion = body?["preconditions"]?["resourceVersion"]?.GetValue<string>(),
+            Warnings = new List<string>(),
+        };
+    }
+
+    internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) => value.Any(v => v is "true" or "1" or "True");
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Kaptain.LocalCluster.Api;
+
+namespace Kaptain.LocalCluster.Storage;
+
+/// <summary>
+/// The validation the real server applies to every object's metadata (names, labels) and the few required fields of
+/// the built-in kinds that a client can get wrong, with the real field paths and messages.
+/// </summary>
+internal static partial class ObjectValidation
+{
+    public static void ValidateMetadata(ResourceType type, JsonObject obj, List<StatusCause> causes)
+    {
+        var meta = ObjectStore.Metadata(obj);
+        var name = meta["name"]?.GetValue<string>() ?? "";
+        // Namespaces, services and most core kinds need DNS labels; everything else DNS subdomains.
+        var label = type == BuiltInResources.Namespace || type == BuiltInResources.Service;
+        if (label ? !IsDnsLabel(name) : !IsDnsSubdomain(name))
+        {
+            var rule = label
+                ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+                : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+            causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {rule}", "metadata.name"));
+        }
+        if (meta["labels"] is JsonObject labels)
+        {
+            foreach (var (key, value) in labels)
+            {
+                var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+                if (text is null || text.Length > 63 || (text.Length > 0 && !LabelValue().IsMatch(text)))
+                    causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{text ?? value?.ToJsonString()}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')", $"metadata.labels"));
+            }
+        }
+        if (meta["annotations"] is JsonObject annotations)
+        {
+            foreach (var (key, value) in annotations)
+                if (value is not JsonValue v || !v.TryGetValue<string>(out _))
+                    causes.Add(new StatusCause("FieldValueInvalid", "Invalid value: annotation values must be strings", $"metadata.annotations[{key}]"));
+        }
+    }
+
+    public static void ValidateBuiltIn(ResourceType type, JsonObject obj, List<StatusCause> causes)
+    {
+        if (type == BuiltInResources.Pod)
+            ValidatePodSpec(obj["spec"] as JsonObject, "spec", causes);
+        else if (type == BuiltInResources.Job)
+        {
+            var template = obj["spec"]?["template"] as JsonObject;
+            ValidatePodSpec(template?["spec"] as JsonObject, "spec.template.spec", causes);
+            var restart = template?["spec"]?["restartPolicy"]?.GetValue<string>();
+            if (restart is not ("Never" or "OnFailure"))
+                causes.Add(restart is null
+                    ? new StatusCause("FieldValueRequired", "Required value: valid values: \"OnFailure\", \"Never\"", "spec.template.spec.restartPolicy")
+                    : new StatusCause("FieldValueNotSupported", $"Unsupported value: \"{restart}\": supported values: \"OnFailure\", \"Never\"", "spec.template.spec.restartPolicy"));
+        }
+        else if (type == BuiltInResources.Deployment)
+        {
+            ValidatePodSpec(obj["spec"]?["template"]?["spec"] as JsonObject, "spec.template.spec", causes);
+            if (obj["spec"]?["selector"] is null)
+                causes.Add(new StatusCause("FieldValueRequired", "Required value", "spec.selector"));
+        }
+    }
+
+    private static void ValidatePodSpec(JsonObject? spec, string path, List<StatusCause> causes)
+    {
+        var containers = spec?["containers"] as JsonArray;
+        if (containers is null || containers.Count == 0)
+        {
+            causes.Add(new StatusCause("FieldValueRequired", "Required value", $"{path}.containers"));
+            return;
+        }
+        for (var i = 0; i < containers.Count; i++)
+        {
+            var container = containers[i] as JsonObject;
+            var name = container?["name"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(name)) causes.Add(new StatusCause("FieldValueRequired", "Required value", $"{path}.containers[{i}].name"));
+            else if (!IsDnsLabel(name)) causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", $"{path}.containers[{i}].name"));
+            if (string.IsNullOrEmpty(container?["image"]?.GetValue<string>()))
+                causes.Add(new StatusCause("FieldValueRequired", "Required value", $"{path}.containers[{i}].image"));
+        }
+    }
+
+    internal static bool IsDnsLabel(string name) => name.Length is > 0 and <= 63 && DnsLabel().IsMatch(name);
+
+    internal static bool IsDnsSubdomain(string name) => name.Length is > 0 and <= 253 && DnsSubdomain().IsMatch(name);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex DnsSubdomain();
+
+    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
+    private static partial Regex LabelValue();
+}

@@ -1,0 +1,24 @@
+using Kaptain.Build.Context;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Core.Tests;
+
+public sealed class ManifestRendererTests
+{
+    [Theory]
+    [InlineData("tensorflow")]
+    [InlineData("pytorch")]
+    public async Task Every_step_renders_to_yaml(string framework)
+    {
+        using var project = new TestModelProject(framework);
+        var model = project.Model();
+        var context = await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken);
+        var run = RunContext.ForRender(model, context);
+        foreach (var step in LifecycleStepNames.All)
+        {
+            var yaml = ManifestRenderer.RenderYaml(model, step, run);
+            Assert.Contains("kaptain.build/step: " + step.LabelValue(), yaml, StringComparison.Ordinal);
+        }
+    }
+}
