@@ -19,7 +19,7 @@ internal static class ObjectFields
     public static bool IsDeleting(JsonNode obj) => obj["metadata"]?["deletionTimestamp"] is not null;
 
     /// <summary>The <c>metadata.generation</c> (1 when absent).</summary>
-    public static long Generation(JsonNode obj) => obj["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var value) ? value : 1;
+    public static long Generation(JsonNode obj) => Integer(obj["metadata"]?["generation"], 1);
 
     /// <summary>A string value, or null when absent or not a string.</summary>
     public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
@@ -32,14 +32,11 @@ internal static class ObjectFields
             return fallback;
         }
 
-        if (value.TryGetValue<long>(out var number))
+        // A number built in memory keeps its CLR type (int, long...), one parsed from JSON is a JsonElement: read the text.
+        if (value.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
         {
-            return number;
-        }
-
-        if (value.TryGetValue<double>(out var real))
-        {
-            return (long)real;
+            return (long)number;
         }
 
         return value.TryGetValue<string>(out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : fallback;

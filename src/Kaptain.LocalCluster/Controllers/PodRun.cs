@@ -99,6 +99,25 @@ internal sealed class PodRun
             return;
         }
 
+        if (await RunStorageInitializerAsync(cancellationToken).ConfigureAwait(false) is { } initFailure)
+        {
+            // The init container fails on every try: the pod never starts (Init:CrashLoopBackOff on a real node).
+            UpdateStatus(status =>
+            {
+                status["initContainerStatuses"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = StorageInitializer.ContainerName,
+                    ["ready"] = false,
+                    ["restartCount"] = 0,
+                    ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CrashLoopBackOff", ["message"] = initFailure } },
+                    ["lastState"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 1, ["reason"] = "Error", ["message"] = initFailure } },
+                });
+                SetReady(status, false);
+            });
+            _events.Warning(_pod, "BackOff", $"Back-off restarting failed container {StorageInitializer.ContainerName} in pod {_name}_{_ns}");
+            return;
+        }
+
         var run = PriorFailures(owners);
         for (var restartCount = 0; ; restartCount++)
         {
@@ -217,7 +236,7 @@ internal sealed class PodRun
         ["message"] = exit.Message,
         ["startedAt"] = ObjectFields.Timestamp(Now),
         ["finishedAt"] = ObjectFields.Timestamp(Now),
-        ["containerID"] = $"containerd://{Convert.ToHexStringLower(Encoding.UTF8.GetBytes(_name + _containers[0]))[..32]}",
+        ["containerID"] = $"containerd://{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(_name + _containers[0])))}",
     };
 
     private async Task<Exit> RunScenarioAsync(Scenario scenario, int run, IReadOnlyList<JsonObject> owners, CancellationToken cancellationToken)
@@ -312,52 +331,10 @@ internal sealed class PodRun
     /// ConfigMaps as the kubelet does; a missing one keeps the pod from starting, as on a real node.</summary>
     private PodInputs ResolveInputs()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var env in (FirstContainer?["env"] as JsonArray ?? []).OfType<JsonObject>())
+        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, FirstContainer);
+        if (environment.Problem is { } problem)
         {
-            var name = ObjectFields.Text(env["name"]) ?? string.Empty;
-            if (ObjectFields.Text(env["value"]) is { } value)
-            {
-                environment[name] = value;
-                continue;
-            }
-
-            var from = env["valueFrom"];
-            var secretRef = from?["secretKeyRef"];
-            var configMapRef = from?["configMapKeyRef"];
-            var reference = secretRef ?? configMapRef;
-            if (reference is null)
-            {
-                continue;
-            }
-
-            var isSecret = secretRef is not null;
-            var source = ObjectFields.Text(reference["name"]) ?? string.Empty;
-            var key = ObjectFields.Text(reference["key"]) ?? string.Empty;
-            var optional = reference["optional"] is JsonValue o && o.TryGetValue<bool>(out var isOptional) && isOptional;
-            var data = isSecret ? SecretData(source) : ConfigMapData(source);
-            var kindName = isSecret ? "secret" : "configmap";
-            if (data is null)
-            {
-                if (optional)
-                {
-                    continue;
-                }
-
-                return PodInputs.Failed("CreateContainerConfigError", $"{kindName} \"{source}\" not found", "Failed", $"Error: {kindName} \"{source}\" not found");
-            }
-
-            if (!data.TryGetValue(key, out var resolved))
-            {
-                if (optional)
-                {
-                    continue;
-                }
-
-                return PodInputs.Failed("CreateContainerConfigError", $"couldn't find key {key} in {(isSecret ? "Secret" : "ConfigMap")} {_ns}/{source}", "Failed", $"Error: couldn't find key {key} in {(isSecret ? "Secret" : "ConfigMap")} {_ns}/{source}");
-            }
-
-            environment[name] = resolved;
+            return PodInputs.Failed("CreateContainerConfigError", problem, "Failed", $"Error: {problem}");
         }
 
         string? dockerConfig = null;
@@ -366,7 +343,7 @@ internal sealed class PodRun
         if (volume?["secret"] is { } secretVolume)
         {
             var secretName = ObjectFields.Text(secretVolume["secretName"]) ?? string.Empty;
-            var data = SecretData(secretName);
+            var data = ContainerEnvironment.SecretData(_cluster.Store, _ns, secretName);
             if (data is null)
             {
                 return PodInputs.Failed("ContainerCreating", null, "FailedMount", $"MountVolume.SetUp failed for volume \"{ObjectFields.Text(volume["name"])}\" : secret \"{secretName}\" not found");
@@ -383,42 +360,32 @@ internal sealed class PodRun
             }
         }
 
-        return new PodInputs(environment, dockerConfig, null);
+        return new PodInputs(environment.Variables, dockerConfig, null);
     }
 
-    private Dictionary<string, string>? SecretData(string name)
+    /// <summary>Runs KServe's storage-initializer init container, when the pod has one: a real S3 check of the model.
+    /// Null when it succeeded (or there is none), else the line it printed.</summary>
+    private async Task<string?> RunStorageInitializerAsync(CancellationToken cancellationToken)
     {
-        var secret = _cluster.Store.TryGet(BuiltInResources.Secret, _ns, name);
-        if (secret is null)
+        var init = (_pod["spec"]?["initContainers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == StorageInitializer.ContainerName);
+        if (init is null)
         {
             return null;
         }
 
-        var data = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in ObjectFields.StringMap(secret["data"]))
+        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, init);
+        if (environment.Problem is { } problem)
         {
-            try
-            {
-                data[key] = Encoding.UTF8.GetString(Convert.FromBase64String(value));
-            }
-            catch (FormatException)
-            {
-                // Not base64: the API server would have refused it; skip rather than guess.
-            }
+            return $"Error: {problem}";
         }
 
-        foreach (var (key, value) in ObjectFields.StringMap(secret["stringData"]))
-        {
-            data[key] = value;
-        }
-
-        return data;
+        var storageUri = (init["args"] as JsonArray)?.Select(ObjectFields.Text).FirstOrDefault() ?? string.Empty;
+        _cluster.Logs.StartContainer(_ns, _name, StorageInitializer.ContainerName);
+        var failure = await StorageInitializer.CheckAsync(storageUri, environment.Variables, cancellationToken).ConfigureAwait(false);
+        _cluster.Logs.Append(_ns, _name, StorageInitializer.ContainerName, failure ?? $"Successfully copied {storageUri} to /mnt/models");
+        _cluster.Logs.Terminate(_ns, _name, StorageInitializer.ContainerName);
+        return failure;
     }
-
-    private Dictionary<string, string>? ConfigMapData(string name) =>
-        _cluster.Store.TryGet(BuiltInResources.ConfigMap, _ns, name) is { } configMap
-            ? new Dictionary<string, string>(ObjectFields.StringMap(configMap["data"]), StringComparer.Ordinal)
-            : null;
 
     /// <summary>The pod's controller, its controller, and so on (a TFJob's Trial, the Trial's Experiment).</summary>
     private List<JsonObject> Owners()
