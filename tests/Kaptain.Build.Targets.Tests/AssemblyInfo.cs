@@ -1,1 +1,2 @@
 // Kaptain.Build.Targets.Tests
+global using Xunit;

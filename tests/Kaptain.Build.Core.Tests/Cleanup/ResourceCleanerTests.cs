@@ -1,0 +1,166 @@
+using Xunit;
+using Kaptain.Build.Cleanup;
+using Kaptain.Build.Cluster;
+
+namespace Kaptain.Build.Core.Tests.Cleanup;
+
+public sealed class ResourceCleanerTests
+{
+    private static ResourceReference Ref(ResourceKind kind, string name) => new(kind.ApiVersion, kind.Kind, "test", name);
+
+    private static (InMemoryClusterClient Client, ResourceJournal Journal) Setup(params (ResourceKind Kind, string Name)[] created)
+    {
+        var client = new InMemoryClusterClient();
+        var journal = ResourceJournal.InMemory();
+        foreach (var (kind, name) in created)
+        {
+            var resource = client.Add(kind, name, new Dictionary<string, string> { [ResourceLabels.Run] = "run1" });
+            journal.RecordCreated(resource, client.DefaultNamespace);
+        }
+
+        return (client, journal);
+    }
+
+    [Fact]
+    public async Task Resources_go_newest_first_with_the_propagation_of_their_kind()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.Job, "build"), (ResourceKinds.Pod, "stray"));
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            [("Pod", "stray", DeletePropagation.Background), ("Job", "build", DeletePropagation.Foreground), ("Secret", "creds", DeletePropagation.Background)],
+            client.Deletes);
+        Assert.Equal(["stray", "build", "creds"], report.Removed.Select(r => r.Name));
+        Assert.True(report.Complete);
+        Assert.Empty(journal.Pending());
+    }
+
+    [Fact]
+    public async Task Something_already_gone_is_success()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.TFJob, "train"));
+        await client.DeleteAsync(ResourceKinds.TFJob, null, "train", null, TestContext.Current.CancellationToken);
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Succeeded, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Complete);
+        Assert.Equal([Ref(ResourceKinds.TFJob, "train")], report.AlreadyGone.Select(r => r with { Uid = null }));
+        Assert.Equal(["creds"], report.Removed.Select(r => r.Name));
+        Assert.Empty(journal.Pending());
+    }
+
+    [Fact]
+    public async Task Running_it_twice_is_harmless()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"));
+        var entries = journal.Pending();
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var first = await cleaner.CleanUpAsync(entries, RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+        var second = await cleaner.CleanUpAsync(entries, RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["creds"], first.Removed.Select(r => r.Name));
+        Assert.Equal(["creds"], second.AlreadyGone.Select(r => r.Name));
+        Assert.True(second.Complete);
+    }
+
+    [Fact]
+    public async Task The_keep_policy_keeps_the_training_job_on_success_but_not_on_cancellation()
+    {
+        var keep = KeepPolicy.RemoveEverything.Keep(ResourceKinds.PyTorchJob, RunOutcome.Succeeded);
+
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.PyTorchJob, "train"));
+        var success = await new ResourceCleaner(client, journal)
+            .CleanUpRunAsync("run1", RunOutcome.Succeeded, keep, TestContext.Current.CancellationToken);
+        Assert.Equal(["train"], success.Kept.Select(r => r.Name));
+        Assert.True(client.Exists(ResourceKinds.PyTorchJob, "train"));
+        Assert.Empty(journal.Pending());
+
+        var (client2, journal2) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.PyTorchJob, "train"));
+        var cancelled = await new ResourceCleaner(client2, journal2)
+            .CleanUpRunAsync("run1", RunOutcome.Cancelled, keep, TestContext.Current.CancellationToken);
+        Assert.Empty(cancelled.Kept);
+        Assert.False(client2.Exists(ResourceKinds.PyTorchJob, "train"));
+    }
+
+    [Fact]
+    public async Task A_failed_build_job_is_kept_only_when_asked()
+    {
+        var keepFailed = KeepPolicy.RemoveEverything.Keep(ResourceKinds.Job, RunOutcome.Failed);
+
+        Assert.True(keepFailed.ShouldKeep(Ref(ResourceKinds.Job, "b"), RunOutcome.Failed));
+        Assert.False(keepFailed.ShouldKeep(Ref(ResourceKinds.Job, "b"), RunOutcome.Succeeded));
+        Assert.False(keepFailed.ShouldKeep(Ref(ResourceKinds.Secret, "s"), RunOutcome.Failed));
+        Assert.False(keepFailed.ShouldKeep(Ref(ResourceKinds.Job, "b"), RunOutcome.Sweep));
+        Assert.False(KeepPolicy.RemoveEverything.ShouldKeep(Ref(ResourceKinds.Job, "b"), RunOutcome.Failed));
+    }
+
+    [Fact]
+    public async Task A_delete_that_fails_is_reported_with_KAPT4001_and_the_rest_still_goes()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.Job, "build"));
+        client.FailingDeletes["build"] = InMemoryClusterClient.Forbidden("build");
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal("KAPT4001", problem.Code);
+        Assert.Equal("Job test/build", problem.Subject);
+        Assert.Equal(["creds"], report.Removed.Select(r => r.Name));
+        Assert.Equal(["build"], journal.Pending().Select(e => e.Resource.Name));
+    }
+
+    [Fact]
+    public async Task Cleanup_bounds_itself_and_names_what_it_did_not_reach()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.Job, "build"));
+        client.HangingDeletes.Add("build");
+        var cleaner = new ResourceCleaner(client, journal) { Timeout = TimeSpan.FromMilliseconds(200) };
+
+        // The build's token is already cancelled, as after Ctrl+C; the cleaner is given its own (none) and still works.
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Cancelled, KeepPolicy.RemoveEverything, CancellationToken.None);
+
+        Assert.Equal(["KAPT4003", "KAPT4003"], report.Problems.Select(p => p.Code));
+        Assert.Equal(["Job test/build", "Secret test/creds"], report.Problems.Select(p => p.Subject));
+    }
+
+    [Fact]
+    public async Task A_resource_that_does_not_disappear_is_KAPT4002()
+    {
+        var (client, journal) = Setup((ResourceKinds.Experiment, "tune"));
+        client.Sticky.Add("tune");
+        var cleaner = new ResourceCleaner(client, journal) { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.Equal("KAPT4002", Assert.Single(report.Problems).Code);
+        Assert.Empty(report.Removed);
+    }
+
+    [Fact]
+    public async Task The_sweep_removes_only_the_models_labelled_resources()
+    {
+        var client = new InMemoryClusterClient();
+        Dictionary<string, string> Labels(string model, string run) => new()
+        {
+            [ResourceLabels.ManagedBy] = ResourceLabels.ManagedByValue,
+            [ResourceLabels.Model] = model,
+            [ResourceLabels.Run] = run,
+        };
+        client.Add(ResourceKinds.Secret, "mine-1", Labels("dev-mnist", "aaaaaaaaaa"));
+        client.Add(ResourceKinds.TFJob, "mine-2", Labels("dev-mnist", "bbbbbbbbbb"));
+        client.Add(ResourceKinds.Secret, "other", Labels("dev-other", "aaaaaaaaaa"));
+        client.Add(ResourceKinds.Secret, "unlabelled");
+        var sweep = new CleanupSweep(client, new ResourceCleaner(client));
+
+        var report = await sweep.SweepAsync("dev-mnist", null, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["mine-2", "mine-1"], report.Removed.Select(r => r.Name));
+        Assert.True(client.Exists(ResourceKinds.Secret, "other"));
+        Assert.True(client.Exists(ResourceKinds.Secret, "unlabelled"));
+    }
+}
