@@ -124,8 +124,6 @@ public sealed class LocalClusterServer : IAsyncDisposable
     {
         foreach (var ns in InitialNamespaces)
             store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
-        foreach (var ns in InitialNamespaces)
-            store.Create(BuiltInResources.ServiceAccount, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default", ["namespace"] = ns } });
         foreach (var crd in catalog.CustomResourceDefinitions)
         {
             var definition = (JsonObject)crd.Definition.DeepClone();

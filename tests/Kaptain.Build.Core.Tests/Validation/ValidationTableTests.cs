@@ -106,6 +106,19 @@ public sealed class ValidationTableTests
         ["hyperparameter without value"] = new(DiagnosticCodes.MissingItemMetadata, I.Hyperparameter, p => p.Items.Add(Item(I.Hyperparameter, "momentum"))),
         ["algorithm setting without value"] = new(DiagnosticCodes.MissingItemMetadata, I.AlgorithmSetting, p => p.Items.Add(Item(I.AlgorithmSetting, "random_state"))),
         ["model version with slash"] = new(DiagnosticCodes.InvalidModelVersion, P.ModelVersion, p => p.Properties[P.ModelVersion] = "1/0"),
+        ["hyperband without settings"] = new(DiagnosticCodes.HyperbandSettings, I.AlgorithmSetting, p => p.Properties[P.Algorithm] = "hyperband"),
+        ["hyperband resource not a parameter"] = new(DiagnosticCodes.HyperbandSettings, I.AlgorithmSetting, p =>
+        {
+            p.Properties[P.Algorithm] = "hyperband";
+            p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
+            p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "epochs")));
+        }),
+        ["hyperband too few parallel trials"] = new(DiagnosticCodes.HyperbandSettings, P.ParallelTrials, p =>
+        {
+            p.Properties[P.Algorithm] = "hyperband";
+            p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
+            p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "batch-size")));
+        }),
         ["raw deployment with legacy group"] = new(DiagnosticCodes.RawDeploymentNeedsKServe, P.DeploymentMode, p => { p.Properties[P.DeploymentMode] = "RawDeployment"; p.Properties[P.ServingApiGroup] = "serving.kubeflow.org"; }),
     };
 
@@ -180,7 +193,7 @@ public sealed class ValidationTableTests
 
     private static string OutsideFile(TestModelProject project)
     {
-        var path = Path.Combine(Path.GetDirectoryName(project.Directory)!, Path.GetFileName(project.Directory) + "-outside.txt");
+        var path = Path.Combine(project.Root, "outside.txt");
         File.WriteAllText(path, "outside");
         return path;
     }
