@@ -82,8 +82,7 @@ internal static class PublishingStep
 
                 // Ready: the credentials Secret goes (the storage initializer has read the model), the ServiceAccount and
                 // the InferenceService stay.
-                var keep = KeepPolicy.RemoveEverything.Keep(ResourceKinds.ServiceAccount, RunOutcome.Succeeded).Keep(kind, RunOutcome.Succeeded);
-                await run.CleanUpAsync(RunOutcome.Succeeded, keep).ConfigureAwait(false);
+                await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(kind)).ConfigureAwait(false);
                 await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
                 var pruned = await PruneRevisionsAsync(run, name, revision, cancellationToken).ConfigureAwait(false);
                 run.Log.Info($"InferenceService {name} is ready at {url}" + (revision is null ? string.Empty : $" (revision {revision})"));
@@ -123,6 +122,10 @@ internal static class PublishingStep
     /// <summary>The URL of a ready InferenceService: <c>status.url</c>, else <c>status.address.url</c>.</summary>
     public static string Url(JsonObject service) =>
         KubernetesObjectJson.StringAt(service, "status.url") ?? KubernetesObjectJson.StringAt(service, "status.address.url") ?? string.Empty;
+
+    /// <summary>What a successful publish keeps: the InferenceService and its ServiceAccount; the credentials Secret goes.</summary>
+    public static KeepPolicy SuccessPolicy(ResourceKind kind) =>
+        KeepPolicy.RemoveEverything.Keep(ResourceKinds.ServiceAccount, RunOutcome.Succeeded).Keep(kind, RunOutcome.Succeeded);
 
     /// <summary>
     /// What a failed publish keeps: with KaptainKeepFailedResources the InferenceService; after a replace also the

@@ -59,8 +59,7 @@ internal static class TrainingStep
                 }
 
                 var keepJob = !model.Cluster.ForceCleanup;
-                var policy = keepJob ? KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded) : KeepPolicy.RemoveEverything;
-                await run.CleanUpAsync(RunOutcome.Succeeded, policy).ConfigureAwait(false);
+                await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(model, kind)).ConfigureAwait(false);
                 run.Log.Info(keepJob
                     ? $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it stays on the cluster (set KaptainForceCleanup=true to remove it)"
                     : $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it was removed (force cleanup)");
@@ -73,6 +72,10 @@ internal static class TrainingStep
     /// <summary>The training job's kind for a framework.</summary>
     public static ResourceKind JobKind(ModelFramework framework) =>
         framework == ModelFramework.TensorFlow ? ResourceKinds.TFJob : ResourceKinds.PyTorchJob;
+
+    /// <summary>What a successful run keeps: the training job (as the Kaptain SDK leaves it), unless force cleanup was asked for.</summary>
+    public static KeepPolicy SuccessPolicy(ModelDefinition model, ResourceKind kind) =>
+        model.Cluster.ForceCleanup ? KeepPolicy.RemoveEverything : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded);
 
     /// <summary>What a failed (or timed-out) run keeps: its own resources of <paramref name="kind"/> only with KaptainKeepFailedResources, never with force cleanup.</summary>
     public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind) =>

@@ -100,8 +100,7 @@ internal static class TuningStep
                 run.Report.Set("bestMetrics", new JsonObject(best.Metrics.Select(m => new KeyValuePair<string, JsonNode?>(m.Key, m.Value))));
 
                 var delete = model.Tune.DeleteExperiment;
-                var policy = delete ? KeepPolicy.RemoveEverything : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded);
-                await run.CleanUpAsync(RunOutcome.Succeeded, policy).ConfigureAwait(false);
+                await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(model)).ConfigureAwait(false);
                 run.Log.Info($"Best hyperparameters (trial {best.Name}, {string.Join(", ", best.Metrics.Select(m => $"{m.Key}={m.Value}"))}): "
                              + string.Join(", ", hyperparameters.Select(h => $"{h.Key}={h.Value}")) + $"; written to {props}");
                 run.Log.Info(delete
@@ -121,6 +120,12 @@ internal static class TuningStep
             () => TrainingStep.FailurePolicy(model, kind),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>What a successful run keeps: the Experiment (with its trials), unless deleting it was asked for.</summary>
+    public static KeepPolicy SuccessPolicy(ModelDefinition model) =>
+        model.Tune.DeleteExperiment
+            ? KeepPolicy.RemoveEverything
+            : KeepPolicy.RemoveEverything.Keep(ResourceKinds.Experiment, RunOutcome.Succeeded);
 
     /// <summary>Whether an Experiment has ended: a true <c>Succeeded</c> or <c>Failed</c> condition.</summary>
     public static bool IsFinished(JsonObject experiment) =>
