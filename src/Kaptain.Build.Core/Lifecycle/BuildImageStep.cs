@@ -78,8 +78,7 @@ internal static class BuildImageStep
                 {
                     logs.Start(cancellationToken);
                     var states = new StateReporter(run.Log, $"Job {name}", JobState);
-                    end = await new ResourceWatch(run.Client).WaitForAsync(
-                        ResourceKinds.Job, run.Namespace, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                    end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
                     await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
                 }
 

@@ -60,8 +60,7 @@ internal static class PublishingStep
                 }
 
                 var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
-                var end = await new ResourceWatch(run.Client).WaitForAsync(
-                    kind, run.Namespace, name, IsReady, model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                var end = await StepWatch.WaitForAsync(run, kind, name, IsReady, model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
                 switch (end.Outcome)
                 {
                     case ResourceWaitOutcome.Deleted:
@@ -259,7 +258,7 @@ internal static class PublishingStep
             var events = await new PodEvents(run.Client)
                 .ForWorkloadAsync(run.Namespace, kind.Kind, name, $"{InferenceServiceLabel}={name}", cancellationToken)
                 .ConfigureAwait(false);
-            return LifecycleText.Lines(events.Select(e => e.ToString()).TakeLast(15), "  (none)");
+            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
         }
         catch (KaptainException exception)
         {

@@ -37,8 +37,7 @@ internal static class TrainingStep
                 await using var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.Train), sink, run.Resilience);
                 logs.Start(cancellationToken);
                 var states = new StateReporter(run.Log, $"{kind.Kind} {name}");
-                var end = await new ResourceWatch(run.Client).WaitForAsync(
-                    kind, run.Namespace, name, IsFinished, model.Train.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                var end = await StepWatch.WaitForAsync(run, kind, name, IsFinished, model.Train.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
                 await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
 
                 var state = JobState(end.Resource);
@@ -139,7 +138,7 @@ internal static class TrainingStep
             var events = await new PodEvents(run.Client)
                 .ForWorkloadAsync(run.Namespace, kind.Kind, name, ResourceLabels.Selector(run.ModelLabel, run.RunId), cancellationToken)
                 .ConfigureAwait(false);
-            return LifecycleText.Lines(events.Select(e => e.ToString()).TakeLast(15), "  (none)");
+            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
         }
         catch (KaptainException exception)
         {

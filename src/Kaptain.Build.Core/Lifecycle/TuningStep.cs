@@ -43,8 +43,7 @@ internal static class TuningStep
                 try
                 {
                     var states = new StateReporter(run.Log, $"Experiment {name}", TrialStatus.State);
-                    end = await new ResourceWatch(run.Client).WaitForAsync(
-                        kind, run.Namespace, name, IsFinished,
+                    end = await StepWatch.WaitForAsync(run, kind, name, IsFinished,
                         model.Tune.Timeout,
                         resource =>
                         {

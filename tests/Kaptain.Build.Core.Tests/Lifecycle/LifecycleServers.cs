@@ -62,7 +62,13 @@ public sealed class LifecycleServers : IAsyncLifetime
             await S3.DisposeAsync();
         }
 
-        TemporaryDirectory.Delete(directory);
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 }
 

@@ -51,7 +51,7 @@ public sealed class TrainingStepTests(LifecycleServers servers)
 
         Assert.False(result.JobKept);
         Assert.Empty(project.LeftByRuns());
-        Assert.Empty(project.Resources().Where(r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal));
         Assert.Contains($"PyTorchJob {project.Namespace}/{result.JobName}", result.Removed);
     }
 
@@ -67,7 +67,7 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         Assert.Equal("KAPT1103", Assert.Single(error.Diagnostics).Code);
         Assert.Equal(["KAPT1103"], project.Log.Errors.Select(e => e.Code));
         Assert.Empty(project.LeftByRuns());
-        Assert.Empty(project.Resources().Where(r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class TrainingStepTests(LifecycleServers servers)
 
         Assert.Equal("KAPT1104", error.Diagnostics[0].Code);
         Assert.Empty(project.LeftByRuns());
-        Assert.Empty(project.Resources().Where(r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.TrainAsync(project.Options(Image), cancel.Token));
 
         Assert.Empty(project.LeftByRuns());
-        Assert.Empty(project.Resources().Where(r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal));
         var report = await File.ReadAllTextAsync(Path.Combine(project.Intermediate, "run-report-train.json"), TestContext.Current.CancellationToken);
         Assert.Contains("\"outcome\": \"cancelled\"", report, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*.jsonl"));
