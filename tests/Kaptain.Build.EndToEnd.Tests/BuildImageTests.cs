@@ -1,0 +1,137 @@
+using Kaptain.Build.EndToEnd.Tests.Infrastructure;
+using Xunit;
+
+namespace Kaptain.Build.EndToEnd.Tests;
+
+/// <summary><c>dotnet build -t:KaptainBuildImage</c> on a copy of samples/mnist-pytorch.</summary>
+public sealed class BuildImageTests(EndToEndServers fixture) : LifecycleTest(fixture)
+{
+    private const string Sample = "mnist-pytorch";
+
+    [Fact]
+    public async Task Builds_and_pushes_the_image_then_removes_the_secrets_the_job_and_the_context()
+    {
+        var project = Servers.NewProject(Sample, "build-ok");
+
+        var result = await RunAsync(project.Build("KaptainBuildImage"));
+
+        AssertSucceeded(result);
+        var report = project.ReadRunReport("build-image");
+        var image = report["image"]!.GetValue<string>();
+        Assert.StartsWith($"{Servers.Registry.Host}/{project.ImageName}:", image, StringComparison.Ordinal);
+        Assert.Contains("@sha256:", image, StringComparison.Ordinal);
+        Assert.True(await ManifestExistsAsync(project.ImageName, image[(image.IndexOf('@', StringComparison.Ordinal) + 1)..]), result.Log);
+        AssertNothingLeft(project, result);
+        var (bucket, key) = ContextObject(report);
+        Assert.True(await Servers.S3.BucketExistsAsync(bucket, Token), result.Log);
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    [Fact]
+    public async Task Does_nothing_on_the_cluster_when_the_registry_already_has_the_image()
+    {
+        var project = Servers.NewProject(Sample, "build-uptodate");
+        AssertSucceeded(await RunAsync(project.Build("KaptainBuildImage")));
+        var first = project.ReadRunReport("build-image")["image"]!.GetValue<string>();
+        var version = Servers.Cluster.Store.List(Kaptain.LocalCluster.Api.BuiltInResources.Namespace).ResourceVersion;
+
+        var result = await RunAsync(project.Build("KaptainBuildImage"));
+
+        AssertSucceeded(result);
+        var report = project.ReadRunReport("build-image");
+        Assert.Equal(first, report["image"]!.GetValue<string>());
+        Assert.False(report["built"]!.GetValue<bool>(), result.Log);
+        AssertNothingLeft(project, result);
+
+        // Nothing was written anywhere in the cluster: no create, no delete, not even one that was undone.
+        Assert.Equal(version, Servers.Cluster.Store.List(Kaptain.LocalCluster.Api.BuiltInResources.Namespace).ResourceVersion);
+    }
+
+    [Fact]
+    public async Task A_failed_build_reports_KAPT1101_and_removes_the_secrets_the_job_and_the_context()
+    {
+        var project = Servers.NewProject(Sample, Scenarios.BuildFails);
+
+        var result = await RunAsync(project.Build("KaptainBuildImage"));
+
+        AssertFailedWith(result, "KAPT1101");
+        AssertNothingLeft(project, result);
+        var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    [Fact]
+    public async Task A_failed_build_keeps_only_the_job_and_its_pod_when_asked_to_keep_failed_resources()
+    {
+        var project = Servers.NewProject(Sample, Scenarios.BuildFails);
+
+        var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainKeepFailedResources", "true")));
+
+        AssertFailedWith(result, "KAPT1101");
+        var report = project.ReadRunReport("build-image");
+        var runId = report["runId"]!.GetValue<string>();
+        var job = $"{project.ModelName}-build-{runId}";
+        var pods = Servers.ResourcesIn(project.Namespace).OfKind("Pod").Select(p => p.ToString()).ToList();
+        Assert.Single(pods);
+        Assert.StartsWith($"Pod/{job}-", pods[0], StringComparison.Ordinal);
+        AssertResources(project, result, [$"Job/{job}", .. pods], runId);
+        var (bucket, key) = ContextObject(report);
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    [Fact]
+    public async Task A_build_that_does_not_finish_in_time_reports_KAPT1102_and_removes_everything()
+    {
+        var project = Servers.NewProject(Sample, Scenarios.BuildHangs);
+
+        var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainBuildTimeout", "3")));
+
+        AssertFailedWith(result, "KAPT1102");
+        AssertNothingLeft(project, result);
+        var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    [Fact]
+    public async Task A_builder_that_is_never_scheduled_times_out_with_KAPT1102_and_removes_everything()
+    {
+        var project = Servers.NewProject(Sample, Scenarios.BuildPending);
+
+        var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainBuildTimeout", "3")));
+
+        AssertFailedWith(result, "KAPT1102");
+        AssertNothingLeft(project, result);
+        var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_the_builder_runs_removes_the_secrets_the_job_and_the_context()
+    {
+        var project = Servers.NewProject(Sample, Scenarios.BuildHangs);
+
+        var result = await InterruptAsync(project.Build("KaptainBuildImage"), "Unpacking rootfs");
+
+        AssertCancelled(result);
+        AssertNothingLeft(project, result);
+        var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
+        await AssertObjectAsync(bucket, key, exists: false, result);
+    }
+
+    private static (string Bucket, string Key) ContextObject(System.Text.Json.Nodes.JsonObject report)
+    {
+        // s3://bucket/key
+        var uri = new Uri(report["context"]!.GetValue<string>());
+        return (uri.Host, uri.AbsolutePath.TrimStart('/'));
+    }
+
+    private async Task<bool> ManifestExistsAsync(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(Servers.Registry.Endpoint, $"/v2/{repository}/manifests/{digest}"));
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await http.SendAsync(request, Token);
+        return response.IsSuccessStatusCode;
+    }
+}
