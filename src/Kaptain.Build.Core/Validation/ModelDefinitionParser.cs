@@ -65,8 +65,8 @@ internal sealed partial class ModelDefinitionParser
         var baseImage = ReadBaseImage(framework, frameworkVersion);
         var mainFile = ReadMainFile();
         var files = ReadFiles();
-        var requirements = ReadOptionalFile(P.RequirementsFile, mustExistWhenDefault: false);
-        var dockerfile = ReadOptionalFile(P.Dockerfile, mustExistWhenDefault: false);
+        var requirements = ReadOptionalFile(P.RequirementsFile);
+        var dockerfile = ReadOptionalFile(P.Dockerfile);
         var registry = ReadRegistry();
         var image = ReadModelImage(id, registry.Host);
         var storage = ReadStorage();
@@ -224,7 +224,8 @@ internal sealed partial class ModelDefinitionParser
         return files;
     }
 
-    private ModelFile? ReadOptionalFile(string property, bool mustExistWhenDefault)
+    /// <summary>A file that may be absent: an explicit value must exist, a default (requirements.txt) is used only when it does.</summary>
+    private ModelFile? ReadOptionalFile(string property)
     {
         var explicitValue = Value(property, applyDefault: false);
         var text = explicitValue ?? ModelProperties.Find(property)!.DefaultValue;
@@ -233,7 +234,7 @@ internal sealed partial class ModelDefinitionParser
             return null;
         }
 
-        if (explicitValue is null && !mustExistWhenDefault && !File.Exists(FullPath(text)))
+        if (explicitValue is null && !File.Exists(FullPath(text)))
         {
             return null;
         }
