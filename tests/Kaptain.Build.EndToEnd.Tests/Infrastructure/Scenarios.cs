@@ -18,11 +18,19 @@ public static class Scenarios
     /// <summary>A Kaniko pod that is never scheduled.</summary>
     public const string BuildPending = "build-pending";
 
+    /// <summary>An InferenceService that never becomes ready (its predictor is never scheduled).</summary>
+    public const string ServingPending = "serve-pending";
+
+    /// <summary>An InferenceService whose predictor fails.</summary>
+    public const string ServingFails = "serve-fails";
+
     /// <summary>The file's text.</summary>
     public const string File = $"""
         # Image builds of the tests named here do what the rule says instead of a real (simulated) Kaniko build.
         Job {BuildFails}-*-build-* fail after=500ms reason=Error message="error building image: RUN pip install failed"
         Job {BuildHangs}-*-build-* hang log="INFO[0000] Retrieving image manifest" log="INFO[0001] Unpacking rootfs"
         Job {BuildPending}-*-build-* pending reason=Unschedulable
+        InferenceService {ServingPending}-* pending reason=Unschedulable
+        InferenceService {ServingFails}-* fail after=500ms reason=Error message="model server exited: no model found"
         """;
 }
