@@ -23,6 +23,7 @@ public class ContainerRegistry : IAsyncLifetime
     private const string RegistryExecutable = "/usr/bin/docker-registry";
     private readonly ContainerRegistryOptions options;
     private ServerProcess? process;
+    private RegistryTokenServer? tokenServer;
     private HttpClient? http;
     private int port;
 
@@ -35,9 +36,9 @@ public class ContainerRegistry : IAsyncLifetime
     /// <summary>Creates a registry set up by <paramref name="options"/>; for fixtures that derive from this one (see <see cref="BasicAuthContainerRegistry"/>).</summary>
     protected ContainerRegistry(ContainerRegistryOptions options)
     {
-        if ((options.Username is null) != (options.Password is null))
+        if ((options.Username is null) != (options.Password is null) || (options.UseTokenAuth && options.Username is null))
         {
-            throw new ArgumentException("Give both a user name and a password, or neither.", nameof(options));
+            throw new ArgumentException("Give both a user name and a password, or neither (token auth needs them).", nameof(options));
         }
 
         this.options = options;
@@ -61,6 +62,9 @@ public class ContainerRegistry : IAsyncLifetime
 
     /// <summary>The PEM certificate that signs (is) the registry's https certificate, when it serves https.</summary>
     public string? CaCertificatePath => options.UseTls ? Path.Combine(Directory, "registry.crt") : null;
+
+    /// <summary>The token service when the registry uses token auth, else null.</summary>
+    public RegistryTokenServer? TokenServer => tokenServer;
 
     /// <summary>The temporary folder with the configuration and the storage; deleted on dispose.</summary>
     public string Directory { get; }
@@ -95,8 +99,9 @@ public class ContainerRegistry : IAsyncLifetime
     {
         var layer = Encoding.UTF8.GetBytes($"layer of {repository}:{tag}");
         var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}""");
-        var layerDigest = await PushBlobAsync(repository, layer, cancellationToken).ConfigureAwait(false);
-        var configDigest = await PushBlobAsync(repository, config, cancellationToken).ConfigureAwait(false);
+        var authorization = await AuthorizationAsync(repository, cancellationToken).ConfigureAwait(false);
+        var layerDigest = await PushBlobAsync(repository, layer, authorization, cancellationToken).ConfigureAwait(false);
+        var configDigest = await PushBlobAsync(repository, config, authorization, cancellationToken).ConfigureAwait(false);
         var manifest = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["schemaVersion"] = 2,
@@ -105,7 +110,7 @@ public class ContainerRegistry : IAsyncLifetime
             ["layers"] = new[] { new { mediaType = "application/vnd.oci.image.layer.v1.tar", digest = layerDigest, size = layer.Length } },
         });
 
-        using var request = NewRequest(HttpMethod.Put, $"/v2/{repository}/manifests/{tag}");
+        using var request = NewRequest(HttpMethod.Put, $"/v2/{repository}/manifests/{tag}", authorization);
         request.Content = new ByteArrayContent(manifest);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.oci.image.manifest.v1+json");
         using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -139,6 +144,12 @@ public class ContainerRegistry : IAsyncLifetime
             process = null;
         }
 
+        if (tokenServer is not null)
+        {
+            await tokenServer.DisposeAsync().ConfigureAwait(false);
+            tokenServer = null;
+        }
+
         TemporaryDirectory.Delete(Directory);
     }
 
@@ -160,7 +171,11 @@ public class ContainerRegistry : IAsyncLifetime
         }
 
         http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-        if (options.Username is not null)
+        if (options.UseTokenAuth)
+        {
+            tokenServer = RegistryTokenServer.Start(options.Username!, options.Password!, Path.Combine(Directory, "token-issuer.crt"));
+        }
+        else if (options.Username is not null)
         {
             File.WriteAllText(
                 Path.Combine(Directory, "htpasswd"),
@@ -252,7 +267,19 @@ public class ContainerRegistry : IAsyncLifetime
                 """);
         }
 
-        if (options.Username is not null)
+        if (tokenServer is not null)
+        {
+            configuration.Append($"""
+                auth:
+                  token:
+                    realm: {tokenServer.Realm}
+                    service: {tokenServer.Service}
+                    issuer: {tokenServer.Issuer}
+                    rootcertbundle: {Path.Combine(Directory, "token-issuer.crt")}
+
+                """);
+        }
+        else if (options.Username is not null)
         {
             configuration.Append($"""
                 auth:
@@ -283,16 +310,16 @@ public class ContainerRegistry : IAsyncLifetime
         return certificate;
     }
 
-    private async Task<string> PushBlobAsync(string repository, byte[] content, CancellationToken cancellationToken)
+    private async Task<string> PushBlobAsync(string repository, byte[] content, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
         var digest = Digest(content);
-        using var start = NewRequest(HttpMethod.Post, $"/v2/{repository}/blobs/uploads/");
+        using var start = NewRequest(HttpMethod.Post, $"/v2/{repository}/blobs/uploads/", authorization);
         using var started = await Client.SendAsync(start, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(started, cancellationToken).ConfigureAwait(false);
 
         var location = new Uri(Endpoint, started.Headers.Location!);
         var separator = location.Query.Length > 0 ? '&' : '?';
-        using var put = NewRequest(HttpMethod.Put, $"{location}{separator}digest={Uri.EscapeDataString(digest)}");
+        using var put = NewRequest(HttpMethod.Put, $"{location}{separator}digest={Uri.EscapeDataString(digest)}", authorization);
         put.Content = new ByteArrayContent(content);
         put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var finished = await Client.SendAsync(put, cancellationToken).ConfigureAwait(false);
@@ -300,16 +327,34 @@ public class ContainerRegistry : IAsyncLifetime
         return digest;
     }
 
-    private HttpRequestMessage NewRequest(HttpMethod method, string pathOrUrl)
+    private HttpRequestMessage NewRequest(HttpMethod method, string pathOrUrl, AuthenticationHeaderValue? authorization)
     {
         var request = new HttpRequestMessage(method, new Uri(Endpoint, pathOrUrl));
-        if (Username is not null)
+        request.Headers.Authorization = authorization;
+        return request;
+    }
+
+    /// <summary>Basic auth, or with token auth a bearer token for pushing to <paramref name="repository"/>.</summary>
+    private async Task<AuthenticationHeaderValue?> AuthorizationAsync(string repository, CancellationToken cancellationToken)
+    {
+        if (Username is null)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue(
-                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+            return null;
         }
 
-        return request;
+        var basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        if (tokenServer is null)
+        {
+            return basic;
+        }
+
+        var scope = Uri.EscapeDataString($"repository:{repository}:pull,push");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{tokenServer.Realm}?service={tokenServer.Service}&scope={scope}"));
+        request.Headers.Authorization = basic;
+        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        return new AuthenticationHeaderValue("Bearer", document.RootElement.GetProperty("token").GetString());
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)

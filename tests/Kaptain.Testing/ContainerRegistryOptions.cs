@@ -12,6 +12,16 @@ public sealed record ContainerRegistryOptions
     /// <summary>Serve https with a self-signed certificate for 127.0.0.1 (its PEM is <see cref="ContainerRegistry.CaCertificatePath"/>).</summary>
     public bool UseTls { get; init; }
 
+    /// <summary>
+    /// Use token auth (the bearer flow) instead of basic auth: a <see cref="RegistryTokenServer"/> checks
+    /// <see cref="Username"/> and <see cref="Password"/> and issues the tokens.
+    /// </summary>
+    public bool UseTokenAuth { get; init; }
+
+    /// <summary>A registry with token auth for <c>kaptain</c> / <c>kaptain-registry-password</c>.</summary>
+    public static ContainerRegistryOptions WithTokenAuth { get; } =
+        new() { Username = "kaptain", Password = "kaptain-registry-password", UseTokenAuth = true };
+
     /// <summary>A registry with basic auth for <c>kaptain</c> / <c>kaptain-registry-password</c>.</summary>
     public static ContainerRegistryOptions WithBasicAuth { get; } =
         new() { Username = "kaptain", Password = "kaptain-registry-password" };

@@ -70,7 +70,7 @@ internal static class TableConverter
                 return $"{statuses.Count(s => s["ready"]?.GetValue<bool>() == true)}/{total}";
             }));
             columns.Add(("Status", "string", o => o["status"]?["reason"] ?? o["status"]?["phase"]));
-            columns.Add(("Restarts", "integer", o => (o["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>().Sum(s => s["restartCount"]?.GetValue<int>() ?? 0) ?? 0));
+            columns.Add(("Restarts", "integer", o => (o["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>().Sum(s => (int?)JsonNumbers.AsLong(s["restartCount"]) ?? 0) ?? 0));
         }
         else if (type == BuiltInResources.Job)
         {
@@ -79,7 +79,7 @@ internal static class TableConverter
                 var conditions = (o["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Where(c => c["status"]?.GetValue<string>() == "True").Select(c => c["type"]?.GetValue<string>()).ToList() ?? [];
                 return conditions.Contains("Complete") ? "Complete" : conditions.Contains("Failed") ? "Failed" : "Running";
             }));
-            columns.Add(("Completions", "string", o => $"{o["status"]?["succeeded"]?.GetValue<int>() ?? 0}/{o["spec"]?["completions"]?.GetValue<int>() ?? 1}"));
+            columns.Add(("Completions", "string", o => $"{(int?)JsonNumbers.AsLong(o["status"]?["succeeded"]) ?? 0}/{(int?)JsonNumbers.AsLong(o["spec"]?["completions"]) ?? 1}"));
         }
         else if (type == BuiltInResources.Namespace)
         {
@@ -101,7 +101,7 @@ internal static class TableConverter
         }
         else if (type == BuiltInResources.Deployment)
         {
-            columns.Add(("Ready", "string", o => $"{o["status"]?["readyReplicas"]?.GetValue<int>() ?? 0}/{o["spec"]?["replicas"]?.GetValue<int>() ?? 1}"));
+            columns.Add(("Ready", "string", o => $"{(int?)JsonNumbers.AsLong(o["status"]?["readyReplicas"]) ?? 0}/{(int?)JsonNumbers.AsLong(o["spec"]?["replicas"]) ?? 1}"));
         }
         else if (type.Group == "serving.knative.dev")
         {

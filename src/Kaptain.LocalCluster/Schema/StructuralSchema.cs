@@ -116,5 +116,5 @@ public sealed class StructuralSchema
         };
     }
 
-    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : node is JsonValue l && l.TryGetValue<long>(out var x) ? x : null;
+    private static double? Number(JsonNode? node) => Json.JsonNumbers.AsDouble(node);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Json;
 
 namespace Kaptain.LocalCluster.Schema;
 
@@ -62,7 +63,7 @@ public static class StructuralSchemaValidator
                     causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: {Render(node)}: {path} in body should match '{schema.Pattern}'", path));
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
-                var number = value.GetValue<double>();
+                var number = JsonNumbers.AsDouble(value) ?? 0;
                 if (schema.Minimum is { } min && (schema.ExclusiveMinimum ? number <= min : number < min))
                     causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: {Render(node)}: {path} in body should be greater than {(schema.ExclusiveMinimum ? "" : "or equal to ")}{Format(min)}", path));
                 if (schema.Maximum is { } max && (schema.ExclusiveMaximum ? number >= max : number > max))
@@ -125,8 +126,7 @@ public static class StructuralSchemaValidator
         };
     }
 
-    private static bool IsInteger(JsonNode node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && (v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out var d) && Math.Floor(d) == d));
+    private static bool IsInteger(JsonNode node) => JsonNumbers.IsInteger(node);
 
     private static string TypeName(JsonNode node) => node.GetValueKind() switch
     {

@@ -140,6 +140,8 @@ public sealed class ObjectStore
                 meta["name"] ??= name;
                 if (type.Namespaced) meta["namespace"] ??= ns;
                 result = CreateLocked(type, toCreate, options);
+                if (!options.DryRun && Find(type, ns, name) is { } createdEntry)
+                    createdEntry.Applied[options.FieldManager ?? ""] = (JsonObject)applied.DeepClone();
             }
             else
             {
@@ -475,7 +477,7 @@ public sealed class ObjectStore
         Validate(type, updated, name, options);
         Metadata(updated)["resourceVersion"] = ResourceVersionOf(old);
         if (type.TracksGeneration && !status && SpecChanged(type, old, updated))
-            Metadata(updated)["generation"] = (Metadata(old)["generation"]?.GetValue<long>() ?? 0) + 1;
+            Metadata(updated)["generation"] = (JsonNumbers.AsLong(Metadata(old)["generation"]) ?? 0) + 1;
 
         if (JsonNode.DeepEquals(StorageForm(type, updated), old))
             return Present(type, old); // A no-op write does not bump the resourceVersion, as on the real server.
@@ -789,7 +791,9 @@ public sealed class ObjectStore
 
     private static JsonObject Present(ResourceType type, JsonObject obj)
     {
-        var copy = (JsonObject)obj.DeepClone();
+        // A round trip through text, not DeepClone: every number comes back JSON-backed, so callers can read it as
+        // int, long or double (a value the server set as an int would only read as an int).
+        var copy = JsonNode.Parse(obj.ToJsonString())!.AsObject();
         copy["apiVersion"] = type.ApiVersion;
         copy["kind"] = type.Kind;
         return copy;
@@ -829,7 +833,7 @@ public sealed class ObjectStore
     {
         public ResourceType Type { get; } = type;
 
-        public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+        public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>();
 
         public bool Matches(JsonObject obj) => (ns is null || Namespace(obj) == ns) && labels.Matches(obj) && fields.Matches(obj);
 

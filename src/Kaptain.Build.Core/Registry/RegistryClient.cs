@@ -1,0 +1,292 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using Kaptain.Build.Credentials;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Registry;
+
+/// <summary>
+/// Asks a container registry (the OCI distribution API) whether an image exists, and for its digest: a HEAD of the
+/// manifest with the OCI and docker media types, answering basic-auth and bearer-token challenges with the
+/// credentials of the docker config. Failures are <see cref="KaptainException"/>s with <c>KAPT31xx</c> codes.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private const string DockerHubApiHost = "registry-1.docker.io";
+
+    private static readonly string[] ManifestMediaTypes =
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ];
+
+    private readonly RegistryClientOptions options;
+    private readonly HttpClient http;
+
+    /// <summary>Creates the client.</summary>
+    /// <exception cref="KaptainException"><c>KAPT2211</c> when <see cref="RegistryClientOptions.CaFile"/> cannot be read as PEM certificates.</exception>
+    public RegistryClient(RegistryClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (options.CaFile is { } caFile)
+        {
+            var authorities = LoadCertificates(caFile);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None
+                || (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && ChainsTo(certificate, authorities));
+        }
+
+        http = new HttpClient(handler) { Timeout = options.RequestTimeout };
+    }
+
+    /// <summary>
+    /// The digest (<c>sha256:...</c>) of <paramref name="image"/>'s manifest, or null when the registry does not have
+    /// the image (or the repository).
+    /// </summary>
+    /// <exception cref="KaptainException">
+    /// <c>KAPT3101</c> unreachable, <c>KAPT3102</c> unauthorized, <c>KAPT3103</c> denied, <c>KAPT3104</c> untrusted TLS
+    /// certificate, <c>KAPT3105</c> an unexpected answer, <c>KAPT3106</c> the token service failed.
+    /// </exception>
+    public async Task<string?> GetDigestAsync(ImageReference image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (registry, apiHost, repository) = Locate(image);
+        var reference = image.Digest ?? image.Tag ?? "latest";
+        var url = new Uri($"{(options.Insecure ? "http" : "https")}://{apiHost}/v2/{repository}/manifests/{reference}");
+
+        using var first = await SendAsync(HttpMethod.Head, url, authorization: null, registry, cancellationToken).ConfigureAwait(false);
+        if (first.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return await DigestOrNullAsync(first, url, registry, repository, credentials: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var challenge = RegistryChallenge.From(first.Headers);
+        var credentials = options.Credentials is null ? null : await options.Credentials(registry, cancellationToken).ConfigureAwait(false);
+        AuthenticationHeaderValue authorization;
+        if (challenge?.IsBearer == true)
+        {
+            var token = await GetTokenAsync(challenge, registry, repository, credentials, cancellationToken).ConfigureAwait(false);
+            authorization = new AuthenticationHeaderValue("Bearer", token.Reveal());
+        }
+        else if (credentials is not null)
+        {
+            authorization = Basic(credentials);
+        }
+        else
+        {
+            throw Unauthorized(registry, repository, credentials: null);
+        }
+
+        using var second = await SendAsync(HttpMethod.Head, url, authorization, registry, cancellationToken).ConfigureAwait(false);
+        if (second.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            throw Unauthorized(registry, repository, credentials);
+        }
+
+        return await DigestOrNullAsync(second, url, registry, repository, credentials, cancellationToken, authorization).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the registry has <paramref name="image"/>.</summary>
+    public async Task<bool> ExistsAsync(ImageReference image, CancellationToken cancellationToken) =>
+        await GetDigestAsync(image, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <inheritdoc />
+    public void Dispose() => http.Dispose();
+
+    /// <summary>The registry host for credentials, the host the API is served on, and the repository path.</summary>
+    internal static (string Registry, string ApiHost, string Repository) Locate(ImageReference image)
+    {
+        var domain = image.Domain?.ToLowerInvariant();
+        if (domain is null or "docker.io" or "index.docker.io" or "registry-1.docker.io")
+        {
+            var path = image.Path.Contains('/', StringComparison.Ordinal) ? image.Path : "library/" + image.Path;
+            return ("docker.io", DockerHubApiHost, path);
+        }
+
+        return (domain, domain, image.Path);
+    }
+
+    private async Task<string?> DigestOrNullAsync(
+        HttpResponseMessage response,
+        Uri url,
+        string registry,
+        string repository,
+        RegistryCredentials? credentials,
+        CancellationToken cancellationToken,
+        AuthenticationHeaderValue? authorization = null)
+    {
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.OK:
+                if (response.Headers.TryGetValues("Docker-Content-Digest", out var digests) && digests.FirstOrDefault() is { Length: > 0 } digest)
+                {
+                    return digest;
+                }
+
+                // Some registries leave the digest out of HEAD answers: it is the hash of the manifest itself.
+                using (var get = await SendAsync(HttpMethod.Get, url, authorization, registry, cancellationToken).ConfigureAwait(false))
+                {
+                    if (get.StatusCode != HttpStatusCode.OK)
+                    {
+                        throw Unexpected(registry, get.StatusCode, $"GET {url.AbsolutePath}");
+                    }
+
+                    var manifest = await get.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                    return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(manifest));
+                }
+
+            case HttpStatusCode.NotFound:
+                return null;
+            case HttpStatusCode.Forbidden:
+                throw new KaptainException(KaptainDiagnostic.Error(
+                    "KAPT3103", registry, registry, repository, credentials?.Source ?? "no credentials (anonymous)"));
+            default:
+                throw Unexpected(registry, response.StatusCode, $"HEAD {url.AbsolutePath}");
+        }
+    }
+
+    private async Task<SecretValue> GetTokenAsync(
+        RegistryChallenge challenge, string registry, string repository, RegistryCredentials? credentials, CancellationToken cancellationToken)
+    {
+        if (challenge.Get("realm") is not { } realm || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUrl))
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3106", registry, "(none)", registry, "the challenge names no token realm"));
+        }
+
+        var query = new StringBuilder();
+        if (challenge.Get("service") is { } service)
+        {
+            query.Append("service=").Append(Uri.EscapeDataString(service));
+        }
+
+        query.Append(query.Length > 0 ? "&" : string.Empty).Append("scope=")
+            .Append(Uri.EscapeDataString(challenge.Get("scope") ?? $"repository:{repository}:pull"));
+        var tokenUrl = new UriBuilder(realmUrl) { Query = query.ToString() }.Uri;
+        var realmName = realmUrl.GetLeftPart(UriPartial.Path);
+
+        using var response = await SendAsync(HttpMethod.Get, tokenUrl, credentials is null ? null : Basic(credentials), registry, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            throw Unauthorized(registry, repository, credentials);
+        }
+
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3106", registry, realmName, registry, $"{(int)response.StatusCode} {response.StatusCode}"));
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            var root = document.RootElement;
+            var token = root.TryGetProperty("token", out var t) ? t.GetString() : null;
+            token ??= root.TryGetProperty("access_token", out var a) ? a.GetString() : null;
+            return !string.IsNullOrEmpty(token)
+                ? new SecretValue(token)
+                : throw new KaptainException(KaptainDiagnostic.Error("KAPT3106", registry, realmName, registry, "the answer has no token"));
+        }
+        catch (JsonException)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3106", registry, realmName, registry, "the answer is not JSON"));
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, Uri url, AuthenticationHeaderValue? authorization, string registry, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        foreach (var mediaType in ManifestMediaTypes)
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
+        }
+
+        request.Headers.Authorization = authorization;
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException exception) when (FindInner<AuthenticationException>(exception) is not null)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3104", registry, registry, "the certificate does not chain to a trusted CA"), exception);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3101", registry, url.Authority, Describe(exception)), exception);
+        }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3101", registry, url.Authority, $"no answer within {options.RequestTimeout.TotalSeconds:0} s"), exception);
+        }
+    }
+
+    private KaptainException Unauthorized(string registry, string repository, RegistryCredentials? credentials)
+    {
+        var hint = credentials is null
+            ? $"no credentials for it were found in {options.CredentialsLocation}. Run 'docker login {registry}'."
+            : $"the credentials from {credentials.Source} were rejected. Run 'docker login {registry}' again.";
+        return new KaptainException(KaptainDiagnostic.Error("KAPT3102", registry, registry, repository, hint));
+    }
+
+    private static KaptainException Unexpected(string registry, HttpStatusCode status, string request) =>
+        new(KaptainDiagnostic.Error("KAPT3105", registry, registry, $"{(int)status} {status}", request));
+
+    private static AuthenticationHeaderValue Basic(RegistryCredentials credentials) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password.Reveal()}")));
+
+    private static X509Certificate2Collection LoadCertificates(string caFile)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(caFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT2211", "KaptainRegistryCaFile", caFile, exception.GetType().Name), exception);
+        }
+
+        return certificates.Count > 0
+            ? certificates
+            : throw new KaptainException(KaptainDiagnostic.Error("KAPT2211", "KaptainRegistryCaFile", caFile, "it holds no PEM certificate"));
+    }
+
+    private static bool ChainsTo(X509Certificate certificate, X509Certificate2Collection authorities)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    private static T? FindInner<T>(Exception exception)
+        where T : Exception
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(HttpRequestException exception) =>
+        FindInner<SocketException>(exception)?.SocketErrorCode.ToString()
+        ?? (exception.HttpRequestError != HttpRequestError.Unknown ? exception.HttpRequestError.ToString() : "no connection");
+}

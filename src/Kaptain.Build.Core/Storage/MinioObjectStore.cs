@@ -1,0 +1,211 @@
+using System.Net;
+using System.Net.Sockets;
+using Kaptain.Build.Diagnostics;
+using Minio;
+using Minio.DataModel.Args;
+using Minio.Exceptions;
+
+namespace Kaptain.Build.Storage;
+
+/// <summary>
+/// <see cref="IObjectStore"/> over the MinIO .NET SDK 7.0.0. Path-style addressing is used for every endpoint other
+/// than AWS (the SDK decides; Kaniko gets <c>S3_FORCE_PATH_STYLE</c> for the same reason).
+/// </summary>
+public sealed class MinioObjectStore : IObjectStore
+{
+    private readonly IMinioClient client;
+    private readonly ObjectStoreOptions options;
+
+    /// <summary>Creates the store; nothing is sent until the first call.</summary>
+    public MinioObjectStore(ObjectStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        var builder = new MinioClient()
+            .WithEndpoint(options.Endpoint.HostAndPort)
+            .WithSSL(options.Endpoint.IsSecure)
+            .WithRegion(options.Region)
+            .WithTimeout((int)options.RequestTimeout.TotalMilliseconds)
+            .WithCredentials(options.Credentials.AccessKeyId, options.Credentials.SecretAccessKey.Reveal());
+        if (options.Credentials.SessionToken is { } token)
+        {
+            builder = builder.WithSessionToken(token.Reveal());
+        }
+
+        client = builder.Build();
+    }
+
+    /// <inheritdoc />
+    public S3Endpoint Endpoint => options.Endpoint;
+
+    /// <inheritdoc />
+    public async Task EnsureBucketAsync(string bucket, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bucket);
+        try
+        {
+            if (await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (AccessDeniedException)
+        {
+            // A HEAD answer has no body, so a rejected key and a denied bucket look alike; creating the bucket gives
+            // an answer with an error code that tells them apart (or succeeds).
+        }
+        catch (Exception exception) when (Translate(exception, "check", bucket, null) is { } translated)
+        {
+            throw translated;
+        }
+
+        try
+        {
+            await client.MakeBucketAsync(new MakeBucketArgs().WithBucket(bucket).WithLocation(options.Region), cancellationToken).ConfigureAwait(false);
+        }
+        catch (MinioException exception) when (exception.Response?.Code is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+            // Created meanwhile by another build, or it exists and the HEAD was denied: the put will tell.
+        }
+        catch (Exception exception) when (Translate(exception, "create", bucket, null) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task PutAsync(string bucket, string key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bucket);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(content);
+        try
+        {
+            // Size -1: the SDK uploads 16 MiB parts as they are read (multipart), one part in memory at a time.
+            await client.PutObjectAsync(
+                new PutObjectArgs()
+                    .WithBucket(bucket)
+                    .WithObject(key)
+                    .WithStreamData(content)
+                    .WithObjectSize(-1)
+                    .WithContentType("application/gzip"),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (Translate(exception, "write", bucket, key) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ExistsAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is ObjectNotFoundException or BucketNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception exception) when (Translate(exception, "check", bucket, key) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ObjectNotFoundException or BucketNotFoundException)
+        {
+            // Already gone: cleanup is idempotent.
+        }
+        catch (Exception exception) when (Translate(exception, "delete", bucket, key) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task GetAsync(string bucket, string key, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        try
+        {
+            await client.GetObjectAsync(
+                new GetObjectArgs()
+                    .WithBucket(bucket)
+                    .WithObject(key)
+                    .WithCallbackStream((stream, token) => stream.CopyToAsync(destination, token)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ObjectNotFoundException or BucketNotFoundException)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3005", $"{bucket}/{key}", Endpoint, bucket, key), exception);
+        }
+        catch (Exception exception) when (Translate(exception, "read", bucket, key) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => client.Dispose();
+
+    /// <summary>
+    /// Turns an SDK or network failure into a coded diagnostic naming the endpoint and never the secret; null for
+    /// cancellation, which goes up as it is. The SDK's own message is not used: it may quote the server's answer.
+    /// </summary>
+    private KaptainException? Translate(Exception exception, string operation, string bucket, string? key)
+    {
+        if (exception is OperationCanceledException or KaptainException)
+        {
+            return null;
+        }
+
+        var subject = key is null ? bucket : $"{bucket}/{key}";
+        var source = options.Credentials.Source;
+        var diagnostic = exception switch
+        {
+            ConnectionException or HttpRequestException or SocketException or TimeoutException =>
+                KaptainDiagnostic.Error("KAPT3001", "KaptainS3Endpoint", Endpoint, Describe(exception)),
+            AuthorizationException =>
+                KaptainDiagnostic.Error("KAPT3002", "KaptainS3Endpoint", Endpoint, source, "InvalidAccessKeyId or SignatureDoesNotMatch"),
+            MinioException { Response.Code: "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "InvalidToken" or "ExpiredToken" } minio =>
+                KaptainDiagnostic.Error("KAPT3002", "KaptainS3Endpoint", Endpoint, source, minio.Response.Code),
+            AccessDeniedException or ForbiddenException or MinioException { Response.Code: "AccessDenied" or "AllAccessDisabled" } =>
+                KaptainDiagnostic.Error("KAPT3003", bucket, Endpoint, operation, bucket, source),
+            BucketNotFoundException =>
+                KaptainDiagnostic.Error("KAPT3004", subject, Endpoint, operation, subject, "NoSuchBucket"),
+            MinioException minio =>
+                KaptainDiagnostic.Error("KAPT3004", subject, Endpoint, operation, subject, minio.Response?.Code ?? minio.GetType().Name),
+            _ => null,
+        };
+
+        return diagnostic is null ? null : new KaptainException(diagnostic, exception);
+    }
+
+    private static string Describe(Exception exception)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+            {
+                return socket.SocketErrorCode.ToString();
+            }
+
+            if (inner is HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } http)
+            {
+                return http.HttpRequestError.ToString();
+            }
+        }
+
+        return exception is TimeoutException ? "timed out" : "no connection";
+    }
+}

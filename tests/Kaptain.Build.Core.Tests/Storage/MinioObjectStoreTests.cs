@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using Kaptain.Build.Context;
+using Kaptain.Build.Credentials;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Storage;
+using Kaptain.Testing;
+using Xunit;
+
+namespace Kaptain.Build.Core.Tests.Storage;
+
+/// <summary>
+/// The Minio object store against a real s3rver. s3rver never checks SigV4 signatures and has no permissions, so a
+/// wrong secret key and a denied bucket (KAPT3003) cannot be produced here; an unknown access key can (KAPT3002).
+/// </summary>
+public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Server>
+{
+    private const string Secret = "do-not-print-this-secret";
+
+    [Fact]
+    public async Task EnsureBucket_creates_a_missing_bucket_and_accepts_an_existing_one()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+
+        await store.EnsureBucketAsync("created-by-ensure", token);
+        Assert.True(await server.BucketExistsAsync("created-by-ensure", token));
+
+        await store.EnsureBucketAsync("created-by-ensure", token);
+        Assert.True(await server.BucketExistsAsync("created-by-ensure", token));
+    }
+
+    [Fact]
+    public async Task A_streamed_archive_larger_than_one_part_is_uploaded_and_reads_back_the_same()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+        await store.EnsureBucketAsync("contexts", token);
+
+        // 40 MiB of random bytes: stored blocks, so the gzip stream is > 2 upload parts of 16 MiB.
+        var weights = new byte[40 * 1024 * 1024];
+        new Random(3).NextBytes(weights);
+        var entries = new[]
+        {
+            ContextArchiveEntry.FromContent("Dockerfile", "FROM scratch\n"u8.ToArray()),
+            ContextArchiveEntry.FromContent("weights.bin", weights),
+        };
+
+        var written = new HashingStream();
+        await store.PutAsync(
+            "contexts",
+            "runs/abc/context.tar.gz",
+            async (stream, ct) =>
+            {
+                await using var tee = new TeeStream(stream, written);
+                await ContextArchive.WriteAsync(entries, tee, cancellationToken: ct);
+            },
+            token);
+
+        Assert.True(await store.ExistsAsync("contexts", "runs/abc/context.tar.gz", token));
+        Assert.Equal(written.Length, await server.StatObjectAsync("contexts", "runs/abc/context.tar.gz", token));
+        Assert.True(written.Length > 32 * 1024 * 1024);
+
+        using var readBack = new MemoryStream();
+        await store.GetAsync("contexts", "runs/abc/context.tar.gz", readBack, token);
+        Assert.Equal(written.Hash(), Convert.ToHexString(SHA256.HashData(readBack.ToArray())));
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_object_and_a_missing_object_is_not_an_error()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+        await store.EnsureBucketAsync("deletes", token);
+        await store.PutAsync("deletes", "one", new MemoryStream("content"u8.ToArray()), token);
+        Assert.True(await server.ObjectExistsAsync("deletes", "one", token));
+
+        await store.DeleteAsync("deletes", "one", token);
+        Assert.False(await server.ObjectExistsAsync("deletes", "one", token));
+        Assert.False(await store.ExistsAsync("deletes", "one", token));
+
+        await store.DeleteAsync("deletes", "one", token);
+        await store.DeleteAsync("never-created-bucket", "one", token);
+    }
+
+    [Fact]
+    public async Task Get_of_a_missing_object_is_KAPT3005()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+        await store.EnsureBucketAsync("gets", token);
+        var error = await Assert.ThrowsAsync<KaptainException>(() => store.GetAsync("gets", "absent", Stream.Null, token));
+        Assert.Equal("KAPT3005", error.Diagnostics.Single().Code);
+    }
+
+    [Fact]
+    public async Task A_failing_writer_fails_the_upload_with_its_own_exception_and_leaves_no_object()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+        await store.EnsureBucketAsync("failures", token);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => store.PutAsync(
+            "failures",
+            "broken",
+            async (stream, ct) =>
+            {
+                await stream.WriteAsync(new byte[1024], ct);
+                throw new IOException("disk gone");
+            },
+            token));
+
+        Assert.Equal("disk gone", error.Message);
+        Assert.False(await server.ObjectExistsAsync("failures", "broken", token));
+    }
+
+    [Fact]
+    public async Task An_endpoint_where_nothing_listens_is_KAPT3001_naming_the_endpoint()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var endpoint = S3Endpoint.Parse($"http://127.0.0.1:{FreePort.Next()}");
+        using var store = new MinioObjectStore(new ObjectStoreOptions { Endpoint = endpoint, Credentials = Credentials("any"), RequestTimeout = TimeSpan.FromSeconds(20) });
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => store.EnsureBucketAsync("unreachable", token));
+        Assert.Equal("KAPT3001", error.Diagnostics.Single().Code);
+        Assert.Contains(endpoint.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_access_key_is_KAPT3002_without_the_secret()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var strict = await S3Server.StartAsync(["kaptain-allowed"], token);
+        using var store = new MinioObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-unknown") });
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => store.EnsureBucketAsync("rejected", token));
+        Assert.Equal("KAPT3002", error.Diagnostics.Single().Code);
+        Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
+        Assert.False(await strict.BucketExistsAsync("rejected", token));
+
+        using var allowed = new MinioObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-allowed") });
+        await allowed.EnsureBucketAsync("accepted", token);
+        Assert.True(await strict.BucketExistsAsync("accepted", token));
+    }
+
+    [Theory]
+    [InlineData("minio:9000")]
+    [InlineData("ftp://minio:9000")]
+    [InlineData("http://minio:9000/bucket")]
+    [InlineData("")]
+    public void Endpoints_that_are_not_http_urls_are_KAPT2014(string value)
+    {
+        var error = Assert.Throws<KaptainException>(() => S3Endpoint.Parse(value));
+        Assert.Equal("KAPT2014", error.Diagnostics.Single().Code);
+    }
+
+    [Theory]
+    [InlineData("http://minio-service.kubeflow:9000", "minio-service.kubeflow:9000", false)]
+    [InlineData("https://s3.eu-west-1.amazonaws.com/", "s3.eu-west-1.amazonaws.com", true)]
+    [InlineData("http://127.0.0.1:4568", "127.0.0.1:4568", false)]
+    public void Endpoints_parse_to_host_port_and_scheme(string value, string hostAndPort, bool secure)
+    {
+        var endpoint = S3Endpoint.Parse(value);
+        Assert.Equal(hostAndPort, endpoint.HostAndPort);
+        Assert.Equal(secure, endpoint.IsSecure);
+    }
+
+    private MinioObjectStore Store() =>
+        new(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey) });
+
+    private static S3Credentials Credentials(string accessKey) =>
+        new(accessKey, new SecretValue(Secret), null, "the test");
+
+    /// <summary>Hashes and counts what is written through it.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long length;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => length;
+
+        public override long Position { get => length; set => throw new NotSupportedException(); }
+
+        public string Hash() => Convert.ToHexString(hash.GetCurrentHash());
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            hash.AppendData(buffer, offset, count);
+            length += count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    /// <summary>Writes to two streams.</summary>
+    private sealed class TeeStream(Stream first, Stream second) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await first.WriteAsync(buffer, cancellationToken);
+            await second.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => first.FlushAsync(cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
