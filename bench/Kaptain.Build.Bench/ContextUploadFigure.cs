@@ -48,7 +48,12 @@ internal sealed class ContextUploadFigure : IFigure
         var tarBytes = new FileInfo(tarball).Length;
         File.Delete(tarball);
 
-        var worker = await RunWorkerProcessAsync(folder, s3, cancellationToken);
+        var worker = await RunWorkerProcessAsync(folder, s3, heapLimitBytes: null, cancellationToken);
+
+        // Peak RSS counts garbage the GC has not collected yet (the upload's 16 MiB part buffers live on the large
+        // object heap). A second run under a 200 MB GC heap limit shows whether the live memory stays under it.
+        const long HeapLimit = 200L * 1024 * 1024;
+        var limited = await RunWorkerProcessAsync(folder, s3, HeapLimit, cancellationToken);
         var tarThroughput = ContextFolder.TotalBytes / tar.Elapsed.TotalSeconds / 1e6;
         var ours = ContextFolder.TotalBytes / worker.Seconds / 1e6;
         var speedup = ours / tarThroughput;
@@ -61,7 +66,7 @@ internal sealed class ContextUploadFigure : IFigure
             Goal = ">= 2.5x tar czf, peak memory < 200 MB",
             GoalMet = speedup >= 2.5 && peakMb < 200,
             Summary = string.Create(CultureInfo.InvariantCulture,
-                $"{ours:0} MB/s vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak {peakMb:0} MB"),
+                $"{ours:0} MB/s vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak RSS {peakMb:0} MB (completes under a 200 MB GC heap limit: peak RSS {limited.PeakBytes / 1024.0 / 1024.0:0} MB)"),
             Values = new Dictionary<string, double>
             {
                 ["folder_bytes"] = ContextFolder.TotalBytes,
@@ -71,13 +76,15 @@ internal sealed class ContextUploadFigure : IFigure
                 ["kaptain_stored_blocks"] = worker.StoredBlocks,
                 ["kaptain_compressed_blocks"] = worker.CompressedBlocks,
                 ["kaptain_peak_rss_mb"] = peakMb,
+                ["kaptain_with_200mb_heap_limit_seconds"] = limited.Seconds,
+                ["kaptain_with_200mb_heap_limit_peak_rss_mb"] = limited.PeakBytes / 1024.0 / 1024.0,
                 ["tar_czf_seconds"] = tar.Elapsed.TotalSeconds,
                 ["tar_czf_mb_per_s"] = tarThroughput,
                 ["tar_czf_bytes"] = tarBytes,
                 ["speedup"] = speedup,
                 ["cores"] = Environment.ProcessorCount,
             },
-            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync piped into IObjectStore.PutAsync (MinioObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM. tar: `tar czf file -C folder .`, same run, same disk. Throughput is folder bytes over wall time.",
+            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync piped into IObjectStore.PutAsync (MinioObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM, measured once with the default GC and once with DOTNET_GCHeapHardLimit=200 MB (the upload succeeding there shows the live memory stays under 200 MB). tar: `tar czf file -C folder .`, same run, same disk. Throughput is folder bytes over wall time.",
         };
     }
 
@@ -115,13 +122,18 @@ internal sealed class ContextUploadFigure : IFigure
         return 0;
     }
 
-    private static async Task<WorkerResult> RunWorkerProcessAsync(string folder, S3Server s3, CancellationToken cancellationToken)
+    private static async Task<WorkerResult> RunWorkerProcessAsync(string folder, S3Server s3, long? heapLimitBytes, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("dotnet", [typeof(ContextUploadFigure).Assembly.Location, WorkerCommand, folder, s3.Endpoint.ToString(), s3.AccessKey, s3.SecretKey])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (heapLimitBytes is { } limit)
+        {
+            start.Environment["DOTNET_GCHeapHardLimit"] = limit.ToString("X", CultureInfo.InvariantCulture);
+        }
+
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);

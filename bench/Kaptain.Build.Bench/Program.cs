@@ -9,13 +9,16 @@ if (args is [ContextUploadFigure.WorkerCommand, ..])
 }
 
 var figures = Figures.All;
-var chosen = args switch
+var chosen = new List<IFigure>();
+foreach (var name in args is [] ? ["all"] : args)
 {
-    [] or ["all"] => figures,
-    _ => args.Select(a => figures.FirstOrDefault(f => f.Name == a || f.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) == a)).ToList(),
-};
-if (chosen.Any(f => f is null))
-{
+    var found = figures.Where(f => name == "all" || f.Name == name || f.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) == name).ToList();
+    chosen.AddRange(found);
+    if (found.Count > 0)
+    {
+        continue;
+    }
+
     Console.Error.WriteLine($"usage: Kaptain.Build.Bench <figure>|all; figures: {string.Join(", ", figures.Select(f => $"{f.Number} {f.Name}"))}");
     return 2;
 }
@@ -31,7 +34,7 @@ var results = BenchResults.Load();
 foreach (var figure in chosen)
 {
     Console.WriteLine($"== {figure.Number}. {figure.Title}");
-    var result = await figure!.RunAsync(cancel.Token);
+    var result = await figure.RunAsync(cancel.Token);
     Console.WriteLine(result.Summary);
     results.Set(result);
     results.Save();

@@ -17,10 +17,11 @@ public sealed class BuildImageTests(EndToEndServers fixture) : LifecycleTest(fix
 
         AssertSucceeded(result);
         var report = project.ReadRunReport("build-image");
-        var image = report["image"]!.GetValue<string>();
-        Assert.StartsWith($"{Servers.Registry.Host}/{project.ImageName}:", image, StringComparison.Ordinal);
-        Assert.Contains("@sha256:", image, StringComparison.Ordinal);
-        Assert.True(await ManifestExistsAsync(project.ImageName, image[(image.IndexOf('@', StringComparison.Ordinal) + 1)..]), result.Log);
+        Assert.StartsWith($"{Servers.Registry.Host}/{project.ImageName}:", report["image"]!.GetValue<string>(), StringComparison.Ordinal);
+        var digest = report["digest"]!.GetValue<string>();
+        Assert.StartsWith("sha256:", digest, StringComparison.Ordinal);
+        Assert.True(await ManifestExistsAsync(project.ImageName, digest), result.Log);
+        Assert.Contains($"{report["image"]!.GetValue<string>()}@{digest}", result.Log, StringComparison.Ordinal);
         AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(report);
         Assert.True(await Servers.S3.BucketExistsAsync(bucket, Token), result.Log);
@@ -32,15 +33,15 @@ public sealed class BuildImageTests(EndToEndServers fixture) : LifecycleTest(fix
     {
         var project = Servers.NewProject(Sample, "build-uptodate");
         AssertSucceeded(await RunAsync(project.Build("KaptainBuildImage")));
-        var first = project.ReadRunReport("build-image")["image"]!.GetValue<string>();
+        var first = project.ReadRunReport("build-image")["digest"]!.GetValue<string>();
         var version = Servers.Cluster.Store.List(Kaptain.LocalCluster.Api.BuiltInResources.Namespace).ResourceVersion;
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
 
         AssertSucceeded(result);
         var report = project.ReadRunReport("build-image");
-        Assert.Equal(first, report["image"]!.GetValue<string>());
-        Assert.False(report["built"]!.GetValue<bool>(), result.Log);
+        Assert.Equal(first, report["digest"]!.GetValue<string>());
+        Assert.Equal("UpToDate", report["state"]!.GetValue<string>());
         AssertNothingLeft(project, result);
 
         // Nothing was written anywhere in the cluster: no create, no delete, not even one that was undone.
@@ -121,7 +122,7 @@ public sealed class BuildImageTests(EndToEndServers fixture) : LifecycleTest(fix
     private static (string Bucket, string Key) ContextObject(System.Text.Json.Nodes.JsonObject report)
     {
         // s3://bucket/key
-        var uri = new Uri(report["context"]!.GetValue<string>());
+        var uri = new Uri(report["contextObject"]!.GetValue<string>());
         return (uri.Host, uri.AbsolutePath.TrimStart('/'));
     }
 

@@ -74,13 +74,13 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     }
 
     [Fact]
-    public async Task A_deployment_that_fails_reports_KAPT1109_and_removes_everything()
+    public async Task A_deployment_whose_predictor_fails_is_never_ready_reports_KAPT1108_and_removes_everything()
     {
         var project = Servers.NewProject("mnist-tensorflow", Scenarios.ServingFails);
 
-        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "20")));
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "4")));
 
-        AssertFailedWith(result, "KAPT1109");
+        AssertFailedWith(result, "KAPT1108");
         AssertNothingLeft(project, result);
     }
 
