@@ -52,6 +52,10 @@ public sealed class SampleProject
     /// <summary>The image repository in the registry.</summary>
     public string ImageName => "e2e/" + Id;
 
+    /// <summary>The registry (<c>host:port</c>) the builds push to: the servers' registry unless a test points the
+    /// project at another one (its docker config gets an entry without credentials for it).</summary>
+    public string RegistryHost { get; set; } = string.Empty;
+
     /// <summary>The build's folder for Kaptain's outputs (<c>obj/kaptain/</c>).</summary>
     public string KaptainDirectory => Path.Combine(Directory, "obj", "kaptain");
 
@@ -82,7 +86,7 @@ public sealed class SampleProject
               <Import Project="{Escape(RepositoryPaths.Combine("targets", "Kaptain.Build.targets"))}" />
             </Project>
             """);
-        return new SampleProject(servers, sample, id, directory);
+        return new SampleProject(servers, sample, id, directory) { RegistryHost = servers.Registry.Host };
     }
 
     /// <summary>
@@ -97,7 +101,7 @@ public sealed class SampleProject
                 "build", ProjectFile, $"-t:{target}", "-tl:off", "-v:n", "-nologo", "-nr:false",
                 $"-p:KaptainKubeconfig={_servers.KubeconfigPath}",
                 $"-p:KaptainS3Endpoint={_servers.S3.Endpoint.ToString().TrimEnd('/')}",
-                $"-p:KaptainRegistry={_servers.Registry.Host}",
+                $"-p:KaptainRegistry={RegistryHost}",
                 "-p:KaptainRegistryInsecure=true",
                 $"-p:KaptainNamespace={Namespace}",
                 $"-p:KaptainModelId={ModelId}",
@@ -108,7 +112,7 @@ public sealed class SampleProject
             }
             .WithEnvironment("AWS_ACCESS_KEY_ID", _servers.S3.AccessKey)
             .WithEnvironment("AWS_SECRET_ACCESS_KEY", _servers.S3.SecretKey)
-            .WithEnvironment("DOCKER_CONFIG", _servers.DockerConfigDirectory)
+            .WithEnvironment("DOCKER_CONFIG", RegistryHost == _servers.Registry.Host ? _servers.DockerConfigDirectory : WriteDockerConfig())
             .WithEnvironment("KUBECONFIG", null)
             .WithEnvironment("KAPTAIN_SDK_FORCE_CLEANUP", null)
             .WithEnvironment("KAPTAIN_SDK_DELETE_EXPERIMENT", null);
@@ -124,6 +128,14 @@ public sealed class SampleProject
     /// with the step as in the <c>kaptain.build/step</c> label (<c>build-image</c>, <c>train</c>...).</summary>
     public JsonObject ReadRunReport(string step) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(KaptainDirectory, $"run-report-{step}.json")))!.AsObject();
+
+    private string WriteDockerConfig()
+    {
+        var directory = Path.Combine(Directory, "..", "docker");
+        System.IO.Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(new { auths = new Dictionary<string, object> { [RegistryHost] = new { } } }));
+        return Path.GetFullPath(directory);
+    }
 
     private static string Escape(string path) => SecurityElement.Escape(path);
 
