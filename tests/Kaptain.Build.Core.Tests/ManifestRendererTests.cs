@@ -21,4 +21,25 @@ public sealed class ManifestRendererTests
             Assert.Contains("kaptain.build/step: " + step.LabelValue(), yaml, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task Rendering_the_same_model_twice_writes_the_same_text()
+    {
+        using var project = new TestModelProject();
+        var first = await RenderAllAsync(project);
+        var second = await RenderAllAsync(project);
+
+        Assert.Equal(first, second);
+
+        project.Write("train.py", "print('accuracy=0.95')\n");
+        Assert.NotEqual(first, await RenderAllAsync(project));
+    }
+
+    private static async Task<string> RenderAllAsync(TestModelProject project)
+    {
+        var model = project.Model();
+        var context = await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken);
+        var run = RunContext.ForRender(model, context);
+        return string.Concat(LifecycleStepNames.All.Select(step => ManifestRenderer.RenderYaml(model, step, run)));
+    }
 }

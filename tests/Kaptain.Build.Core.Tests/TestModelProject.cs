@@ -7,7 +7,9 @@ internal sealed class TestModelProject : IDisposable
 {
     public TestModelProject(string framework = "pytorch")
     {
-        Directory = Path.Combine(Path.GetTempPath(), "kaptain-core-tests", Guid.NewGuid().ToString("n"));
+        // The project sits one level down, so that files "outside the project" are still inside what Dispose removes.
+        Root = Path.Combine(Path.GetTempPath(), "kaptain-core-tests", Guid.NewGuid().ToString("n"));
+        Directory = Path.Combine(Root, "model");
         System.IO.Directory.CreateDirectory(Directory);
         Write("train.py", "import argparse\nprint('accuracy=0.9')\n");
         Write("requirements.txt", "numpy==1.26.4\n");
@@ -30,6 +32,8 @@ internal sealed class TestModelProject : IDisposable
             Item(ModelItemTypes.SearchParameter, "dropout", ("Type", "discrete"), ("Values", "0.1;0.2;0.5")),
         ];
     }
+
+    public string Root { get; }
 
     public string Directory { get; }
 
@@ -71,7 +75,7 @@ internal sealed class TestModelProject : IDisposable
     {
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            System.IO.Directory.Delete(Root, recursive: true);
         }
         catch (IOException)
         {

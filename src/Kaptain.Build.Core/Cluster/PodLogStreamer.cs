@@ -54,6 +54,9 @@ public sealed class PodLogStreamer : IAsyncDisposable
 
     private int reconnects;
 
+    // How long a cleanly ended stream waits for the pod status to say why (container stopped or restarted).
+    private static readonly TimeSpan StatusGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Starts watching for pods and following their logs, until <see cref="StopAsync"/> or cancellation.</summary>
     public void Start(CancellationToken cancellationToken)
     {
@@ -194,7 +197,19 @@ public sealed class PodLogStreamer : IAsyncDisposable
                 var completed = await ShowAsync(podName, container, previous: false, follow: true, seen, cancellationToken)
                     .ConfigureAwait(false);
 
-                // Where is the container now? A stream also ends when the container stops.
+                // Where is the container now? A stream also ends when the container stops, and the kubelet reports
+                // that a moment later: give the status that moment before taking a clean end for a dropped stream.
+                var followed = instance;
+                if (completed && !ContainerState.Of(pod.Current.Resource, container).IsTerminated)
+                {
+                    await pod.WaitUntilAsync(
+                            p => p.IsOver
+                                 || ContainerState.Of(p.Resource, container) is var s && (s.IsTerminated || s.RestartCount > followed),
+                            StatusGrace,
+                            cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
                 var now = pod.Current;
                 var after = ContainerState.Of(now.Resource, container);
                 if (now.Deleted)
@@ -347,6 +362,20 @@ public sealed class PodLogStreamer : IAsyncDisposable
             }
 
             signal.TrySetResult();
+        }
+
+        public async Task<Snapshot> WaitUntilAsync(Func<Snapshot, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                return await WaitUntilAsync(condition, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Current;
+            }
         }
 
         public async Task<Snapshot> WaitUntilAsync(Func<Snapshot, bool> condition, CancellationToken cancellationToken)

@@ -47,6 +47,27 @@ public static class ManifestLabels
         return labels;
     }
 
+    /// <summary>
+    /// The label selector (<c>key=value,...</c>) of the resources a model created: all of them, those of one
+    /// <paramref name="step"/>, or those of one <paramref name="runId"/>. Cleanup and sweeps list with it.
+    /// </summary>
+    public static string Selector(ModelDefinition model, LifecycleStep? step = null, string? runId = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var parts = new List<string> { $"{ManagedBy}={ManagedByValue}", $"{Model}={KubernetesNames.ToLabelValue(model.Id)}" };
+        if (step is { } s)
+        {
+            parts.Add($"{Step}={s.LabelValue()}");
+        }
+
+        if (runId is not null)
+        {
+            parts.Add($"{Run}={runId}");
+        }
+
+        return string.Join(',', parts);
+    }
+
     /// <summary>The annotations of every resource <paramref name="model"/> creates.</summary>
     public static Dictionary<string, string> Annotations(ModelDefinition model)
     {

@@ -143,4 +143,7 @@ public static class DiagnosticCodes
 
     /// <summary>RawDeployment was chosen with the legacy serving.kubeflow.org API group.</summary>
     public const string RawDeploymentNeedsKServe = "KAPT2047";
+
+    /// <summary>The hyperband algorithm's settings do not satisfy Katib's hyperband suggestion service.</summary>
+    public const string HyperbandSettings = "KAPT2048";
 }

@@ -266,6 +266,23 @@ internal sealed partial class ModelDefinitionParser
     private RegistrySettings ReadRegistry()
     {
         var host = Value(P.Registry);
+        bool? plainHttp = null;
+        if (host is not null && host.Contains("://", StringComparison.Ordinal))
+        {
+            // A registry URL: its scheme says whether the registry is plain HTTP, unless KaptainRegistryInsecure says.
+            if (Uri.TryCreate(host, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+                && url.AbsolutePath == "/" && url.Query.Length == 0 && url.Fragment.Length == 0 && url.UserInfo.Length == 0)
+            {
+                plainHttp = url.Scheme == Uri.UriSchemeHttp;
+                host = url.IsDefaultPort ? url.Host : $"{url.Host}:{url.Port}";
+            }
+            else
+            {
+                Error(InvalidImageReference, P.Registry, P.Registry, host);
+                host = null;
+            }
+        }
+
         if (host is not null && (!ImageReference.TryParse(host + "/x", out var probe) || probe.Domain != host))
         {
             Error(InvalidImageReference, P.Registry, P.Registry, host);
@@ -286,7 +303,7 @@ internal sealed partial class ModelDefinitionParser
         var dockerConfig = Value(P.DockerConfig);
         return new RegistrySettings(
             host ?? string.Empty,
-            Boolean(P.RegistryInsecure),
+            Value(P.RegistryInsecure, applyDefault: false) is null && plainHttp is { } http ? http : Boolean(P.RegistryInsecure),
             dockerConfig is null ? null : FullPath(dockerConfig),
             caPath);
     }
@@ -512,8 +529,48 @@ internal sealed partial class ModelDefinitionParser
             parameters.Add(parameter);
         }
 
+        if (algorithm == "hyperband")
+        {
+            CheckHyperband(settings, parameters, parallel);
+        }
+
         return new TuneSettings(trials ?? 1, parallel ?? 1, failed ?? 0, objectives, goal, objectiveType, algorithm, settings,
             parameters, Seconds(P.TuneTimeout), BooleanOrEnvironment(P.DeleteExperiment, "KAPTAIN_SDK_DELETE_EXPERIMENT"));
+    }
+
+    /// <summary>
+    /// Katib's hyperband suggestion service rejects settings without <c>r_l</c> and <c>resource_name</c> (naming a
+    /// search parameter), and fewer parallel trials than <c>eta^floor(log(r_l)/log(eta))</c>; the experiment would then
+    /// fail after it was created, so the model is rejected first.
+    /// </summary>
+    private void CheckHyperband(List<KeyValuePair<string, string>> settings, List<SearchParameter> parameters, int? parallel)
+    {
+        var values = settings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        if (!values.TryGetValue("r_l", out var rlText) || !values.TryGetValue("resource_name", out var resource))
+        {
+            Error(HyperbandSettings, ModelItemTypes.AlgorithmSetting, "the settings 'r_l' and 'resource_name' must be given");
+            return;
+        }
+
+        if (!double.TryParse(rlText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rl) || rl <= 0)
+        {
+            Error(HyperbandSettings, ModelItemTypes.AlgorithmSetting, $"'r_l' must be a positive number, not '{rlText}'");
+            return;
+        }
+
+        if (parameters.All(p => p.Name != resource))
+        {
+            Error(HyperbandSettings, ModelItemTypes.AlgorithmSetting, $"'resource_name' must name a KaptainSearchParameter, not '{resource}'");
+        }
+
+        var eta = values.TryGetValue("eta", out var etaText) && double.TryParse(etaText, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) && (int)e > 0
+            ? (int)e
+            : 3;
+        var maxParallel = (int)Math.Ceiling(Math.Pow(eta, (int)(Math.Log(rl) / Math.Log(eta))));
+        if (parallel < maxParallel)
+        {
+            Error(HyperbandSettings, P.ParallelTrials, $"KaptainParallelTrials must be at least {maxParallel} for r_l {rlText} and eta {eta}");
+        }
     }
 
     private SearchParameter? ReadSearchParameter(ModelItem item, string algorithm)

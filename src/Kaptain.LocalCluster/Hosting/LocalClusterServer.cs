@@ -73,6 +73,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
         options ??= new LocalClusterOptions();
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var catalog = ResourceCatalog.CreateDefault();
+        foreach (var type in options.AdditionalResources) catalog.Register(type);
         var store = new ObjectStore(catalog, options.Store, options.Time);
         var logs = new PodLogStore(options.Time);
         store.PodRemoved += pod => logs.RemovePod(pod["metadata"]?["namespace"]?.GetValue<string>() ?? "", pod["metadata"]?["name"]?.GetValue<string>() ?? "");
@@ -124,8 +125,6 @@ public sealed class LocalClusterServer : IAsyncDisposable
     {
         foreach (var ns in InitialNamespaces)
             store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
-        foreach (var ns in InitialNamespaces)
-            store.Create(BuiltInResources.ServiceAccount, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default", ["namespace"] = ns } });
         foreach (var crd in catalog.CustomResourceDefinitions)
         {
             var definition = (JsonObject)crd.Definition.DeepClone();

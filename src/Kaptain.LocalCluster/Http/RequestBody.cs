@@ -11,12 +11,13 @@ internal static class RequestBody
 {
     public static async Task<JsonNode?> ReadAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var text = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(text)) return null;
         var contentType = context.Request.ContentType ?? "";
-        if (contentType.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        if (buffer.Length == 0) return null;
+        if (ProtobufRequestDecoder.IsProtobuf(contentType)) return ProtobufRequestDecoder.Decode(buffer.ToArray());
+        var text = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {
             return contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) ? YamlToJson.Parse(text) : JsonNode.Parse(text);

@@ -402,8 +402,16 @@ public sealed class ObjectStore
         Table(type)[Key(ns, name)] = entry;
         _byUid[Uid(obj)] = entry;
         Record(WatchEventType.Added, entry, null);
+        if (type.StorageKey == BuiltInResources.Namespace.StorageKey) CreateDefaultServiceAccount(name);
         CollectGarbage();
         return Present(type, obj);
+    }
+
+    /// <summary>Every namespace gets a <c>default</c> ServiceAccount, as the service account controller makes.</summary>
+    private void CreateDefaultServiceAccount(string ns)
+    {
+        if (Find(BuiltInResources.ServiceAccount, ns, "default") is not null) return;
+        CreateLocked(BuiltInResources.ServiceAccount, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default", ["namespace"] = ns } }, WriteOptions.Default);
     }
 
     private JsonObject Write(ResourceType type, JsonObject obj, bool status, WriteOptions? options)

@@ -142,6 +142,20 @@ public sealed class BuiltInResourceTests
     }
 
     [Fact]
+    public async Task Selector_matches_exactly_the_labels_of_a_run_step()
+    {
+        using var project = new TestModelProject();
+        var (model, run) = await ModelAndRunAsync(project);
+        var job = ManifestRenderer.Render(model, LifecycleStep.BuildImage, run).Single<V1Job>();
+
+        var selector = ManifestLabels.Selector(model, LifecycleStep.BuildImage, run.RunId);
+
+        Assert.Equal($"app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist,kaptain.build/step=build-image,kaptain.build/run={run.RunId}", selector);
+        Assert.All(selector.Split(','), term => Assert.Equal(term.Split('=')[1], job.Metadata.Labels[term.Split('=')[0]]));
+        Assert.Equal("app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", ManifestLabels.Selector(model));
+    }
+
+    [Fact]
     public async Task Supplied_secret_values_go_into_the_secrets_but_never_into_rendered_yaml()
     {
         using var project = new TestModelProject();

@@ -50,6 +50,13 @@ public sealed class CustomResourceSchemaTests
             p.Items.Add(Item(I.AlgorithmSetting, "base_estimator", ("Value", "GP")));
             p.Items.Add(Item(I.AlgorithmSetting, "n_initial_points", ("Value", "10")));
         },
+        ["hyperband"] = p =>
+        {
+            p.Properties[P.Algorithm] = "hyperband";
+            p.Properties[P.ParallelTrials] = "9";
+            p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
+            p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "batch-size")));
+        },
         ["raw deployment, serving resources, replicas, canary"] = p =>
         {
             p.Properties[P.DeploymentMode] = "RawDeployment";
@@ -123,6 +130,8 @@ public sealed class CustomResourceSchemaTests
     {
         { "TFJob", "spec.tfReplicaSpecs.Worker.replicas as a string" },
         { "TFJob", "unknown field in the run policy" },
+        { "TFJob", "malformed cpu quantity" },
+        { "TFJob", "replicas beyond int32" },
         { "PyTorchJob", "unknown replica field" },
         { "Experiment", "maxTrialCount as a string" },
         { "Experiment", "unknown objective field" },
@@ -152,6 +161,10 @@ public sealed class CustomResourceSchemaTests
         {
             case "spec.tfReplicaSpecs.Worker.replicas as a string": spec["tfReplicaSpecs"]!["Worker"]!["replicas"] = "two"; break;
             case "unknown field in the run policy": spec["runPolicy"]!["cleanupPolicy"] = "All"; break;
+            case "malformed cpu quantity":
+                spec["tfReplicaSpecs"]!["Worker"]!["template"]!["spec"]!["containers"]![0]!["resources"] = new JsonObject { ["limits"] = new JsonObject { ["cpu"] = "abc" } };
+                break;
+            case "replicas beyond int32": spec["tfReplicaSpecs"]!["Worker"]!["replicas"] = 3_000_000_000L; break;
             case "unknown replica field": spec["pytorchReplicaSpecs"]!["Master"]!["replica"] = 1; break;
             case "maxTrialCount as a string": spec["maxTrialCount"] = "16"; break;
             case "unknown objective field": spec["objective"]!["metric"] = "accuracy"; break;

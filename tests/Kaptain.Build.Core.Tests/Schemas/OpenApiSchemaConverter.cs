@@ -79,6 +79,11 @@ internal static class OpenApiSchemaConverter
                         result["minimum"] = int.MinValue;
                         result["maximum"] = int.MaxValue;
                     }
+                    else if ((string?)value == "int64")
+                    {
+                        result["minimum"] = long.MinValue;
+                        result["maximum"] = long.MaxValue;
+                    }
 
                     break;
                 case "nullable" or "description" or "example" or "externalDocs":

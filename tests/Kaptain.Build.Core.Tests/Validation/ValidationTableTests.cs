@@ -56,7 +56,9 @@ public sealed class ValidationTableTests
         ["image name bad tag"] = new(DiagnosticCodes.InvalidImageReference, P.ImageName, p => p.Properties[P.ImageName] = "registry.local/dev/mnist:-latest"),
         ["base image double colon"] = new(DiagnosticCodes.InvalidImageReference, P.BaseImage, p => p.Properties[P.BaseImage] = "python::3.11"),
         ["builder image with spaces"] = new(DiagnosticCodes.InvalidImageReference, P.BuilderImage, p => p.Properties[P.BuilderImage] = "gcr.io/kaniko executor"),
-        ["registry with scheme"] = new(DiagnosticCodes.InvalidImageReference, P.Registry, p => p.Properties[P.Registry] = "http://127.0.0.1:5000"),
+        ["registry url with a path"] = new(DiagnosticCodes.InvalidImageReference, P.Registry, p => p.Properties[P.Registry] = "http://127.0.0.1:5000/v2"),
+        ["registry url with another scheme"] = new(DiagnosticCodes.InvalidImageReference, P.Registry, p => p.Properties[P.Registry] = "ftp://127.0.0.1:5000"),
+        ["registry not a host"] = new(DiagnosticCodes.InvalidImageReference, P.Registry, p => p.Properties[P.Registry] = "my registry"),
         ["deployment mode unknown"] = new(DiagnosticCodes.UnknownDeploymentMode, P.DeploymentMode, p => p.Properties[P.DeploymentMode] = "Knative"),
         ["serving api group unknown"] = new(DiagnosticCodes.UnknownServingApiGroup, P.ServingApiGroup, p => p.Properties[P.ServingApiGroup] = "serving.example.com"),
         ["objective type unknown"] = new(DiagnosticCodes.UnknownObjectiveType, P.ObjectiveType, p => p.Properties[P.ObjectiveType] = "optimize"),
@@ -106,6 +108,19 @@ public sealed class ValidationTableTests
         ["hyperparameter without value"] = new(DiagnosticCodes.MissingItemMetadata, I.Hyperparameter, p => p.Items.Add(Item(I.Hyperparameter, "momentum"))),
         ["algorithm setting without value"] = new(DiagnosticCodes.MissingItemMetadata, I.AlgorithmSetting, p => p.Items.Add(Item(I.AlgorithmSetting, "random_state"))),
         ["model version with slash"] = new(DiagnosticCodes.InvalidModelVersion, P.ModelVersion, p => p.Properties[P.ModelVersion] = "1/0"),
+        ["hyperband without settings"] = new(DiagnosticCodes.HyperbandSettings, I.AlgorithmSetting, p => p.Properties[P.Algorithm] = "hyperband"),
+        ["hyperband resource not a parameter"] = new(DiagnosticCodes.HyperbandSettings, I.AlgorithmSetting, p =>
+        {
+            p.Properties[P.Algorithm] = "hyperband";
+            p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
+            p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "epochs")));
+        }),
+        ["hyperband too few parallel trials"] = new(DiagnosticCodes.HyperbandSettings, P.ParallelTrials, p =>
+        {
+            p.Properties[P.Algorithm] = "hyperband";
+            p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
+            p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "batch-size")));
+        }),
         ["raw deployment with legacy group"] = new(DiagnosticCodes.RawDeploymentNeedsKServe, P.DeploymentMode, p => { p.Properties[P.DeploymentMode] = "RawDeployment"; p.Properties[P.ServingApiGroup] = "serving.kubeflow.org"; }),
     };
 
@@ -180,7 +195,7 @@ public sealed class ValidationTableTests
 
     private static string OutsideFile(TestModelProject project)
     {
-        var path = Path.Combine(Path.GetDirectoryName(project.Directory)!, Path.GetFileName(project.Directory) + "-outside.txt");
+        var path = Path.Combine(project.Root, "outside.txt");
         File.WriteAllText(path, "outside");
         return path;
     }

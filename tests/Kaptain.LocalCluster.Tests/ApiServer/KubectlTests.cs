@@ -170,4 +170,30 @@ public sealed class KubectlTests
         Assert.Contains("configmap/first", result.StandardOutput);
         Assert.Contains("configmap/second", result.StandardOutput);
     }
+
+    [Fact]
+    public async Task Creates_namespaces_config_maps_secrets_and_service_accounts_with_typed_protobuf_requests()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        foreach (var args in new[]
+        {
+            new[] { "create", "namespace", "team" },
+            ["create", "configmap", "settings", "--from-literal=mode=fast", "-n", "team"],
+            ["create", "secret", "generic", "creds", "--from-literal=password=s3cret", "-n", "team"],
+            ["create", "serviceaccount", "robot", "-n", "team"],
+        })
+        {
+            var result = await cluster.KubectlAsync(args);
+            Assert.True(result.ExitCode == 0, Output(result));
+        }
+        var store = cluster.Server.Store;
+        Assert.Equal("fast", store.Get(Kaptain.LocalCluster.Api.BuiltInResources.ConfigMap, "team", "settings")["data"]!["mode"]!.GetValue<string>());
+        Assert.Equal(Convert.ToBase64String("s3cret"u8.ToArray()), store.Get(Kaptain.LocalCluster.Api.BuiltInResources.Secret, "team", "creds")["data"]!["password"]!.GetValue<string>());
+        Assert.NotNull(store.TryGet(Kaptain.LocalCluster.Api.BuiltInResources.ServiceAccount, "team", "robot"));
+        Assert.NotNull(store.TryGet(Kaptain.LocalCluster.Api.BuiltInResources.ServiceAccount, "team", "default")); // as the service account controller makes
+
+        var delete = await cluster.KubectlAsync("delete", "namespace", "team");
+        Assert.True(delete.ExitCode == 0, Output(delete));
+        Assert.Null(store.TryGet(Kaptain.LocalCluster.Api.BuiltInResources.ConfigMap, "team", "settings"));
+    }
 }

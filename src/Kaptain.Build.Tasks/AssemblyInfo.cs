@@ -1,1 +1,0 @@
-// Kaptain.Build.Tasks: MSBuild tasks, thin over Kaptain.Build.Core.
