@@ -63,7 +63,7 @@ public sealed class LifecycleServers : IAsyncDisposable
             await File.WriteAllTextAsync(options.ScenarioFile, scenarios, cancellationToken).ConfigureAwait(false);
         }
 
-        SimulatedControllers.AddTo(options);
+        Kaptain.LocalCluster.Controllers.SimulatedControllers.AddTo(options);
         var s3 = S3Server.StartAsync(cancellationToken: cancellationToken);
         var registry = ContainerRegistry.StartAsync(cancellationToken: cancellationToken);
         var cluster = await LocalClusterServer.StartAsync(options, cancellationToken).ConfigureAwait(false);

@@ -17,9 +17,10 @@ namespace Kaptain.Build.Tasks;
 public abstract class KaptainLifecycleTask<TResult> : KaptainTask
     where TResult : LifecycleStepResult
 {
-    /// <summary>The model project's directory; the model's relative paths are resolved against it.</summary>
+    /// <summary>The model project file; the model's relative paths are resolved against its directory, and
+    /// diagnostics point at it.</summary>
     [Required]
-    public string ProjectDirectory { get; set; } = string.Empty;
+    public string ProjectFile { get; set; } = string.Empty;
 
     /// <summary>The model's properties: <c>Include</c> is the MSBuild property name, metadata <c>Value</c> its value
     /// (empty means the default). The targets pass one item per name in the core's <c>ModelProperties.All</c>.</summary>
@@ -56,8 +57,9 @@ public abstract class KaptainLifecycleTask<TResult> : KaptainTask
     /// <inheritdoc />
     protected sealed override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        var log = new TaskLifecycleLog(Log, BuildEngine?.ProjectFileOfTaskNode);
-        var read = ModelDefinitionReader.Read(ModelTaskItems.ToModelInput(ProjectDirectory, ModelProperties, ModelItems));
+        var log = new TaskLifecycleLog(Log, ProjectFile);
+        var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
+        var read = ModelDefinitionReader.Read(ModelTaskItems.ToModelInput(projectDirectory, ModelProperties, ModelItems));
         log.Report(read.Diagnostics);
         if (read.Model is not { } model)
         {
