@@ -50,7 +50,7 @@ internal static class BuildImageStep
                 var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
                 var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                using var store = StepCredentials.ObjectStore(run, s3);
+                var store = run.Own(StepCredentials.ObjectStore(run, s3));
                 var bucket = model.Storage.Bucket;
                 var key = RunContext.ContextObjectKeyFor(model, context);
                 run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);

@@ -22,6 +22,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
     private KubernetesConnection? connection;
     private ClusterResourceClient? client;
     private ResourceJournal? journal;
+    private readonly List<IDisposable> owned = [];
 
     private LifecycleRun(LifecycleOptions options, string stepName)
     {
@@ -189,6 +190,14 @@ internal sealed class LifecycleRun : IAsyncDisposable
         }
     }
 
+    /// <summary>Keeps <paramref name="disposable"/> open until the run ends (cleanup after a failure may still need it).</summary>
+    public T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        owned.Add(disposable);
+        return disposable;
+    }
+
     /// <summary>Work every ending does after cluster cleanup (the build step removes its context object here).</summary>
     public Func<RunOutcome, Task>? OnEnd { get; set; }
 
@@ -228,6 +237,11 @@ internal sealed class LifecycleRun : IAsyncDisposable
                 // Only a journal with resources still on the cluster is worth keeping for the sweep.
                 TryDelete(path);
             }
+        }
+
+        foreach (var disposable in owned)
+        {
+            disposable.Dispose();
         }
 
         connection?.Dispose();

@@ -32,6 +32,7 @@ internal static class PublishingStep
                 var name = model.Name;
                 run.Report.Set("inferenceService", name);
                 var existing = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false);
+                var previousRevision = existing is null ? null : KubernetesObjectJson.StringAt(existing, "status.components.predictor.latestCreatedRevision");
                 if (existing is not null && !model.Publish.Replace)
                 {
                     throw new KaptainException(KaptainDiagnostic.Error(
@@ -60,7 +61,7 @@ internal static class PublishingStep
                 }
 
                 var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
-                var end = await StepWatch.WaitForAsync(run, kind, name, IsReady, model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                var end = await StepWatch.WaitForAsync(run, kind, name, service => IsReady(service, previousRevision), model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
                 switch (end.Outcome)
                 {
                     case ResourceWaitOutcome.Deleted:
@@ -103,10 +104,12 @@ internal static class PublishingStep
         publish.ApiGroup == PublishSettings.LegacyApiGroup ? ResourceKinds.KfServingInferenceService : ResourceKinds.InferenceService;
 
     /// <summary>
-    /// Whether the InferenceService is ready for its current spec: <c>Ready</c> is true and, when KServe reports the
-    /// generation it has seen, that is the current one (a replaced service is still "Ready" with its old spec at first).
+    /// Whether the InferenceService is ready for its current spec: <c>Ready</c> is true; when KServe reports the
+    /// generation it has seen, that is the current one; and after a replace of a service that had revisions, a newer
+    /// revision than <paramref name="previousRevision"/> is created and is the ready one (until then the old revision's
+    /// readiness still shows).
     /// </summary>
-    public static bool IsReady(JsonObject service)
+    public static bool IsReady(JsonObject service, string? previousRevision = null)
     {
         if (!KubernetesObjectJson.HasTrueCondition(service, "Ready"))
         {
@@ -115,7 +118,19 @@ internal static class PublishingStep
 
         var generation = service["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var current) ? current : (long?)null;
         var observed = service["status"]?["observedGeneration"] is JsonValue o && o.TryGetValue<long>(out var seen) ? seen : (long?)null;
-        return generation is null || observed is null || observed >= generation;
+        if (generation is not null && observed is not null && observed < generation)
+        {
+            return false;
+        }
+
+        if (previousRevision is null)
+        {
+            return true;
+        }
+
+        var created = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision");
+        var ready = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestReadyRevision");
+        return created is not null && created != previousRevision && ready == created;
     }
 
     /// <summary>The URL of a ready InferenceService: <c>status.url</c>, else <c>status.address.url</c>.</summary>

@@ -111,6 +111,24 @@ public sealed class LifecycleDecisionTests
     }
 
     [Fact]
+    public void A_replaced_service_is_ready_only_once_a_new_revision_is_the_ready_one()
+    {
+        JsonObject Service(string created, string ready) => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
+                ["components"] = new JsonObject { ["predictor"] = new JsonObject { ["latestCreatedRevision"] = created, ["latestReadyRevision"] = ready } },
+            },
+        };
+
+        Assert.False(PublishingStep.IsReady(Service("p-00001", "p-00001"), "p-00001"));
+        Assert.False(PublishingStep.IsReady(Service("p-00002", "p-00001"), "p-00001"));
+        Assert.True(PublishingStep.IsReady(Service("p-00002", "p-00002"), "p-00001"));
+        Assert.True(PublishingStep.IsReady(Service("p-00001", "p-00001"), null));
+    }
+
+    [Fact]
     public void Revisions_beyond_the_current_one_and_the_newest_to_keep_are_removed()
     {
         JsonObject Revision(string name, string created, int generation) => new()
