@@ -30,14 +30,18 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
         EnsureNamespace();
         var failures = new List<string>();
         long mutating = 0;
+        long rejected = 0;
+        var storeBefore = ResourceVersion();
         var matched = 0;
         for (var i = 0; i < BadInputCorpus.All.Count; i++)
         {
             var @case = BadInputCorpus.All[i];
             var before = Servers.Cluster.Context.MutatingRequests;
-            var codes = await RunInProcessAsync(@case, Path.Combine(Servers.WorkDirectory, "corpus", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var codes = await RunInProcessAsync(@case, Path.Combine(Servers.WorkDirectory, "corpus", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), i);
             var seen = Servers.Cluster.Context.MutatingRequests - before;
             mutating += seen;
+            rejected += @case.RejectedCreates;
+            seen -= @case.RejectedCreates;
             if (codes.Contains(@case.ExpectedCode))
             {
                 matched++;
@@ -55,7 +59,10 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
 
         ReliabilityFigures.Record("Bad input (in-process)", "cases", BadInputCorpus.All.Count, ">= 50");
         ReliabilityFigures.Record("Bad input (in-process)", "cases ending with the expected code", matched, "all");
-        ReliabilityFigures.Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0");
+        ReliabilityFigures.Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0 (+1 rejected namespace probe)");
+        ReliabilityFigures.Record("Bad input (in-process)", "changes to the cluster's store", ResourceVersion() - storeBefore, "0");
+        Assert.Equal(storeBefore, ResourceVersion());
+        Assert.Equal(rejected, mutating);
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
@@ -116,7 +123,7 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
-    private async Task<IReadOnlyList<string>> RunInProcessAsync(BadInputCase @case, string directory)
+    private async Task<IReadOnlyList<string>> RunInProcessAsync(BadInputCase @case, string directory, int index)
     {
         var project = @case.Write(RepositoryPaths.Combine("samples", "mnist-pytorch"), directory);
         var environment = BaseEnvironment(directory);
@@ -127,6 +134,9 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
             ["KaptainS3Endpoint"] = Servers.S3.Endpoint.ToString().TrimEnd('/'),
             ["KaptainRegistry"] = Servers.Registry.Host,
             ["KaptainNamespace"] = Namespace,
+
+            // An image of its own, so that no case finds a pushed image and skips the step's cluster work.
+            ["KaptainImageName"] = $"corpus/case-{index}",
         };
         foreach (var name in @case.Properties.Keys)
         {
@@ -151,6 +161,8 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
             return [.. e.Diagnostics.Select(d => d.Code)];
         }
     }
+
+    private long ResourceVersion() => long.Parse(Servers.Cluster.Store.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
 
     private Dictionary<string, string> BaseEnvironment(string directory) => new()
     {

@@ -26,6 +26,9 @@ public sealed record BadInputCase(string Name, string Category, string ExpectedC
     /// <summary>Whether the model is valid and the error comes from a lifecycle step (credentials, cluster).</summary>
     public bool FailsInStep { get; init; }
 
+    /// <summary>Mutating requests the case sends that the API rejects without changing anything (the namespace probe).</summary>
+    public int RejectedCreates { get; init; }
+
     /// <summary>Writes the project (a copy of <paramref name="sampleDirectory"/> with this case applied) to <paramref name="directory"/>.</summary>
     public string Write(string sampleDirectory, string directory)
     {

@@ -41,7 +41,11 @@ public static class BadInputCorpus
         P("files", "KAPT2003", "dockerfile missing", ("KaptainDockerfile", "Dockerfile.gpu")),
         P("files", "KAPT2003", "registry CA file missing", ("KaptainRegistryCaFile", "ca.pem")),
         P("encodings", "KAPT2003", "main file with a non-ASCII name missing", ("KaptainMainFile", "mnïst.py")),
-        I("files", "KAPT2030", "extra file outside the project", "KaptainFile", "../Directory.Build.props"),
+        new("extra file outside the project", "files", "KAPT2030")
+        {
+            Items = [("KaptainFile", "../outside.txt", [])],
+            Arrange = (dir, _) => File.WriteAllText(Path.Combine(dir, "..", "outside.txt"), "outside"),
+        },
         P("names", "KAPT2004", "model id with uppercase and '!'", ("KaptainModelId", "Dev/MNIST!")),
         P("encodings", "KAPT2004", "model id with a zero-width space", ("KaptainModelId", "dev/mnist\u200b")),
         P("names", "KAPT2005", "model name with an underscore", ("KaptainModelName", "mnist_model")),
@@ -80,7 +84,6 @@ public static class BadInputCorpus
         SearchOnly("KAPT2023", "double min 'abc'", "lr", ("Type", "double"), ("Min", "abc"), ("Max", "0.1")),
         SearchOnly("KAPT2024", "step 0", "lr", ("Type", "double"), ("Min", "0.01"), ("Max", "0.1"), ("Step", "0")),
         I("tuning", "KAPT2025", "duplicate hyperparameter", "KaptainHyperparameter", "epochs", ("Value", "6")),
-        P("tuning", "KAPT2026", "no objective", ("KaptainObjectives", "")),
         P("types", "KAPT2033", "objective goal 'high'", ("KaptainObjectiveGoal", "high")),
         P("tuning", "KAPT2040", "objective twice", ("KaptainObjectives", "accuracy;accuracy")),
         I("names", "KAPT2028", "label key with '!'", "KaptainLabel", "team!", ("Value", "x")),
@@ -119,7 +122,9 @@ public static class BadInputCorpus
         Step("references", "KAPT1002", "kubeconfig file missing", (_, _) => { }, ("KaptainKubeconfig", "no-such-kubeconfig")),
         Step("references", "KAPT1003", "kube context missing", (_, _) => { }, ("KaptainKubeContext", "no-such-context")),
         Step("references", "KAPT1005", "kubeconfig not YAML", (dir, _) => File.WriteAllText(Path.Combine(dir, "bad-kubeconfig"), "\t: [not yaml"), ("KaptainKubeconfig", "bad-kubeconfig")),
-        Step("references", "KAPT1013", "namespace missing", (_, _) => { }, ("KaptainNamespace", "no-such-namespace")),
+        // The missing namespace is found from the 404 of the first create (no cluster-scoped read is needed, see
+        // docs/least-privilege.md): one rejected request that changes nothing.
+        Step("references", "KAPT1013", "namespace missing", (_, _) => { }, ("KaptainNamespace", "no-such-namespace")) with { RejectedCreates = 1 },
     ];
 
     // REGISTRY is replaced with the registry host by the runner (it is only known once the servers run).
