@@ -3,6 +3,8 @@ using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
 
+using Kaptain.Build.Manifests;
+
 namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
@@ -124,7 +126,7 @@ internal static class CleanupStep
                 || (kind == ResourceKinds.ServiceAccount && KubernetesObjectJson.Name(item) == account)
                 || KubernetesObjectJson.Label(item, PublishingStep.InferenceServiceLabel) == run.Model.Name);
 
-        var selector = ResourceLabels.Selector(run.ModelLabel);
+        var selector = ManifestLabels.Selector(run.Model);
         var found = new List<ResourceReference>();
         var problems = new List<KaptainDiagnostic>();
         foreach (var kind in CleanupSweep.SweptKinds)
@@ -138,8 +140,8 @@ internal static class CleanupStep
 
                 var list = await run.Client.ListAsync(kind, run.Namespace, selector, null, cancellationToken).ConfigureAwait(false);
                 found.AddRange(list.Items
-                    .Where(item => KubernetesObjectJson.Label(item, ResourceLabels.ManagedBy) == ResourceLabels.ManagedByValue
-                                   && KubernetesObjectJson.Label(item, ResourceLabels.Model) == run.ModelLabel
+                    .Where(item => KubernetesObjectJson.Label(item, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByValue
+                                   && KubernetesObjectJson.Label(item, ManifestLabels.Model) == run.ModelLabel
                                    && !IsDeployment(item, kind))
                     .Select(item => ResourceReference.From(item, run.Namespace)));
             }

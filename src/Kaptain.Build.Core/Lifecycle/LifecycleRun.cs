@@ -5,6 +5,7 @@ using k8s.Models;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 using Kaptain.Build.Validation;
 
@@ -52,7 +53,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
 
     /// <summary>The selector of this run's resources of <paramref name="step"/> (their pods carry the same labels).</summary>
     public string RunSelector(LifecycleStep step) =>
-        $"{ResourceLabels.Selector(ModelLabel, RunId)},{ResourceLabels.Step}={step.LabelValue()}";
+        ManifestLabels.Selector(Model, step, RunId);
 
     public IClusterResourceClient Client => client ?? throw new InvalidOperationException("Not connected.");
 

@@ -36,7 +36,7 @@ internal static class PublishingStep
                 if (existing is not null && !model.Publish.Replace)
                 {
                     throw new KaptainException(KaptainDiagnostic.Error(
-                        "KAPT1107", name, name, run.Namespace, KubernetesObjectJson.Label(existing, ResourceLabels.Run) ?? "(unknown)"));
+                        "KAPT1107", name, name, run.Namespace, KubernetesObjectJson.Label(existing, ManifestLabels.Run) ?? "(unknown)"));
                 }
 
                 var secrets = await StepCredentials.ForPublishAsync(run, cancellationToken).ConfigureAwait(false);
@@ -187,7 +187,7 @@ internal static class PublishingStep
     // run left them. They are found by label, so the sweep's rules apply: this run's own stay as the policy said.
     private static async Task RemoveEarlierPublishRunsAsync(LifecycleRun run)
     {
-        var selector = $"{ResourceLabels.Selector(run.ModelLabel)},{ResourceLabels.Step}={LifecycleStep.Publish.LabelValue()}";
+        var selector = ManifestLabels.Selector(run.Model, LifecycleStep.Publish);
         var earlier = new List<ResourceReference>();
         using var timeout = new CancellationTokenSource(run.Options.CleanupTimeout);
         try
@@ -196,7 +196,7 @@ internal static class PublishingStep
             {
                 var list = await run.Client.ListAsync(kind, run.Namespace, selector, null, timeout.Token).ConfigureAwait(false);
                 earlier.AddRange(list.Items
-                    .Where(item => KubernetesObjectJson.Label(item, ResourceLabels.Run) != run.RunId)
+                    .Where(item => KubernetesObjectJson.Label(item, ManifestLabels.Run) != run.RunId)
                     .Select(item => ResourceReference.From(item, run.Namespace)));
             }
         }

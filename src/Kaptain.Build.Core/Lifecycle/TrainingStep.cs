@@ -136,7 +136,7 @@ internal static class TrainingStep
         try
         {
             var events = await new PodEvents(run.Client)
-                .ForWorkloadAsync(run.Namespace, kind.Kind, name, ResourceLabels.Selector(run.ModelLabel, run.RunId), cancellationToken)
+                .ForWorkloadAsync(run.Namespace, kind.Kind, name, ManifestLabels.Selector(run.Model, null, run.RunId), cancellationToken)
                 .ConfigureAwait(false);
             return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
         }

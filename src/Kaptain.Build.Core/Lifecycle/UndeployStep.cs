@@ -1,6 +1,7 @@
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 
 namespace Kaptain.Build.Lifecycle;
@@ -33,7 +34,7 @@ internal static class UndeployStep
                     targets.Add(ResourceReference.From(service, run.Namespace));
                 }
 
-                var selector = $"{ResourceLabels.Selector(run.ModelLabel)},{ResourceLabels.Step}={LifecycleStep.Publish.LabelValue()}";
+                var selector = ManifestLabels.Selector(run.Model, LifecycleStep.Publish);
                 foreach (var credentials in new[] { ResourceKinds.ServiceAccount, ResourceKinds.Secret })
                 {
                     var list = await run.Client.ListAsync(credentials, run.Namespace, selector, null, cancellationToken).ConfigureAwait(false);
