@@ -8,8 +8,8 @@ namespace Kaptain.Build.Lifecycle;
 /// <summary>
 /// Waits for a step's resource with <see cref="ResourceWatch"/>, and starts the watch again when it gives up on a
 /// stream that keeps ending (<c>KAPT1006</c>) while the step still has time: a training job may show no change for
-/// longer than a watch stays open, and that must not fail the step. A server that is really gone fails the next
-/// attempt's list at once.
+/// longer than a watch stays open, and that must not fail the step. Before watching again the resource is read once:
+/// a server that is really gone fails that read, which ends the step.
 /// </summary>
 internal static class StepWatch
 {
@@ -39,6 +39,19 @@ internal static class StepWatch
             }
             catch (KaptainException exception) when (exception.Diagnostics[0].Code == "KAPT1006" && !cancellationToken.IsCancellationRequested)
             {
+                // A server that is really gone fails this read too (after its own retries), and that ends the step.
+                var current = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false);
+                if (current is null)
+                {
+                    return new ResourceWaitResult(ResourceWaitOutcome.Deleted, null);
+                }
+
+                onChange?.Invoke(current);
+                if (isDone(current))
+                {
+                    return new ResourceWaitResult(ResourceWaitOutcome.Satisfied, current);
+                }
+
                 run.Log.Detail($"The watch of {kind.Kind} {name} ended ({exception.Diagnostics[0].Code}); watching again");
             }
         }
