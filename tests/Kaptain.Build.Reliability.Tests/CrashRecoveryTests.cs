@@ -11,6 +11,8 @@ namespace Kaptain.Build.Reliability.Tests;
 /// cleanup can happen), then <c>dotnet build -t:KaptainCleanup</c>: nothing of the model is left, and the resources of
 /// another model in the same namespace (created beforehand, with Kaptain's labels) are untouched.
 /// </summary>
+// One collection: the bad input corpus counts every mutating request the shared cluster receives.
+[Collection("reliability")]
 public sealed class CrashRecoveryTests(ReliabilityServers fixture)
 {
     private const int SigKill = 9;
