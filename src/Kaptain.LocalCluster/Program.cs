@@ -20,7 +20,7 @@ catch (ArgumentException e)
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 var options = commandLine.Options;
 options.LoggerFactory = loggerFactory;
-// The simulated controllers are added to options.Controllers here (see ARCHITECTURE.md).
+Kaptain.LocalCluster.Controllers.SimulatedControllers.AddTo(options);
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -112,4 +112,26 @@ public sealed class KaptainRenderTargetTests
         Assert.Contains("KaptainRender", second.Log.ExecutedTasks);
         Assert.NotEqual(build, File.ReadAllText(model.Manifest("build")));
     }
+
+    [Fact]
+    public void A_model_that_does_not_tune_renders_the_other_steps_and_drops_a_stale_tune_file()
+    {
+        using var model = new ModelProject();
+        InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
+        Assert.True(File.Exists(model.Manifest("tune")));
+
+        model.Write(ModelProject.ValidBody
+            .Replace("<KaptainObjectives>accuracy</KaptainObjectives>", string.Empty, StringComparison.Ordinal)
+            .Replace("<KaptainSearchParameter Include=\"lr\" Type=\"double\" Min=\"0.01\" Max=\"0.1\" />", string.Empty, StringComparison.Ordinal));
+        var result = InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
+
+        Assert.Equal(["build", "train", "publish"], result.TargetOutputs.Select(i => i.GetMetadata("Step")));
+        Assert.False(File.Exists(model.Manifest("tune")), "A stale tune.yaml was left behind.");
+        Assert.Empty(result.Log.Errors);
+
+        // The next render is up to date although one step has no file.
+        var again = InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
+        Assert.Contains("_KaptainRenderManifests", again.Log.SkippedTargets);
+        Assert.Equal(3, again.TargetOutputs.Count);
+    }
 }

@@ -30,6 +30,16 @@ public sealed class SampleRenderTests
         Assert.Equal([trainingKind], RenderedManifests.Kinds(Path.Combine(manifests, "train.yaml")));
         Assert.Equal(["Experiment"], RenderedManifests.Kinds(Path.Combine(manifests, "tune.yaml")));
         Assert.Equal(["InferenceService", "Secret", "ServiceAccount"], RenderedManifests.Kinds(Path.Combine(manifests, "publish.yaml")).Order());
+
+        // Secret data is redacted: every value is the placeholder.
+        var secrets = RenderedManifests.Steps
+            .SelectMany(s => RenderedManifests.Documents(Path.Combine(manifests, s + ".yaml")))
+            .Where(d => RenderedManifests.Kind(d) == "Secret")
+            .ToList();
+        Assert.Equal(3, secrets.Count);
+        var values = secrets.SelectMany(RenderedManifests.SecretValues).ToList();
+        Assert.NotEmpty(values);
+        Assert.All(values, v => Assert.Equal(Kaptain.Build.Manifests.SecretValues.Redacted, v));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public static class ModelProperties
     /// <summary><c>KaptainDockerfile</c>: The model's own Dockerfile, relative to the project directory. Default: a generated one.</summary>
     public const string Dockerfile = "KaptainDockerfile";
 
-    /// <summary><c>KaptainRegistry</c>: The registry host (`host[:port]`) when KaptainImageName does not name one.</summary>
+    /// <summary><c>KaptainRegistry</c>: The registry (`host[:port]`, or a URL such as `http://localhost:5000` whose scheme sets KaptainRegistryInsecure) when KaptainImageName does not name one.</summary>
     public const string Registry = "KaptainRegistry";
 
     /// <summary><c>KaptainRegistryInsecure</c>: Whether the registry is plain HTTP (Kaniko then gets `--insecure --skip-tls-verify`).</summary>
@@ -212,7 +212,7 @@ public static class ModelProperties
         new(ImageName, ModelPropertyGroup.Model, null, "The model image, with an optional tag; without a tag the tag is derived from the build context checksum. Default: the model id."),
         new(RequirementsFile, ModelPropertyGroup.Model, "requirements.txt", "The pip requirements file, relative to the project directory; ignored when the default file does not exist."),
         new(Dockerfile, ModelPropertyGroup.Model, null, "The model's own Dockerfile, relative to the project directory. Default: a generated one."),
-        new(Registry, ModelPropertyGroup.RegistryAndStorage, null, "The registry host (`host[:port]`) when KaptainImageName does not name one."),
+        new(Registry, ModelPropertyGroup.RegistryAndStorage, null, "The registry (`host[:port]`, or a URL such as `http://localhost:5000` whose scheme sets KaptainRegistryInsecure) when KaptainImageName does not name one."),
         new(RegistryInsecure, ModelPropertyGroup.RegistryAndStorage, "false", "Whether the registry is plain HTTP (Kaniko then gets `--insecure --skip-tls-verify`)."),
         new(DockerConfig, ModelPropertyGroup.RegistryAndStorage, null, "The docker config file with the registry credentials. Default: $DOCKER_CONFIG/config.json, then ~/.docker/config.json."),
         new(RegistryCaFile, ModelPropertyGroup.RegistryAndStorage, null, "A PEM CA certificate file the registry's TLS certificate is signed with."),

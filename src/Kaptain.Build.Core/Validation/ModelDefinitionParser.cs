@@ -266,6 +266,23 @@ internal sealed partial class ModelDefinitionParser
     private RegistrySettings ReadRegistry()
     {
         var host = Value(P.Registry);
+        bool? plainHttp = null;
+        if (host is not null && host.Contains("://", StringComparison.Ordinal))
+        {
+            // A registry URL: its scheme says whether the registry is plain HTTP, unless KaptainRegistryInsecure says.
+            if (Uri.TryCreate(host, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+                && url.AbsolutePath == "/" && url.Query.Length == 0 && url.Fragment.Length == 0 && url.UserInfo.Length == 0)
+            {
+                plainHttp = url.Scheme == Uri.UriSchemeHttp;
+                host = url.IsDefaultPort ? url.Host : $"{url.Host}:{url.Port}";
+            }
+            else
+            {
+                Error(InvalidImageReference, P.Registry, P.Registry, host);
+                host = null;
+            }
+        }
+
         if (host is not null && (!ImageReference.TryParse(host + "/x", out var probe) || probe.Domain != host))
         {
             Error(InvalidImageReference, P.Registry, P.Registry, host);
@@ -286,7 +303,7 @@ internal sealed partial class ModelDefinitionParser
         var dockerConfig = Value(P.DockerConfig);
         return new RegistrySettings(
             host ?? string.Empty,
-            Boolean(P.RegistryInsecure),
+            Value(P.RegistryInsecure, applyDefault: false) is null && plainHttp is { } http ? http : Boolean(P.RegistryInsecure),
             dockerConfig is null ? null : FullPath(dockerConfig),
             caPath);
     }

@@ -13,6 +13,9 @@ public sealed class LocalClusterOptions
     /// <summary>The controllers to run in-process.</summary>
     public IList<IController> Controllers { get; } = new List<IController>();
 
+    /// <summary>Resource types to serve besides the built-in kinds and the embedded CRDs (for example a kind a test needs).</summary>
+    public IList<Api.ResourceType> AdditionalResources { get; } = new List<Api.ResourceType>();
+
     /// <summary>The scenario file (<c>--scenario</c>) that scripts simulated workloads, if any; read by the controllers.</summary>
     public string? ScenarioFile { get; set; }
 

@@ -73,6 +73,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
         options ??= new LocalClusterOptions();
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var catalog = ResourceCatalog.CreateDefault();
+        foreach (var type in options.AdditionalResources) catalog.Register(type);
         var store = new ObjectStore(catalog, options.Store, options.Time);
         var logs = new PodLogStore(options.Time);
         store.PodRemoved += pod => logs.RemovePod(pod["metadata"]?["namespace"]?.GetValue<string>() ?? "", pod["metadata"]?["name"]?.GetValue<string>() ?? "");

@@ -70,22 +70,62 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
     {
         var query = context.Request.Query;
         var list = Store.List(path.Type, path.Namespace, query["labelSelector"], query["fieldSelector"]);
+        var (page, resourceVersion, continueToken, remaining) = Paginate(list, query["limit"], query["continue"]);
         if (TableConverter.WantsTable(context.Request))
         {
-            await ApiResponses.WriteJsonAsync(context, TableConverter.ToTable(path.Type, list.Items, list.ResourceVersion, includeObject: true)).ConfigureAwait(false);
+            var table = TableConverter.ToTable(path.Type, page, resourceVersion, includeObject: true);
+            if (continueToken is not null) table["metadata"]!["continue"] = continueToken;
+            await ApiResponses.WriteJsonAsync(context, table).ConfigureAwait(false);
             return;
         }
         var items = new JsonArray();
-        foreach (var item in list.Items) items.Add(item);
+        foreach (var item in page) items.Add(item);
+        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion };
+        if (continueToken is not null)
+        {
+            metadata["continue"] = continueToken;
+            metadata["remainingItemCount"] = remaining;
+        }
         var body = new JsonObject
         {
             ["kind"] = path.Type.ListKind,
             ["apiVersion"] = path.Type.ApiVersion,
-            ["metadata"] = new JsonObject { ["resourceVersion"] = list.ResourceVersion },
+            ["metadata"] = metadata,
             ["items"] = items,
         };
         await ApiResponses.WriteJsonAsync(context, body).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <c>limit</c> and <c>continue</c>: a page of the list (ordered by namespace and name) and a token naming the last
+    /// item and the list's resourceVersion. Later pages are read from the current state (the real server reads a snapshot).
+    /// </summary>
+    private static (IReadOnlyList<JsonObject> Page, string ResourceVersion, string? Continue, long Remaining) Paginate(ObjectList list, string? limitText, string? continueText)
+    {
+        var items = list.Items;
+        var resourceVersion = list.ResourceVersion;
+        if (!string.IsNullOrEmpty(continueText))
+        {
+            string after;
+            try
+            {
+                var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(continueText)).Split('\n', 2);
+                (resourceVersion, after) = (decoded[0], decoded[1]);
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException)
+            {
+                throw StatusErrors.BadRequest("invalid continue token");
+            }
+            items = items.Where(i => string.CompareOrdinal(Key(i), after) > 0).ToList();
+        }
+        if (!long.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit <= 0 || items.Count <= limit)
+            return (items, resourceVersion, null, 0);
+        var page = items.Take((int)limit).ToList();
+        var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(resourceVersion + "\n" + Key(page[^1])));
+        return (page, resourceVersion, token, items.Count - page.Count);
+    }
+
+    private static string Key(JsonObject obj) => $"{ObjectStore.Namespace(obj)}/{ObjectStore.Name(obj)}";
 
     private async Task CreateAsync(HttpContext context, ApiPath path)
     {

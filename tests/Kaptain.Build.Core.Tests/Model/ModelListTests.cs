@@ -93,4 +93,26 @@ public sealed class ModelListTests
         project.Properties[ModelProperties.S3Endpoint] = "https://s3.us-west-2.amazonaws.com";
         Assert.False(project.Model().Storage.PathStyle);
     }
+
+    [Theory]
+    [InlineData("http://localhost:5000", null, "localhost:5000", true)]
+    [InlineData("https://registry.example.com", null, "registry.example.com", false)]
+    [InlineData("http://localhost:5000", "false", "localhost:5000", false)]
+    [InlineData("localhost:5000", null, "localhost:5000", false)]
+    [InlineData("localhost:5000", "true", "localhost:5000", true)]
+    public void Registry_url_scheme_sets_insecure_unless_given(string registry, string? insecure, string host, bool expected)
+    {
+        using var project = new TestModelProject();
+        project.Properties[ModelProperties.Registry] = registry;
+        if (insecure is not null)
+        {
+            project.Properties[ModelProperties.RegistryInsecure] = insecure;
+        }
+
+        var model = project.Model();
+
+        Assert.Equal(host, model.Registry.Host);
+        Assert.Equal(expected, model.Registry.Insecure);
+        Assert.Equal($"{host}/dev/mnist", model.Image.ToString());
+    }
 }

@@ -11,6 +11,7 @@ namespace Kaptain.Build.Targets.Tests.Infrastructure;
 internal sealed class PackedPackage
 {
     private static readonly Lazy<Task<PackedPackage>> Instance = new(PackAsync);
+    private static string? _root;
 
     private PackedPackage(string root, string version)
     {
@@ -31,10 +32,27 @@ internal sealed class PackedPackage
 
     public static Task<PackedPackage> GetAsync() => Instance.Value;
 
+    /// <summary>Deletes this run's folder (feed, packages, sample copies) if the package was packed.</summary>
+    public static void DeleteIfPacked()
+    {
+        if (_root is { } root && Directory.Exists(root))
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS temp cleanup.
+            }
+        }
+    }
+
     private static async Task<PackedPackage> PackAsync()
     {
         var version = $"0.1.0-test.{DateTime.UtcNow.Ticks}";
         var root = Path.Combine(Path.GetTempPath(), "kaptain-tests", "package-" + version);
+        _root = root;
         var package = new PackedPackage(root, version);
         Directory.CreateDirectory(package.Feed);
         Directory.CreateDirectory(package.PackagesFolder);

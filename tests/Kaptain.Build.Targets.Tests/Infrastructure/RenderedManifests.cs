@@ -27,6 +27,21 @@ internal static class RenderedManifests
     public static string Kind(YamlMappingNode document) =>
         ((YamlScalarNode)document.Children[new YamlScalarNode("kind")]).Value!;
 
+    /// <summary>The decoded values of a Secret's <c>data</c> and the values of its <c>stringData</c>.</summary>
+    public static IEnumerable<string> SecretValues(YamlMappingNode secret)
+    {
+        foreach (var (key, decode) in new[] { ("data", true), ("stringData", false) })
+        {
+            if (secret.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlMappingNode values)
+            {
+                foreach (var value in values.Children.Values.Cast<YamlScalarNode>())
+                {
+                    yield return decode ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(value.Value!)) : value.Value!;
+                }
+            }
+        }
+    }
+
     public static Dictionary<string, DateTime> Timestamps(string directory) =>
         Steps.ToDictionary(s => s, s => File.GetLastWriteTimeUtc(Path.Combine(directory, s + ".yaml")));
 }

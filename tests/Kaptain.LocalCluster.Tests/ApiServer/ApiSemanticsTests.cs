@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
 using Kaptain.LocalCluster.Storage;
 
+using k8s;
 using Xunit;
 
 namespace Kaptain.LocalCluster.Tests.ApiServer;
@@ -132,5 +133,27 @@ public sealed class ApiSemanticsTests
         var (versionCode, version, _) = await cluster.SendAsync(HttpMethod.Get, "/version");
         Assert.Equal(200, versionCode);
         Assert.Equal("1", version!["major"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Lists_are_paged_with_limit_and_continue()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var name in new[] { "e", "a", "d", "b", "c" }) cluster.Server.Store.Create(BuiltInResources.ConfigMap, Manifests.ConfigMap(name));
+        var names = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var page = await cluster.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2, continueParameter: token, cancellationToken: ct);
+            Assert.True(page.Items.Count <= 2);
+            names.AddRange(page.Items.Select(i => i.Metadata.Name));
+            token = page.Metadata.ContinueProperty;
+            pages++;
+        }
+        while (!string.IsNullOrEmpty(token));
+        Assert.Equal(3, pages);
+        Assert.Equal(["a", "b", "c", "d", "e"], names);
     }
 }

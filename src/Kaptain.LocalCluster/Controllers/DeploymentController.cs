@@ -1,0 +1,75 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Kaptain.LocalCluster.Api;
+
+namespace Kaptain.LocalCluster.Controllers;
+
+/// <summary>
+/// The apps/v1 Deployment controller, simplified: it keeps <c>spec.replicas</c> pods of the current template (labelled
+/// with its <c>pod-template-hash</c>) and replaces the pods of an older template; pods are owned by the Deployment
+/// directly (no ReplicaSet). Status counts and the Available / Progressing conditions follow the pods.
+/// </summary>
+internal sealed class DeploymentController : ReconcilingController
+{
+    /// <inheritdoc/>
+    public override string Name => "deployment-controller";
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(ResourceType? Type, Func<JsonObject, IEnumerable<string>> Keys)> Watches() =>
+    [
+        (BuiltInResources.Deployment, Self),
+        (BuiltInResources.Pod, OwnerOfKind("Deployment")),
+    ];
+
+    /// <inheritdoc/>
+    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        var deployment = Store.TryGet(BuiltInResources.Deployment, ns, name);
+        if (deployment is null || ObjectFields.IsDeleting(deployment))
+        {
+            return Task.CompletedTask;
+        }
+
+        var template = deployment["spec"]?["template"] as JsonObject ?? new JsonObject();
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(template.ToJsonString())))[..10];
+        var replicas = (int)ObjectFields.Integer(deployment["spec"]?["replicas"], 1);
+        var uid = ObjectFields.Uid(deployment);
+        var pods = Store.List(BuiltInResources.Pod, ns).Items.Where(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p)).ToList();
+        var current = pods.Where(p => ObjectFields.Labels(p).GetValueOrDefault("pod-template-hash") == hash && ObjectFields.Text(p["status"]?["phase"]) is not ("Failed" or "Succeeded")).ToList();
+        foreach (var stale in pods.Except(current).Concat(current.Skip(replicas)))
+        {
+            Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, ObjectFields.Name(stale)), 404);
+        }
+
+        for (var i = current.Count; i < replicas; i++)
+        {
+            var pod = (JsonObject)template.DeepClone();
+            pod["apiVersion"] = "v1";
+            pod["kind"] = "Pod";
+            var metadata = ObjectFields.Metadata(pod);
+            metadata["generateName"] = $"{name}-{hash}-";
+            metadata["namespace"] = ns;
+            metadata["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(deployment));
+            ObjectFields.Child(metadata, "labels")["pod-template-hash"] = hash;
+            Store.Create(BuiltInResources.Pod, pod);
+        }
+
+        var live = current.Take(replicas).ToList();
+        var ready = live.Count(p => Conditions.IsTrue(p["status"], "Ready"));
+        MutateStatus(BuiltInResources.Deployment, ns, name, status =>
+        {
+            var before = status.DeepClone();
+            status["observedGeneration"] = ObjectFields.Generation(deployment);
+            status["replicas"] = replicas;
+            status["updatedReplicas"] = replicas;
+            status["readyReplicas"] = ready;
+            status["availableReplicas"] = ready;
+            status["unavailableReplicas"] = replicas - ready;
+            var available = ready >= replicas;
+            Conditions.Set(status, "Available", available ? "True" : "False", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", Now, withUpdateTime: true);
+            Conditions.Set(status, "Progressing", "True", available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", available ? $"ReplicaSet \"{name}-{hash}\" has successfully progressed." : $"ReplicaSet \"{name}-{hash}\" is progressing.", Now, withUpdateTime: true);
+            return !ObjectFields.SameJson(before, status);
+        });
+        return Task.CompletedTask;
+    }
+}

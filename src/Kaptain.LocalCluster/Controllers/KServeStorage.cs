@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Simulation;
+using Kaptain.LocalCluster.Storage;
+
+namespace Kaptain.LocalCluster.Controllers;
+
+/// <summary>
+/// What KServe's pod webhook adds for a predictor's <c>storageUri</c>: the <c>storage-initializer</c> init container
+/// with the S3 credentials and endpoint of the first Secret of the predictor's service account that holds
+/// <c>AWS_ACCESS_KEY_ID</c> (endpoint, https and region from its <c>serving.kserve.io/s3-*</c> annotations).
+/// </summary>
+internal static class KServeStorage
+{
+    /// <summary>The annotation KServe puts on the predictor's pod template with the model's URI.</summary>
+    public const string SourceUriAnnotation = "serving.kserve.io/storage-initializer-sourceuri";
+
+    private static readonly string[] AnnotationPrefixes = ["serving.kserve.io/", "serving.kubeflow.org/"];
+
+    /// <summary>The init container for <paramref name="storageUri"/>, or null when the service account names no S3
+    /// credentials (then the local cluster does not check the model).</summary>
+    public static JsonObject? InitContainer(ObjectStore store, string ns, string? serviceAccountName, string storageUri)
+    {
+        if (!storageUri.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var account = store.TryGet(BuiltInResources.ServiceAccount, ns, serviceAccountName ?? "default");
+        foreach (var reference in account?["secrets"] as JsonArray ?? [])
+        {
+            var secretName = ObjectFields.Text(reference?["name"]);
+            var secret = secretName is null ? null : store.TryGet(BuiltInResources.Secret, ns, secretName);
+            var data = secretName is null ? null : ContainerEnvironment.SecretData(store, ns, secretName);
+            if (secret is null || data is null || !data.ContainsKey("AWS_ACCESS_KEY_ID"))
+            {
+                continue;
+            }
+
+            var annotations = ObjectFields.Annotations(secret);
+            string? Annotation(string name) => AnnotationPrefixes.Select(p => annotations.GetValueOrDefault(p + name)).FirstOrDefault(v => v is not null);
+            var env = new JsonArray(
+                SecretEnv("AWS_ACCESS_KEY_ID", secretName!),
+                SecretEnv("AWS_SECRET_ACCESS_KEY", secretName!));
+            if (Annotation("s3-endpoint") is { } endpoint)
+            {
+                var https = Annotation("s3-usehttps") ?? "1";
+                env.Add(Literal("S3_ENDPOINT", endpoint));
+                env.Add(Literal("S3_USE_HTTPS", https));
+                env.Add(Literal("AWS_ENDPOINT_URL", endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : $"{(https == "0" ? "http" : "https")}://{endpoint}"));
+            }
+
+            if (Annotation("s3-region") is { } region)
+            {
+                env.Add(Literal("AWS_REGION", region));
+            }
+
+            if (Annotation("s3-verifyssl") is { } verify)
+            {
+                env.Add(Literal("S3_VERIFY_SSL", verify));
+            }
+
+            return new JsonObject
+            {
+                ["name"] = StorageInitializer.ContainerName,
+                ["image"] = "kserve/storage-initializer:v0.14.1",
+                ["args"] = new JsonArray(storageUri, "/mnt/models"),
+                ["env"] = env,
+            };
+        }
+
+        return null;
+    }
+
+    private static JsonObject Literal(string name, string value) => new() { ["name"] = name, ["value"] = value };
+
+    private static JsonObject SecretEnv(string name, string secret) => new()
+    {
+        ["name"] = name,
+        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = name } },
+    };
+}

@@ -1,0 +1,56 @@
+namespace Kaptain.LocalCluster.Simulation;
+
+/// <summary>
+/// The simulated KServe storage initializer: before a predictor starts, checks through the S3 API that its
+/// <c>s3://bucket/path</c> model exists (an object, or objects under the path as a directory) with the credentials and
+/// endpoint KServe hands it from the service account's Secret (<c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c>,
+/// <c>S3_ENDPOINT</c>, <c>S3_USE_HTTPS</c>, <c>AWS_REGION</c>). Other URI schemes are not checked.
+/// </summary>
+internal static class StorageInitializer
+{
+    /// <summary>The init container name KServe gives the storage initializer.</summary>
+    public const string ContainerName = "storage-initializer";
+
+    /// <summary>Checks the model; null when it is there (or not checkable), else the failure line the initializer prints.</summary>
+    public static async Task<string?> CheckAsync(string storageUri, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(storageUri);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!storageUri.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var path = storageUri["s3://".Length..];
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        var bucket = slash < 0 ? path : path[..slash];
+        var key = slash < 0 ? string.Empty : path[(slash + 1)..];
+        var endpoint = environment.GetValueOrDefault("AWS_ENDPOINT_URL");
+        if (string.IsNullOrEmpty(endpoint) && environment.GetValueOrDefault("S3_ENDPOINT") is { Length: > 0 } host)
+        {
+            var https = environment.GetValueOrDefault("S3_USE_HTTPS") is not ("0" or "false");
+            endpoint = host.Contains("://", StringComparison.Ordinal) ? host : $"{(https ? "https" : "http")}://{host}";
+        }
+
+        if (string.IsNullOrEmpty(endpoint))
+        {
+            return $"RuntimeError: Failed to fetch model. No S3 endpoint is configured for {storageUri} (the service account's Secret has no serving.kserve.io/s3-endpoint annotation)";
+        }
+
+        try
+        {
+            using var store = new S3ObjectStore(
+                endpoint,
+                environment.GetValueOrDefault("AWS_ACCESS_KEY_ID"),
+                environment.GetValueOrDefault("AWS_SECRET_ACCESS_KEY"),
+                environment.GetValueOrDefault("AWS_REGION") ?? environment.GetValueOrDefault("AWS_DEFAULT_REGION") ?? "us-east-1");
+            return await store.ExistsAsObjectOrPrefixAsync(bucket, key, cancellationToken).ConfigureAwait(false)
+                ? null
+                : $"RuntimeError: Failed to fetch model. No model found in {storageUri}.";
+        }
+        catch (S3Exception e)
+        {
+            return $"RuntimeError: Failed to fetch model from {storageUri}: {e.Message}";
+        }
+    }
+}
