@@ -34,12 +34,12 @@ internal static class KaptainAliasRunner
         return read.Model ?? throw new CakeException(Summary(read.Diagnostics));
     }
 
-    public static string IntermediateDirectory(ICakeContext context, KaptainSettings settings, ModelDefinition model) =>
-        settings.IntermediateOutputPath is { } path
+    public static string IntermediateDirectory(ICakeContext context, DirectoryPath? configured, ModelDefinition model) =>
+        configured is { } path
             ? path.MakeAbsolute(context.Environment).FullPath
             : System.IO.Path.Combine(model.ProjectDirectory, "obj", "kaptain");
 
-    public static LifecycleOptions Options(ICakeContext context, KaptainSettings settings, ModelDefinition model, string? image = null)
+    public static LifecycleOptions Options(ICakeContext context, KaptainLifecycleSettings settings, ModelDefinition model, string? image = null)
     {
         ImageReference? reference = null;
         if (!string.IsNullOrWhiteSpace(image) && !ImageReference.TryParse(image, out reference))
@@ -50,7 +50,7 @@ internal static class KaptainAliasRunner
         return new LifecycleOptions
         {
             Model = model,
-            IntermediateDirectory = IntermediateDirectory(context, settings, model),
+            IntermediateDirectory = IntermediateDirectory(context, settings.IntermediateDirectory, model),
             Log = new CakeLifecycleLog(context.Log),
             Image = reference,
         };

@@ -53,7 +53,7 @@ public static class KaptainAliases
         ArgumentNullException.ThrowIfNull(settings);
         var model = KaptainAliasRunner.ReadModel(context, settings);
         var directory = settings.OutputDirectory?.MakeAbsolute(context.Environment).FullPath
-            ?? System.IO.Path.Combine(KaptainAliasRunner.IntermediateDirectory(context, settings, model), "manifests");
+            ?? System.IO.Path.Combine(KaptainAliasRunner.IntermediateDirectory(context, null, model), "manifests");
         return KaptainAliasRunner.Run(context, token => ManifestDirectory.RenderAsync(model, directory, token));
     }
 
@@ -211,7 +211,7 @@ public static class KaptainAliases
         return KaptainAliasRunner.Run(context, token => KaptainLifecycle.CleanupAsync(options, token));
     }
 
-    private static string BuildImage(ICakeContext context, KaptainSettings settings, global::Kaptain.Build.Model.ModelDefinition model)
+    private static string BuildImage(ICakeContext context, KaptainLifecycleSettings settings, global::Kaptain.Build.Model.ModelDefinition model)
     {
         var options = KaptainAliasRunner.Options(context, settings, model);
         return KaptainAliasRunner.Run(context, token => KaptainLifecycle.BuildImageAsync(options, token)).Image.ToString();

@@ -1,7 +1,7 @@
 namespace Cake.Kaptain;
 
 /// <summary>Settings of <see cref="KaptainAliases.KaptainPublish"/>.</summary>
-public sealed class KaptainPublishSettings : KaptainSettings
+public sealed class KaptainPublishSettings : KaptainLifecycleSettings
 {
     /// <summary>
     /// The image to run, with its digest, as <see cref="KaptainAliases.KaptainBuildImage"/> returned it. When empty the

@@ -22,18 +22,9 @@ public abstract class KaptainSettings
     public IDictionary<string, string> ModelProperties { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Model items added to the project's (<c>KaptainHyperparameter</c>, <c>KaptainSearchParameter</c>, ...).
-    /// An item of a type listed in <see cref="ReplacedItemTypes"/> replaces the project's items of that type.
-    /// Corresponds to the tasks' <c>ModelItems</c> parameter.
+    /// Model items added to the project's (<c>KaptainHyperparameter</c>, <c>KaptainSearchParameter</c>, ...); a
+    /// hyperparameter set here replaces the project's of the same name. Corresponds to the tasks' <c>ModelItems</c>
+    /// parameter.
     /// </summary>
     public IList<KaptainItem> ModelItems { get; } = [];
-
-    /// <summary>Item types whose project items are dropped in favour of <see cref="ModelItems"/> of the same type.</summary>
-    public ISet<string> ReplacedItemTypes { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// Where the run keeps its journal, reports and other outputs; defaults to <c>obj/kaptain/</c> beside the project,
-    /// the same folder the MSBuild targets use. Corresponds to the tasks' <c>IntermediateOutputPath</c> parameter.
-    /// </summary>
-    public DirectoryPath? IntermediateOutputPath { get; set; }
 }

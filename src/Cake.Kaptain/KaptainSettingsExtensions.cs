@@ -73,11 +73,11 @@ public static class KaptainSettingsExtensions
         where T : KaptainSettings => settings.WithProperty(ModelProperties.Replace, replace ? "true" : "false");
 
     /// <summary>Sets where the run keeps its journal and reports (default <c>obj/kaptain/</c> beside the project).</summary>
-    public static T WithIntermediateOutputPath<T>(this T settings, DirectoryPath path)
-        where T : KaptainSettings
+    public static T WithIntermediateDirectory<T>(this T settings, DirectoryPath path)
+        where T : KaptainLifecycleSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.IntermediateOutputPath = path;
+        settings.IntermediateDirectory = path;
         return settings;
     }
 

@@ -1,7 +1,7 @@
 namespace Cake.Kaptain;
 
 /// <summary>Settings of <see cref="KaptainAliases.KaptainTrain"/>.</summary>
-public sealed class KaptainTrainSettings : KaptainSettings
+public sealed class KaptainTrainSettings : KaptainLifecycleSettings
 {
     /// <summary>
     /// The image to run, with its digest, as <see cref="KaptainAliases.KaptainBuildImage"/> returned it. When empty the

@@ -1,7 +1,7 @@
 namespace Cake.Kaptain;
 
 /// <summary>Settings of <see cref="KaptainAliases.KaptainTune"/>.</summary>
-public sealed class KaptainTuneSettings : KaptainSettings
+public sealed class KaptainTuneSettings : KaptainLifecycleSettings
 {
     /// <summary>
     /// The image to run, with its digest, as <see cref="KaptainAliases.KaptainBuildImage"/> returned it. When empty the

@@ -1,6 +1,6 @@
 namespace Cake.Kaptain;
 
 /// <summary>Settings of <see cref="KaptainAliases.KaptainUndeploy"/>.</summary>
-public sealed class KaptainUndeploySettings : KaptainSettings
+public sealed class KaptainUndeploySettings : KaptainLifecycleSettings
 {
 }

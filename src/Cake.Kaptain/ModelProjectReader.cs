@@ -77,11 +77,6 @@ internal static class ModelProjectReader
             {
                 foreach (var group in itemGroups.EnumerateObject())
                 {
-                    if (settings.ReplacedItemTypes.Contains(group.Name))
-                    {
-                        continue;
-                    }
-
                     foreach (var item in group.Value.EnumerateArray())
                     {
                         var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -109,6 +104,9 @@ internal static class ModelProjectReader
             properties[name] = value;
         }
 
+        // An item set in code replaces the project's item of the same type and name (a hyperparameter's value, say).
+        items.RemoveAll(i => settings.ModelItems.Any(o =>
+            string.Equals(o.ItemType, i.ItemType, StringComparison.OrdinalIgnoreCase) && string.Equals(o.Include, i.ItemSpec, StringComparison.Ordinal)));
         items.AddRange(settings.ModelItems.Select(i => new ModelItem(i.ItemType, i.Include, i.Metadata)));
         return new ModelInput
         {
