@@ -41,7 +41,8 @@ Task("Test")
         skipped += Count("total") - Count("executed");
     }
 
-    Information("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
+    // A plain line, not Cake's (coloured) log: CI reads it.
+    Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
     if (exitCode != 0) throw new CakeException(exitCode, $"dotnet test failed (exit code {exitCode}).");
     if (passed + failed == 0) throw new CakeException("No test ran.");
 });
