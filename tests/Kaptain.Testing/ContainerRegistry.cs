@@ -252,7 +252,7 @@ public class ContainerRegistry : IAsyncLifetime
                 rootdirectory: {Path.Combine(Directory, "data")}
               delete:
                 enabled: true
-            http:
+            {(options.ReadOnly ? "  maintenance:\n    readonly:\n      enabled: true\n" : "")}http:
               addr: 127.0.0.1:{port}
               secret: kaptain-test-registry
 

@@ -22,6 +22,10 @@ public sealed record ContainerRegistryOptions
     public static ContainerRegistryOptions WithTokenAuth { get; } =
         new() { Username = "kaptain", Password = "kaptain-registry-password", UseTokenAuth = true };
 
+    /// <summary>Serve reads only: the registry's maintenance read-only mode answers every write (a push) with an error,
+    /// while pulls and manifest checks work.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>A registry with basic auth for <c>kaptain</c> / <c>kaptain-registry-password</c>.</summary>
     public static ContainerRegistryOptions WithBasicAuth { get; } =
         new() { Username = "kaptain", Password = "kaptain-registry-password" };

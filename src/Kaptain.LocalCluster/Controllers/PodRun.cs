@@ -411,13 +411,14 @@ internal sealed class PodRun
     /// that <c>crashloop restarts=N</c> counts across the pods a Job replaces.</summary>
     private int PriorFailures(IReadOnlyList<JsonObject> owners)
     {
+        var recreated = (int)ObjectFields.Integer(_pod["metadata"]?["annotations"]?[TrainingJobController.PriorFailuresAnnotation], 0);
         if (owners.Count == 0)
         {
-            return 0;
+            return recreated;
         }
 
         var ownerUid = ObjectFields.Uid(owners[0]);
-        return _cluster.Store.List(BuiltInResources.Pod, _ns).Items
+        return recreated + _cluster.Store.List(BuiltInResources.Pod, _ns).Items
             .Count(p => ObjectFields.IsControlledBy(p, ownerUid) && ObjectFields.Text(p["status"]?["phase"]) == "Failed" && ObjectFields.Uid(p) != ObjectFields.Uid(_pod));
     }
 

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Kaptain.LocalCluster.Api;
+using Kaptain.Testing;
+
+namespace Kaptain.Build.Bench;
+
+/// <summary>What the figures share: the task assembly, the servers, statistics and timing.</summary>
+internal static class BenchEnvironment
+{
+    /// <summary>The task assembly the referenced task project built, in this command's configuration.</summary>
+    public static string TasksAssembly
+    {
+        get
+        {
+            var configuration = typeof(BenchEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "KaptainTasksConfiguration").Value!;
+            return RepositoryPaths.Combine("src", "Kaptain.Build.Tasks", "bin", configuration, "net10.0", "Kaptain.Build.Tasks.dll");
+        }
+    }
+
+    public static Task<LifecycleServers> StartServersAsync(CancellationToken cancellationToken) =>
+        LifecycleServers.StartAsync(TasksAssembly, scenarios: null, cancellationToken);
+
+    /// <summary>The store's resourceVersion: one global counter that every write which changes something bumps.</summary>
+    public static long ResourceVersion(LifecycleServers servers) =>
+        long.Parse(servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion, CultureInfo.InvariantCulture);
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>Runs a command to its end and returns its wall time in seconds; throws with its log when it fails.</summary>
+    public static async Task<double> TimeAsync(DotnetCommand command, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var result = await command.RunAsync(cancellationToken).ConfigureAwait(false);
+        stopwatch.Stop();
+        result.EnsureExitCode(0);
+        return stopwatch.Elapsed.TotalSeconds;
+    }
+
+    public static string Seconds(double value) => value.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+
+    public static string Milliseconds(double value) => value.ToString("0", CultureInfo.InvariantCulture) + " ms";
+}

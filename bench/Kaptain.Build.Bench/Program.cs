@@ -1,0 +1,44 @@
+using Kaptain.Build.Bench;
+
+// dotnet run -c Release --project bench/Kaptain.Build.Bench -- <figure>|all
+// Figures: up-to-date (1), context (2), terminal-status (3), interrupt (4). Results: artifacts/bench/results.md/.json.
+if (args is [ContextUploadFigure.WorkerCommand, ..])
+{
+    // The context figure measures its peak memory in a process of its own (see ContextUploadFigure).
+    return await ContextUploadFigure.RunWorkerAsync(args[1..]);
+}
+
+var figures = Figures.All;
+var chosen = new List<IFigure>();
+foreach (var name in args is [] ? ["all"] : args)
+{
+    var found = figures.Where(f => name == "all" || f.Name == name || f.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) == name).ToList();
+    chosen.AddRange(found);
+    if (found.Count > 0)
+    {
+        continue;
+    }
+
+    Console.Error.WriteLine($"usage: Kaptain.Build.Bench <figure>|all; figures: {string.Join(", ", figures.Select(f => $"{f.Number} {f.Name}"))}");
+    return 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var results = BenchResults.Load();
+foreach (var figure in chosen)
+{
+    Console.WriteLine($"== {figure.Number}. {figure.Title}");
+    var result = await figure.RunAsync(cancel.Token);
+    Console.WriteLine(result.Summary);
+    results.Set(result);
+    results.Save();
+}
+
+Console.WriteLine($"Wrote {BenchResults.MarkdownPath} and {BenchResults.JsonPath}");
+return 0;

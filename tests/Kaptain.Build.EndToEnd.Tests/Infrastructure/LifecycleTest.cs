@@ -1,0 +1,175 @@
+using System.Text.RegularExpressions;
+using Kaptain.Testing;
+using Xunit;
+using Xunit.Sdk;
+
+namespace Kaptain.Build.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// What the end-to-end tests share: the servers, running a build to its end or interrupting it, and assertions that
+/// print the whole build log when they fail.
+/// </summary>
+public abstract partial class LifecycleTest(EndToEndServers fixture)
+{
+    /// <summary>Long enough for the slowest build on a busy 2-core machine; a hung build fails the test, not the run.</summary>
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
+
+    /// <summary>The shared servers.</summary>
+    protected LifecycleServers Servers => fixture.Servers;
+
+    /// <summary>The test's token.</summary>
+    protected static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>Runs a build to its end.</summary>
+    protected static async Task<DotnetCommandResult> RunAsync(DotnetCommand command)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(BuildTimeout);
+        return await command.RunAsync(timeout.Token);
+    }
+
+    /// <summary>
+    /// Starts a build, waits until it prints a line containing <paramref name="line"/> (proof that the step reached the
+    /// point to interrupt), sends SIGINT as Ctrl+C does, and waits for the build to end.
+    /// </summary>
+    protected static async Task<DotnetCommandResult> InterruptAsync(DotnetCommand command, string line)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(BuildTimeout);
+        await using var running = command.Start();
+        await running.WaitForLineAsync(line, timeout.Token);
+        Assert.True(running.Interrupt(), $"The build ended before it was interrupted. Its log:{Environment.NewLine}{running.Log}");
+        return await running.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>Asserts that the build succeeded.</summary>
+    protected static void AssertSucceeded(DotnetCommandResult result)
+    {
+        if (result.ExitCode != 0)
+        {
+            throw Fail($"Expected the build to succeed, but it exited with {result.ExitCode}.", result);
+        }
+    }
+
+    /// <summary>Asserts that the build failed with the error <paramref name="code"/> (and no unexpected crash).</summary>
+    protected static void AssertFailedWith(DotnetCommandResult result, string code)
+    {
+        var codes = ErrorCodes(result.Log);
+        if (result.ExitCode == 0 || !codes.Contains(code))
+        {
+            throw Fail($"Expected the build to fail with {code}; it exited with {result.ExitCode} and errors [{string.Join(", ", codes)}].", result);
+        }
+
+        // A task that crashed (MSB4018) or a cleanup that failed (KAPT4xxx) is a bug, whatever else happened.
+        var unexpected = codes.Where(c => c.StartsWith("MSB", StringComparison.Ordinal) || c.StartsWith("KAPT4", StringComparison.Ordinal)).ToList();
+        if (unexpected.Count > 0)
+        {
+            throw Fail($"The build failed with {code} but also with [{string.Join(", ", unexpected)}].", result);
+        }
+    }
+
+    /// <summary>Asserts that an interrupted build ended as cancelled: not successful, no Kaptain error, no crash.</summary>
+    protected static void AssertCancelled(DotnetCommandResult result)
+    {
+        var codes = ErrorCodes(result.Log);
+        if (result.ExitCode == 0 || codes.Any(c => c.StartsWith("KAPT", StringComparison.Ordinal) || c == "MSB4018"))
+        {
+            throw Fail($"Expected the interrupted build to end as cancelled; it exited with {result.ExitCode} and errors [{string.Join(", ", codes)}].", result);
+        }
+    }
+
+    /// <summary>
+    /// Asserts that the project's namespace holds exactly <paramref name="expected"/> (<c>Kind/name</c>), every one
+    /// labelled with the model and, when given, the run.
+    /// </summary>
+    protected void AssertResources(SampleProject project, DotnetCommandResult result, IEnumerable<string> expected, string? runId = null)
+    {
+        var resources = Servers.ResourcesIn(project.Namespace);
+        var want = expected.Order(StringComparer.Ordinal).ToList();
+        if (!want.SequenceEqual(resources.Names))
+        {
+            throw Fail($"Expected exactly [{string.Join(", ", want)}] in namespace {project.Namespace}, found:{Environment.NewLine}{resources}", result);
+        }
+
+        foreach (var resource in resources.All.Where(r => r.Kind != "Pod"))
+        {
+            if (resource.Label("kaptain.build/model") != project.ModelLabel || (runId is not null && resource.Label("kaptain.build/run") != runId))
+            {
+                throw Fail($"{resource} does not carry the model's labels (run {runId}): {resource.Describe()}", result);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asserts that the project's namespace holds exactly <paramref name="kept"/> (<c>Kind/name</c>) and what they own,
+    /// directly or through what they own (a training job's pods; an experiment's trials, their jobs and pods), and that
+    /// every kept resource is there.
+    /// </summary>
+    protected void AssertKeptWithDependents(SampleProject project, DotnetCommandResult result, IReadOnlyList<string> kept, string runId)
+    {
+        var resources = Servers.ResourcesIn(project.Namespace);
+        var uids = new HashSet<string>(resources.All.Where(r => kept.Contains(r.ToString())).Select(Uid));
+        if (uids.Count != kept.Count)
+        {
+            throw Fail($"Expected [{string.Join(", ", kept)}] to be kept in namespace {project.Namespace}, found:{Environment.NewLine}{resources}", result);
+        }
+
+        List<string> expected = [.. kept];
+        for (var grown = true; grown;)
+        {
+            grown = false;
+            foreach (var resource in resources.All.Where(r => !uids.Contains(Uid(r)) && OwnerUids(r).Any(uids.Contains)))
+            {
+                uids.Add(Uid(resource));
+                expected.Add(resource.ToString());
+                grown = true;
+            }
+        }
+
+        var want = expected.Order(StringComparer.Ordinal).ToList();
+        if (!want.SequenceEqual(resources.Names))
+        {
+            throw Fail($"Expected exactly [{string.Join(", ", want)}] (the kept resources and what they own) in namespace {project.Namespace}, found:{Environment.NewLine}{resources}", result);
+        }
+
+        foreach (var name in kept)
+        {
+            var resource = resources.All.Single(r => r.ToString() == name);
+            if (resource.Label("kaptain.build/model") != project.ModelLabel || resource.Label("kaptain.build/run") != runId)
+            {
+                throw Fail($"{resource} does not carry the model's labels (run {runId}): {resource.Describe()}", result);
+            }
+        }
+    }
+
+    private static string Uid(ClusterResource resource) => resource.Object["metadata"]!["uid"]!.GetValue<string>();
+
+    private static IEnumerable<string> OwnerUids(ClusterResource resource) =>
+        (resource.Object["metadata"]?["ownerReferences"]?.AsArray() ?? []).Select(o => o!["uid"]!.GetValue<string>());
+
+    /// <summary>Asserts that the project's namespace holds nothing at all.</summary>
+    protected void AssertNothingLeft(SampleProject project, DotnetCommandResult result) => AssertResources(project, result, []);
+
+    /// <summary>Asserts that an object is (or is not) in the S3 server, by HEAD.</summary>
+    protected async Task AssertObjectAsync(string bucket, string key, bool exists, DotnetCommandResult result)
+    {
+        if (await Servers.S3.ObjectExistsAsync(bucket, key, Token) != exists)
+        {
+            throw Fail($"Expected s3://{bucket}/{key} to {(exists ? "exist" : "be gone")}.", result);
+        }
+    }
+
+    /// <summary>The run id and the context object a step's run report names.</summary>
+    protected static string RunId(SampleProject project, string step) => project.ReadRunReport(step)["runId"]!.GetValue<string>();
+
+    /// <summary>An assertion failure that carries the whole build log.</summary>
+    protected static XunitException Fail(string message, DotnetCommandResult result) =>
+        new($"{message}{Environment.NewLine}Build ({result.ExitCode}, {result.Duration}) log:{Environment.NewLine}{result.Log}");
+
+    /// <summary>The codes of the errors a build log reports (<c>error KAPT1103:</c>, <c>error MSB4018:</c>).</summary>
+    protected static IReadOnlyList<string> ErrorCodes(string log) =>
+        [.. ErrorLine().Matches(log).Select(m => m.Groups["code"].Value).Distinct()];
+
+    [GeneratedRegex(@"error (?<code>[A-Z]+[0-9]+):")]
+    private static partial Regex ErrorLine();
+}

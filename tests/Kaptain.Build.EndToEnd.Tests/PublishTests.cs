@@ -1,0 +1,131 @@
+using Kaptain.Build.EndToEnd.Tests.Infrastructure;
+using Kaptain.Testing;
+using Xunit;
+
+namespace Kaptain.Build.EndToEnd.Tests;
+
+/// <summary><c>dotnet build -t:KaptainPublish</c> and <c>-t:KaptainUndeploy</c> on copies of the samples.</summary>
+public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixture)
+{
+    [Theory]
+    [InlineData("mnist-pytorch")]
+    [InlineData("mnist-tensorflow")]
+    public async Task Publishes_reports_the_url_and_keeps_the_deployment_but_not_the_secret(string sample)
+    {
+        var project = Servers.NewProject(sample, "serve-ok");
+
+        var result = await RunAsync(project.Build("KaptainPublish"));
+
+        AssertSucceeded(result);
+        var report = project.ReadRunReport("publish");
+        var url = report["url"]!.GetValue<string>();
+        Assert.StartsWith("http", url, StringComparison.Ordinal);
+        Assert.Contains(url, result.Log, StringComparison.Ordinal);
+        var runId = RunId(project, "publish");
+        AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", ServiceAccountOf(project, runId)], runId);
+        Assert.Empty(Servers.ResourcesIn(project.Namespace).OfKind("Secret"));
+    }
+
+    [Fact]
+    public async Task Refuses_to_replace_a_deployment_with_KAPT1107_and_leaves_it_as_it_was()
+    {
+        var project = Servers.NewProject("mnist-pytorch", "serve-refuse");
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish")));
+        var before = Servers.ResourcesIn(project.Namespace);
+        var firstRun = RunId(project, "publish");
+
+        var result = await RunAsync(project.Build("KaptainPublish"));
+
+        AssertFailedWith(result, "KAPT1107");
+        var after = Servers.ResourcesIn(project.Namespace);
+        Assert.Equal(before.Names, after.Names);
+        var service = after.OfKind("InferenceService").Single();
+        Assert.Equal(
+            before.OfKind("InferenceService").Single().Object["metadata"]!["resourceVersion"]!.GetValue<string>(),
+            service.Object["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal(firstRun, service.Label("kaptain.build/run"));
+    }
+
+    [Fact]
+    public async Task Replaces_a_deployment_when_asked_to()
+    {
+        var project = Servers.NewProject("mnist-tensorflow", "serve-replace");
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish")));
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainReplace", "true")));
+
+        AssertSucceeded(result);
+        var report = project.ReadRunReport("publish");
+        Assert.True(report["replaced"]!.GetValue<bool>(), result.Log);
+        var runId = RunId(project, "publish");
+        var service = Servers.ResourcesIn(project.Namespace).OfKind("InferenceService").Single();
+        Assert.Equal(runId, service.Label("kaptain.build/run"));
+    }
+
+    [Fact]
+    public async Task A_deployment_that_is_not_ready_in_time_reports_KAPT1108_and_removes_everything()
+    {
+        var project = Servers.NewProject("mnist-pytorch", Scenarios.ServingPending);
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "3")));
+
+        AssertFailedWith(result, "KAPT1108");
+        AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task A_deployment_whose_predictor_fails_is_never_ready_reports_KAPT1108_and_removes_everything()
+    {
+        var project = Servers.NewProject("mnist-tensorflow", Scenarios.ServingFails);
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "4")));
+
+        AssertFailedWith(result, "KAPT1108");
+        AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_waiting_for_the_deployment_removes_everything_the_run_created()
+    {
+        var project = Servers.NewProject("mnist-pytorch", Scenarios.ServingPending);
+
+        var result = await InterruptAsync(project.Build("KaptainPublish"), "Created InferenceService");
+
+        AssertCancelled(result);
+        AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task Undeploy_removes_the_deployment_and_what_came_with_it()
+    {
+        var project = Servers.NewProject("mnist-pytorch", "serve-undeploy");
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish")));
+        Assert.Single(Servers.ResourcesIn(project.Namespace).OfKind("InferenceService"));
+
+        var result = await RunAsync(project.Build("KaptainUndeploy"));
+
+        AssertSucceeded(result);
+        AssertNothingLeft(project, result);
+        var removed = project.ReadRunReport("undeploy")["removed"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.Contains(removed, r => r.StartsWith("InferenceService", StringComparison.Ordinal) && r.EndsWith("/" + project.ModelName, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Undeploy_without_a_deployment_succeeds_and_removes_nothing()
+    {
+        var project = Servers.NewProject("mnist-tensorflow", "serve-none");
+
+        var result = await RunAsync(project.Build("KaptainUndeploy"));
+
+        AssertSucceeded(result);
+        AssertNothingLeft(project, result);
+        Assert.Empty(project.ReadRunReport("undeploy")["removed"]!.AsArray());
+    }
+
+    private string ServiceAccountOf(SampleProject project, string runId)
+    {
+        var accounts = Servers.ResourcesIn(project.Namespace).OfKind("ServiceAccount").Where(a => a.Label("kaptain.build/run") == runId).ToList();
+        Assert.Single(accounts);
+        return accounts[0].ToString();
+    }
+}

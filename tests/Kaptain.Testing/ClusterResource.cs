@@ -1,0 +1,24 @@
+using System.Text.Json.Nodes;
+
+namespace Kaptain.Testing;
+
+/// <summary>One object in the cluster: its kind, name and labels.</summary>
+/// <param name="Kind">The kind, e.g. <c>TFJob</c>.</param>
+/// <param name="Object">The object as stored.</param>
+public sealed record ClusterResource(string Kind, JsonObject Object)
+{
+    /// <summary>The object's name.</summary>
+    public string Name => Object["metadata"]!["name"]!.GetValue<string>();
+
+    /// <summary>A label's value, or null.</summary>
+    public string? Label(string name) => Object["metadata"]?["labels"]?[name]?.GetValue<string>();
+
+    /// <summary>Whether the object is being deleted (it has a deletion timestamp and waits for finalizers).</summary>
+    public bool IsTerminating => Object["metadata"]?["deletionTimestamp"] is not null;
+
+    /// <summary>Kind, name and labels, for failure messages.</summary>
+    public string Describe() => $"{this} {Object["metadata"]?["labels"]?.ToJsonString()}{(IsTerminating ? " (terminating)" : "")}";
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind}/{Name}";
+}
