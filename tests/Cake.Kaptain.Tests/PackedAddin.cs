@@ -36,7 +36,7 @@ public sealed class PackedAddin : IAsyncLifetime
         {
             // The local tool manifest (.config/dotnet-tools.json) is found from the repository.
             WorkingDirectory = RepositoryPaths.Root,
-        };
+        }.WithEnvironment("NO_COLOR", "1"); // plain log lines to assert on
 
     /// <summary>Copies a sample model project to a fresh folder (without the source tree's wiring) and returns its project file.</summary>
     public string CopySample(string sample)

@@ -50,7 +50,7 @@ public sealed class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycleS
         var result = await Cake(project, "Tune").RunAsync(TestContext.Current.CancellationToken);
 
         AssertSucceeded(result);
-        Assert.Contains("best lr = ", result.Log);
+        Assert.True(result.Log.Contains("best lr = ", StringComparison.Ordinal), result.ToString());
         Assert.True(File.Exists(Path.Combine(project.KaptainDirectory, "best-hyperparameters.props")), result.ToString());
         // WithDeleteExperiment: the experiment is gone.
         Assert.Empty(servers.Servers.ResourcesIn(project.Namespace).OfKind("Experiment"));
