@@ -20,6 +20,20 @@ catch (ArgumentException e)
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 var options = commandLine.Options;
 options.LoggerFactory = loggerFactory;
+if (options.ScenarioFile is { } scenarioPath)
+{
+    // A bad scenario file is the user's to fix before anything runs, not a controller failure in the log later.
+    try
+    {
+        await Kaptain.LocalCluster.Simulation.ScenarioFile.LoadAsync(scenarioPath, CancellationToken.None);
+    }
+    catch (Exception e) when (e is Kaptain.LocalCluster.Simulation.ScenarioFormatException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"--scenario {scenarioPath}: {e.Message}");
+        return 2;
+    }
+}
+
 Kaptain.LocalCluster.Controllers.SimulatedControllers.AddTo(options);
 
 using var stop = new CancellationTokenSource();

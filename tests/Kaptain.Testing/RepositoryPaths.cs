@@ -5,7 +5,10 @@ public static class RepositoryPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
-    /// <summary>The repository root: the first folder above the test assembly that holds <c>Kaptain.Build.sln</c>.</summary>
+    /// <summary>
+    /// The repository root: the first folder above the test assembly that holds <c>Kaptain.Build.sln</c> (else above
+    /// the current directory, for tools built outside the repository).
+    /// </summary>
     public static string Root => LazyRoot.Value;
 
     /// <summary>The folder of the npm-installed test servers (<c>tests/servers</c>).</summary>
@@ -19,11 +22,14 @@ public static class RepositoryPaths
 
     private static string FindRoot()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Kaptain.Build.sln")))
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                return directory.FullName;
+                if (File.Exists(Path.Combine(directory.FullName, "Kaptain.Build.sln")))
+                {
+                    return directory.FullName;
+                }
             }
         }
 

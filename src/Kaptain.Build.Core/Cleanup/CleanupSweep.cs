@@ -1,5 +1,6 @@
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
 
 namespace Kaptain.Build.Cleanup;
 
@@ -25,6 +26,17 @@ public sealed class CleanupSweep
     public static IReadOnlyList<ResourceKind> SweptKinds { get; } =
         ResourceKinds.All.Where(kind => kind != ResourceKinds.Event).ToList();
 
+    /// <summary>
+    /// The label selector of a model's resources (of one run when <paramref name="runId"/> is given), from the model id
+    /// already made a label value; <see cref="ManifestLabels.Selector"/> builds the same from a model definition.
+    /// </summary>
+    public static string Selector(string modelLabelValue, string? runId = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelLabelValue);
+        var selector = $"{ManifestLabels.ManagedBy}={ManifestLabels.ManagedByValue},{ManifestLabels.Model}={modelLabelValue}";
+        return string.IsNullOrEmpty(runId) ? selector : $"{selector},{ManifestLabels.Run}={runId}";
+    }
+
     /// <summary>Finds the model's resources without deleting anything.</summary>
     /// <param name="modelLabelValue">The model id made a label value (<c>dev-mnist</c>).</param>
     /// <param name="runId">Only this run's resources, or every run's when <see langword="null"/>.</param>
@@ -34,7 +46,7 @@ public sealed class CleanupSweep
     public async Task<(IReadOnlyList<ResourceReference> Found, IReadOnlyList<KaptainDiagnostic> Problems)> FindAsync(
         string modelLabelValue, string? runId, string? @namespace, CancellationToken cancellationToken)
     {
-        var selector = ResourceLabels.Selector(modelLabelValue, runId);
+        var selector = Selector(modelLabelValue, runId);
         var ns = @namespace ?? client.DefaultNamespace;
         var found = new List<ResourceReference>();
         var problems = new List<KaptainDiagnostic>();
@@ -78,7 +90,7 @@ public sealed class CleanupSweep
     // The server filters by the selector; this check keeps a server that ignores selectors from costing another
     // model its resources.
     private static bool Matches(System.Text.Json.Nodes.JsonObject item, string model, string? runId) =>
-        KubernetesObjectJson.Label(item, ResourceLabels.ManagedBy) == ResourceLabels.ManagedByValue
-        && KubernetesObjectJson.Label(item, ResourceLabels.Model) == model
-        && (runId is null || KubernetesObjectJson.Label(item, ResourceLabels.Run) == runId);
+        KubernetesObjectJson.Label(item, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByValue
+        && KubernetesObjectJson.Label(item, ManifestLabels.Model) == model
+        && (runId is null || KubernetesObjectJson.Label(item, ManifestLabels.Run) == runId);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Kaptain.Build.Cluster;
+using Kaptain.Build.Manifests;
 
 namespace Kaptain.Build.Cleanup;
 
@@ -135,8 +136,8 @@ public sealed class ResourceJournal : IDisposable
         return Record(
             JournalAction.Created,
             ResourceReference.From(created, defaultNamespace),
-            KubernetesObjectJson.Label(created, ResourceLabels.Step),
-            KubernetesObjectJson.Label(created, ResourceLabels.Run));
+            KubernetesObjectJson.Label(created, ManifestLabels.Step),
+            KubernetesObjectJson.Label(created, ManifestLabels.Run));
     }
 
     /// <summary>Appends one entry and flushes it to the file before returning.</summary>

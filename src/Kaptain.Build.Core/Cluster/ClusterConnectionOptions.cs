@@ -6,7 +6,10 @@ namespace Kaptain.Build.Cluster;
 /// </summary>
 public sealed record ClusterConnectionOptions
 {
-    /// <summary>The <c>KaptainKubeconfig</c> value: a kubeconfig file path (or a path list like <c>KUBECONFIG</c>).</summary>
+    /// <summary>
+    /// The <c>KaptainKubeconfig</c> value: a kubeconfig file path (or a path list like <c>KUBECONFIG</c>). Relative paths
+    /// are taken from the current directory, so front ends pass full paths.
+    /// </summary>
     public string? Kubeconfig { get; init; }
 
     /// <summary>The <c>KaptainKubeContext</c> value: the kubeconfig context to use instead of its current context.</summary>

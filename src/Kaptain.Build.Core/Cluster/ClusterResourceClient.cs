@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
 
 namespace Kaptain.Build.Cluster;
 
@@ -387,8 +388,8 @@ public sealed class ClusterResourceClient : IClusterResourceClient
         // An AlreadyExists after a retried create usually means the first attempt landed and only its answer was lost.
         // It is ours when it carries this run's label; anything else is a real conflict the user must resolve.
         var existing = await GetAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
-        var ourRun = KubernetesObjectJson.Label(wanted, ResourceLabels.Run);
-        var theirRun = existing is null ? null : KubernetesObjectJson.Label(existing, ResourceLabels.Run);
+        var ourRun = KubernetesObjectJson.Label(wanted, ManifestLabels.Run);
+        var theirRun = existing is null ? null : KubernetesObjectJson.Label(existing, ManifestLabels.Run);
         if (existing is not null && ourRun is not null && ourRun == theirRun)
         {
             return existing;

@@ -185,19 +185,36 @@ internal sealed class ContextArchiveGzipStream : Stream
             var data = input.AsSpan(0, length);
             var store = SampledEntropy(data) >= storeAboveEntropy;
 
-            // Deflate's worst case is a few bytes per 16 KiB over the input; an eighth more is ample.
-            var output = ArrayPool<byte>.Shared.Rent(length + (length / 8) + 1024);
-            using var memory = new MemoryStream(output, writable: true);
-            using (var gzip = new GZipStream(memory, store ? CompressionLevel.NoCompression : CompressionLevel.Fastest, leaveOpen: true))
-            {
-                gzip.Write(data);
-            }
-
-            return new CompressedBlock(output, (int)memory.Position, store);
+            // Deflate's worst case is about 0.03 % over the input (zlib's deflateBound); 1/128 more is ample, and keeps
+            // a default block's output in the pool's 1 MiB bucket. Should it still not fit, the block is stored.
+            return TryDeflate(data, store ? CompressionLevel.NoCompression : CompressionLevel.Fastest, length + (length / 128) + 1024)
+                ?? TryDeflate(data, CompressionLevel.NoCompression, length + (length / 8) + 1024)
+                ?? throw new InvalidOperationException("A stored deflate block did not fit its bound.");
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(input);
+        }
+    }
+
+    private static CompressedBlock? TryDeflate(ReadOnlySpan<byte> data, CompressionLevel level, int capacity)
+    {
+        var output = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            using var memory = new MemoryStream(output, 0, capacity, writable: true);
+            using (var gzip = new GZipStream(memory, level, leaveOpen: true))
+            {
+                gzip.Write(data);
+            }
+
+            return new CompressedBlock(output, (int)memory.Position, level == CompressionLevel.NoCompression);
+        }
+        catch (NotSupportedException)
+        {
+            // The fixed-size MemoryStream is full.
+            ArrayPool<byte>.Shared.Return(output);
+            return null;
         }
     }
 

@@ -4,10 +4,11 @@ namespace Kaptain.Build.Context;
 public sealed record ContextArchiveOptions
 {
     /// <summary>
-    /// The size of the tar blocks compressed independently, each into its own gzip member (1 MiB). Deflate looks back
-    /// only 32 KiB, so cutting the stream into blocks of this size costs almost nothing in ratio.
+    /// The size of the tar blocks compressed independently, each into its own gzip member (1008 KiB: a block and its
+    /// compressed form both fit the 1 MiB buffers of the shared array pool). Deflate looks back only 32 KiB, so
+    /// cutting the stream into blocks of this size costs almost nothing in ratio.
     /// </summary>
-    public int BlockSize { get; init; } = 1024 * 1024;
+    public int BlockSize { get; init; } = 1008 * 1024;
 
     /// <summary>How many blocks are compressed at once; the processor count when not set.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;

@@ -9,7 +9,7 @@ namespace Kaptain.Build.Lifecycle;
 /// </summary>
 /// <remarks>
 /// <para>Every resource a step creates carries the model's labels and the run id, is recorded in the journal
-/// (<c>obj/kaptain/journal.jsonl</c>) the moment the API accepts it, and is removed by the same code on success, failure
+/// (<c>obj/kaptain/journal-{run}.jsonl</c>, kept only while something of the run is left) the moment the API accepts it, and is removed by the same code on success, failure
 /// and cancellation, except what the step leaves on purpose (as the Kaptain SDK does).</para>
 /// <para>Failures throw a <see cref="KaptainException"/> whose diagnostics have also been logged through
 /// <see cref="ILifecycleLog.Error"/>. When the token is cancelled the step stops waiting at once, removes everything
@@ -27,7 +27,7 @@ public static class KaptainLifecycle
     /// </summary>
     /// <exception cref="KaptainException">The build failed (<c>KAPT1101</c>), timed out (<c>KAPT1102</c>), or a credential, cluster or store error.</exception>
     public static Task<BuildImageResult> BuildImageAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the build image step.");
+        BuildImageStep.RunAsync(options, cancellationToken);
 
     /// <summary>
     /// Creates the TFJob or PyTorchJob, streams every replica's log, and waits (by watch) until it succeeds or fails or
@@ -35,7 +35,7 @@ public static class KaptainLifecycle
     /// </summary>
     /// <exception cref="KaptainException">The job failed (<c>KAPT1103</c>) or timed out (<c>KAPT1104</c>), or a cluster error.</exception>
     public static Task<TrainResult> TrainAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the train step.");
+        TrainingStep.RunAsync(options, cancellationToken);
 
     /// <summary>
     /// Creates the Katib Experiment, reports each trial as it changes and the best so far, and on success writes the
@@ -44,25 +44,25 @@ public static class KaptainLifecycle
     /// </summary>
     /// <exception cref="KaptainException">The experiment failed (<c>KAPT1105</c>) or timed out (<c>KAPT1106</c>), or a cluster error.</exception>
     public static Task<TuneResult> TuneAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the tune step.");
+        TuningStep.RunAsync(options, cancellationToken);
 
     /// <summary>
     /// Creates the S3 Secret, the ServiceAccount and the InferenceService, waits until it is Ready and reports its URL.
     /// An existing InferenceService of the model's name is replaced only with <c>KaptainReplace</c>. The Secret is removed
     /// once the deployment is ready; Knative Revisions beyond <c>KaptainRevisionsToKeep</c> are removed.
     /// </summary>
-    /// <exception cref="KaptainException">Replace refused (<c>KAPT1107</c>), not ready in time (<c>KAPT1108</c>), failed (<c>KAPT1109</c>), or a cluster error.</exception>
+    /// <exception cref="KaptainException">Replace refused (<c>KAPT1107</c>, nothing changed), not ready in time (<c>KAPT1108</c>), or a credential or cluster error.</exception>
     public static Task<PublishResult> PublishAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the publish step.");
+        PublishingStep.RunAsync(options, cancellationToken);
 
     /// <summary>Removes the model's InferenceService and what the publish step left with it (ServiceAccount, Secret).</summary>
     public static Task<UndeployResult> UndeployAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the publish step.");
+        UndeployStep.RunAsync(options, cancellationToken);
 
     /// <summary>
     /// Removes what earlier runs of this model left on the cluster (found by the model's labels and in the journal of
     /// killed runs), except the published deployment, and their context objects; reports what it removed.
     /// </summary>
     public static Task<CleanupResult> CleanupAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("Lands with the cleanup sweep.");
+        CleanupStep.RunAsync(options, cancellationToken);
 }

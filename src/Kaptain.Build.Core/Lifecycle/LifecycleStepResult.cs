@@ -4,10 +4,10 @@ namespace Kaptain.Build.Lifecycle;
 public abstract record LifecycleStepResult
 {
     /// <summary>The run id the step's resources were labelled with.</summary>
-    public required string RunId { get; init; }
+    public string RunId { get; init; } = string.Empty;
 
     /// <summary>How long the step took.</summary>
-    public required TimeSpan Duration { get; init; }
+    public TimeSpan Duration { get; init; }
 
     /// <summary>The resources the step created, as <c>Kind namespace/name</c>, in creation order.</summary>
     public IReadOnlyList<string> Created { get; init; } = [];
@@ -19,5 +19,5 @@ public abstract record LifecycleStepResult
     public IReadOnlyList<string> Kept { get; init; } = [];
 
     /// <summary>The run report (JSON) the step wrote under the intermediate directory.</summary>
-    public required string ReportPath { get; init; }
+    public string ReportPath { get; init; } = string.Empty;
 }

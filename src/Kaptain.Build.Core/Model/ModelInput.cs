@@ -9,7 +9,11 @@ public sealed class ModelInput
     /// <summary>The directory of the model project; relative paths are resolved against it.</summary>
     public required string ProjectDirectory { get; init; }
 
-    /// <summary>Property values by MSBuild name (<c>"KaptainModelId" -> "dev/mnist"</c>); an empty value means the default.</summary>
+    /// <summary>
+    /// Property values by MSBuild name (<c>"KaptainModelId" -> "dev/mnist"</c>, case-insensitive); an empty value means
+    /// the default. Pass the names of <see cref="ModelProperties.All"/>: any other name with the <c>Kaptain</c> prefix is
+    /// taken for a misspelt property (KAPT2034), so front-end switches such as <c>KaptainEnabled</c> stay out.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The model's items (<c>KaptainFile</c>, <c>KaptainHyperparameter</c>, ...); see <see cref="ModelItemTypes"/>.</summary>

@@ -8,13 +8,15 @@ using Minio.Exceptions;
 namespace Kaptain.Build.Storage;
 
 /// <summary>
-/// <see cref="IObjectStore"/> over the MinIO .NET SDK 7.0.0. Path-style addressing is used for every endpoint other
-/// than AWS (the SDK decides; Kaniko gets <c>S3_FORCE_PATH_STYLE</c> for the same reason).
+/// <see cref="IObjectStore"/> over the MinIO .NET SDK 7.0.0, except for the streamed put, which is our own multipart
+/// upload (<see cref="S3StreamingUpload"/> says why). The SDK addresses buckets by path for every endpoint other than
+/// AWS; the streamed put follows <see cref="ObjectStoreOptions.PathStyle"/>.
 /// </summary>
 public sealed class MinioObjectStore : IObjectStore
 {
     private readonly IMinioClient client;
     private readonly ObjectStoreOptions options;
+    private readonly HttpClient uploads;
 
     /// <summary>Creates the store; nothing is sent until the first call.</summary>
     public MinioObjectStore(ObjectStoreOptions options)
@@ -33,6 +35,7 @@ public sealed class MinioObjectStore : IObjectStore
         }
 
         client = builder.Build();
+        uploads = new HttpClient { Timeout = options.RequestTimeout };
     }
 
     /// <inheritdoc />
@@ -79,22 +82,7 @@ public sealed class MinioObjectStore : IObjectStore
         ArgumentException.ThrowIfNullOrEmpty(bucket);
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(content);
-        try
-        {
-            // Size -1: the SDK uploads 16 MiB parts as they are read (multipart), one part in memory at a time.
-            await client.PutObjectAsync(
-                new PutObjectArgs()
-                    .WithBucket(bucket)
-                    .WithObject(key)
-                    .WithStreamData(content)
-                    .WithObjectSize(-1)
-                    .WithContentType("application/gzip"),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (Translate(exception, "write", bucket, key) is { } translated)
-        {
-            throw translated;
-        }
+        await new S3StreamingUpload(uploads, options).PutAsync(bucket, key, content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -156,7 +144,11 @@ public sealed class MinioObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        client.Dispose();
+        uploads.Dispose();
+    }
 
     /// <summary>
     /// Turns an SDK or network failure into a coded diagnostic naming the endpoint and never the secret; null for

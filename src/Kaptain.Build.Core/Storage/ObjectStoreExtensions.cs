@@ -16,7 +16,7 @@ public static class ObjectStoreExtensions
         string key,
         Func<Stream, CancellationToken, Task> write,
         CancellationToken cancellationToken,
-        long bufferBytes = 32 * 1024 * 1024)
+        long bufferBytes = 16 * 1024 * 1024)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(write);

@@ -14,6 +14,9 @@ public sealed record ObjectStoreOptions
     /// <summary>The region requests are signed for; <c>us-east-1</c> suits MinIO and most S3-compatible stores.</summary>
     public string Region { get; init; } = "us-east-1";
 
+    /// <summary>Address buckets by path (<c>http://host/bucket/key</c>) rather than by host name (<c>KaptainS3PathStyle</c>).</summary>
+    public bool PathStyle { get; init; } = true;
+
     /// <summary>How long one request may take before it counts as failed.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -22,6 +22,11 @@ internal sealed class TrainingJobController : ReconcilingController
     /// <summary>The label with the replica index.</summary>
     public const string ReplicaIndexLabel = "training.kubeflow.org/replica-index";
 
+    /// <summary>The annotation that tells the kubelet how many runs of a recreated replica failed before it, so that a
+    /// scenario's <c>crashloop restarts=N</c> counts across the pods the operator recreates.</summary>
+    public const string PriorFailuresAnnotation = "local.kaptain.build/prior-failures";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _recreated = new(StringComparer.Ordinal);
     private readonly string _kind;
     private readonly string _specsField;
     private readonly string _operatorName;
@@ -116,6 +121,7 @@ internal sealed class TrainingJobController : ReconcilingController
                         break;
                     case "Failed" when policy == "ExitCode" && IsRetryable(ExitCode(pod)):
                         // The operator deletes the pod and the next reconcile creates it again.
+                        _recreated.AddOrUpdate($"{uid}/{podName}", 1, (_, count) => count + 1);
                         Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, podName), 404);
                         restarting.Add(replicaType);
                         restarts++;
@@ -264,6 +270,11 @@ internal sealed class TrainingJobController : ReconcilingController
         metadata["namespace"] = ns;
         metadata.Remove("generateName");
         metadata["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(job));
+        if (_recreated.TryGetValue($"{ObjectFields.Uid(job)}/{podName}", out var priorFailures))
+        {
+            ObjectFields.Child(metadata, "annotations")[PriorFailuresAnnotation] = priorFailures.ToString(CultureInfo.InvariantCulture);
+        }
+
         var labels = ObjectFields.Child(metadata, "labels");
         labels[JobNameLabel] = name;
         labels["training.kubeflow.org/operator-name"] = _operatorName;

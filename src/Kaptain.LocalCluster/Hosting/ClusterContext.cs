@@ -40,6 +40,16 @@ public sealed class ClusterContext
     /// <summary>The clock (timestamps in status and logs).</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>
+    /// How many requests that may change the cluster (POST, PUT, PATCH, DELETE outside <c>/localcluster/</c>) the HTTP
+    /// API has received, counted before fault injection: the reliability suite asserts that bad input changes nothing.
+    /// </summary>
+    public long MutatingRequests => Interlocked.Read(ref _mutatingRequests);
+
+#pragma warning disable SA1401 // a counter incremented with Interlocked
+    internal long _mutatingRequests;
+#pragma warning restore SA1401
+
     /// <summary>The URL the API is served at (set once the server listens).</summary>
     public Uri ServerUrl { get; internal set; } = new("http://127.0.0.1/");
 }

@@ -27,6 +27,7 @@ internal sealed class ApiServer(ClusterContext cluster)
                 await HandleAdminAsync(context, path).ConfigureAwait(false);
                 return;
             }
+            if (context.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE") Interlocked.Increment(ref cluster._mutatingRequests);
             if (!await FaultsAllowAsync(context).ConfigureAwait(false)) return;
             await RouteAsync(context, path.TrimEnd('/')).ConfigureAwait(false);
         }

@@ -482,6 +482,12 @@ public sealed class ObjectStore
             }
         }
         ObjectDefaults.ForUpdate(type, updated, old);
+        if (!status)
+        {
+            var immutable = new List<StatusCause>();
+            ObjectValidation.ValidateUpdate(type, old, updated, immutable);
+            if (immutable.Count > 0) throw StatusErrors.Invalid(type, name, immutable);
+        }
         Validate(type, updated, name, options);
         Metadata(updated)["resourceVersion"] = ResourceVersionOf(old);
         if (type.TracksGeneration && !status && SpecChanged(type, old, updated))

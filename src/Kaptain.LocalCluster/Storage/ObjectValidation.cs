@@ -54,11 +54,99 @@ internal static partial class ObjectValidation
                     ? new StatusCause("FieldValueRequired", "Required value: valid values: \"OnFailure\", \"Never\"", "spec.template.spec.restartPolicy")
                     : new StatusCause("FieldValueNotSupported", $"Unsupported value: \"{restart}\": supported values: \"OnFailure\", \"Never\"", "spec.template.spec.restartPolicy"));
         }
+        else if (type == BuiltInResources.Secret || type == BuiltInResources.ConfigMap)
+        {
+            foreach (var field in new[] { "data", "binaryData" })
+                foreach (var (key, _) in obj[field] as JsonObject ?? [])
+                    if (key.Length == 0 || key.Length > 253 || !ConfigKey().IsMatch(key))
+                        causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{key}\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')", $"{field}[{key}]"));
+            if (type == BuiltInResources.Secret) ValidateSecretType(obj, causes);
+        }
         else if (type == BuiltInResources.Deployment)
         {
             ValidatePodSpec(obj["spec"]?["template"]?["spec"] as JsonObject, "spec.template.spec", causes);
             if (obj["spec"]?["selector"] is null)
                 causes.Add(new StatusCause("FieldValueRequired", "Required value", "spec.selector"));
+        }
+    }
+
+    /// <summary>The checks the real server makes on typed Secrets (pkg/apis/core/validation ValidateSecret).</summary>
+    private static void ValidateSecretType(JsonObject secret, List<StatusCause> causes)
+    {
+        var data = secret["data"] as JsonObject ?? [];
+        string? Decoded(string key)
+        {
+            try
+            {
+                return data[key]?.GetValue<string>() is { } b64 ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64)) : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+        void RequireJson(string key)
+        {
+            if (!data.ContainsKey(key))
+            {
+                causes.Add(new StatusCause("FieldValueRequired", "Required value", $"data[{key}]"));
+                return;
+            }
+            try
+            {
+                System.Text.Json.JsonDocument.Parse(Decoded(key) ?? "").Dispose();
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                // The real server redacts the value, and so must we: it holds registry credentials.
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"<secret contents redacted>\": {e.Message}", $"data[{key}]"));
+            }
+        }
+        switch (secret["type"]?.GetValue<string>())
+        {
+            case "kubernetes.io/dockerconfigjson": RequireJson(".dockerconfigjson"); break;
+            case "kubernetes.io/dockercfg": RequireJson(".dockercfg"); break;
+            case "kubernetes.io/basic-auth":
+                if (!data.ContainsKey("username") && !data.ContainsKey("password"))
+                    causes.Add(new StatusCause("FieldValueRequired", "Required value", "data[username]"));
+                break;
+            case "kubernetes.io/tls":
+                foreach (var key in new[] { "tls.crt", "tls.key" })
+                    if (!data.ContainsKey(key)) causes.Add(new StatusCause("FieldValueRequired", "Required value", $"data[{key}]"));
+                break;
+        }
+    }
+
+    /// <summary>Fields the real server refuses to change on update.</summary>
+    public static void ValidateUpdate(ResourceType type, JsonObject old, JsonObject updated, List<StatusCause> causes)
+    {
+        void Immutable(string path, JsonNode? before, JsonNode? after)
+        {
+            if (!JsonNode.DeepEquals(before, after))
+                causes.Add(new StatusCause("FieldValueInvalid", "Invalid value: field is immutable", path));
+        }
+        if (type == BuiltInResources.Secret)
+        {
+            Immutable("type", old["type"] ?? "Opaque", updated["type"] ?? "Opaque");
+            if (old["immutable"]?.GetValue<bool>() == true)
+            {
+                Immutable("data", old["data"], updated["data"]);
+                Immutable("immutable", old["immutable"], updated["immutable"]);
+            }
+        }
+        else if (type == BuiltInResources.ConfigMap && old["immutable"]?.GetValue<bool>() == true)
+        {
+            Immutable("data", old["data"], updated["data"]);
+            Immutable("binaryData", old["binaryData"], updated["binaryData"]);
+            Immutable("immutable", old["immutable"], updated["immutable"]);
+        }
+        else if (type == BuiltInResources.Job)
+        {
+            Immutable("spec.selector", old["spec"]?["selector"], updated["spec"]?["selector"]);
+            Immutable("spec.completions", old["spec"]?["completions"], updated["spec"]?["completions"]);
+            // The pod template may change only while the Job is suspended; these Jobs never are.
+            if (old["spec"]?["suspend"]?.GetValue<bool>() != true)
+                Immutable("spec.template", old["spec"]?["template"], updated["spec"]?["template"]);
         }
     }
 
@@ -90,6 +178,9 @@ internal static partial class ObjectValidation
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex DnsSubdomain();
+
+    [GeneratedRegex("^[-._a-zA-Z0-9]+$")]
+    private static partial Regex ConfigKey();
 
     [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
     private static partial Regex LabelValue();

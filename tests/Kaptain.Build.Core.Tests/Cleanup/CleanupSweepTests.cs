@@ -72,4 +72,29 @@ public sealed class CleanupSweepTests(SharedLocalCluster shared)
         Assert.Null(bed.Stored(ResourceKinds.Job, "mnist-build-aaaaaaaaaa"));
         Assert.Null(bed.Stored(ResourceKinds.Secret, "mnist-build-aaaaaaaaaa-docker"));
     }
+
+    [Fact]
+    public async Task After_a_cancelled_wait_the_runs_resources_are_removed_with_the_cleaners_own_time()
+    {
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        using var build = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        await bed.Client.CreateAsync(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), build.Token);
+        var job = await bed.Client.CreateAsync(TestResources.TfJob("mnist-train-aaaaaaaaaa", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), build.Token);
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-train-aaaaaaaaaa-worker-0", bed.Namespace, new JsonObject(), job));
+        var wait = new ResourceWatch(bed.Client).WaitForAsync(
+            ResourceKinds.TFJob, null, "mnist-train-aaaaaaaaaa", _ => false, Timeout.InfiniteTimeSpan, null, build.Token);
+
+        // Ctrl+C: the build's token is cancelled and the wait ends at once.
+        await build.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+        var report = await new ResourceCleaner(bed.Client, bed.Journal) { Timeout = TimeSpan.FromSeconds(20) }
+            .CleanUpRunAsync("aaaaaaaaaa", RunOutcome.Cancelled, KeepPolicy.RemoveEverything.Keep(ResourceKinds.TFJob, RunOutcome.Succeeded), CancellationToken.None);
+
+        Assert.True(report.Complete, string.Join(Environment.NewLine, report.Problems));
+        Assert.Equal(["mnist-train-aaaaaaaaaa", "mnist-train-aaaaaaaaaa-s3"], report.Removed.Select(r => r.Name));
+        Assert.Null(bed.Stored(ResourceKinds.TFJob, "mnist-train-aaaaaaaaaa"));
+        Assert.Null(bed.Stored(ResourceKinds.Pod, "mnist-train-aaaaaaaaaa-worker-0"));
+        Assert.Null(bed.Stored(ResourceKinds.Secret, "mnist-train-aaaaaaaaaa-s3"));
+        Assert.Empty(ResourceJournal.PendingOf(ResourceJournal.Read(bed.Journal.Path!)));
+    }
 }

@@ -1,6 +1,7 @@
-using Xunit;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
+using Kaptain.Build.Manifests;
+using Xunit;
 
 namespace Kaptain.Build.Core.Tests.Cleanup;
 
@@ -14,7 +15,7 @@ public sealed class ResourceCleanerTests
         var journal = ResourceJournal.InMemory();
         foreach (var (kind, name) in created)
         {
-            var resource = client.Add(kind, name, new Dictionary<string, string> { [ResourceLabels.Run] = "run1" });
+            var resource = client.Add(kind, name, new Dictionary<string, string> { [ManifestLabels.Run] = "run1" });
             journal.RecordCreated(resource, client.DefaultNamespace);
         }
 
@@ -147,9 +148,9 @@ public sealed class ResourceCleanerTests
         var client = new InMemoryClusterClient();
         Dictionary<string, string> Labels(string model, string run) => new()
         {
-            [ResourceLabels.ManagedBy] = ResourceLabels.ManagedByValue,
-            [ResourceLabels.Model] = model,
-            [ResourceLabels.Run] = run,
+            [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByValue,
+            [ManifestLabels.Model] = model,
+            [ManifestLabels.Run] = run,
         };
         client.Add(ResourceKinds.Secret, "mine-1", Labels("dev-mnist", "aaaaaaaaaa"));
         client.Add(ResourceKinds.TFJob, "mine-2", Labels("dev-mnist", "bbbbbbbbbb"));

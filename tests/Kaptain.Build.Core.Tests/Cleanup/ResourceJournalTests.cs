@@ -1,8 +1,9 @@
-using Xunit;
 using System.Text.Json.Nodes;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Core.Tests.Cluster;
+using Kaptain.Build.Manifests;
+using Xunit;
 
 namespace Kaptain.Build.Core.Tests.Cleanup;
 
@@ -17,7 +18,7 @@ public sealed class ResourceJournalTests
             ["name"] = name,
             ["namespace"] = "team",
             ["uid"] = $"uid-{name}",
-            ["labels"] = new JsonObject { [ResourceLabels.Run] = run, [ResourceLabels.Step] = step },
+            ["labels"] = new JsonObject { [ManifestLabels.Run] = run, [ManifestLabels.Step] = step },
         },
     };
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.Build.Cluster;
+using Kaptain.Build.Manifests;
 
 namespace Kaptain.Build.Core.Tests.Cluster;
 
@@ -8,10 +9,10 @@ internal static class TestResources
 {
     public static JsonObject Labels(string model, string run, string step = "train") => new()
     {
-        [ResourceLabels.ManagedBy] = ResourceLabels.ManagedByValue,
-        [ResourceLabels.Model] = model,
-        [ResourceLabels.Step] = step,
-        [ResourceLabels.Run] = run,
+        [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByValue,
+        [ManifestLabels.Model] = model,
+        [ManifestLabels.Step] = step,
+        [ManifestLabels.Run] = run,
     };
 
     public static JsonObject Secret(string name, JsonObject? labels = null) => new()

@@ -114,6 +114,29 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
     }
 
     [Fact]
+    public async Task A_cancelled_streamed_upload_leaves_no_object()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var store = Store();
+        await store.EnsureBucketAsync("cancelled", token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync(
+            "cancelled",
+            "ctx.tar.gz",
+            async (stream, ct) =>
+            {
+                // Three parts' worth, then Ctrl+C while the upload runs.
+                await stream.WriteAsync(new byte[24 * 1024 * 1024], ct);
+                await cancel.CancelAsync();
+                await stream.WriteAsync(new byte[1024], ct);
+            },
+            cancel.Token));
+
+        Assert.False(await server.ObjectExistsAsync("cancelled", "ctx.tar.gz", token));
+    }
+
+    [Fact]
     public async Task An_endpoint_where_nothing_listens_is_KAPT3001_naming_the_endpoint()
     {
         var token = TestContext.Current.CancellationToken;
@@ -137,6 +160,12 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
         Assert.Equal("KAPT3002", error.Diagnostics.Single().Code);
         Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
         Assert.False(await strict.BucketExistsAsync("rejected", token));
+
+        await strict.CreateBucketAsync("existing", token);
+        var putError = await Assert.ThrowsAsync<KaptainException>(() => store.PutAsync("existing", "ctx", new MemoryStream(new byte[100]), token));
+        Assert.Equal("KAPT3002", putError.Diagnostics.Single().Code);
+        Assert.DoesNotContain(Secret, putError.ToString(), StringComparison.Ordinal);
+        Assert.False(await strict.ObjectExistsAsync("existing", "ctx", token));
 
         using var allowed = new MinioObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-allowed") });
         await allowed.EnsureBucketAsync("accepted", token);

@@ -156,4 +156,38 @@ public sealed class ApiSemanticsTests
         Assert.Equal(3, pages);
         Assert.Equal(["a", "b", "c", "d", "e"], names);
     }
+
+    [Fact]
+    public async Task Built_in_kinds_are_validated_as_the_real_server_does()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var dockerConfig = JsonNode.Parse("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"regcred"},"type":"kubernetes.io/dockerconfigjson","data":{"config.json":"e30="}}""")!;
+        var (secretCode, secretStatus, _) = await cluster.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/secrets", dockerConfig);
+        Assert.Equal(422, secretCode);
+        Assert.Equal("data[.dockerconfigjson]", secretStatus!["details"]!["causes"]![0]!["field"]!.GetValue<string>());
+
+        dockerConfig["data"] = new JsonObject { [".dockerconfigjson"] = Convert.ToBase64String("{\"auths\":{}}"u8.ToArray()) };
+        var (okCode, _, _) = await cluster.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/secrets", dockerConfig);
+        Assert.Equal(201, okCode);
+
+        var badKey = Manifests.ConfigMap("keys");
+        badKey["data"] = new JsonObject { ["not a key"] = "x" };
+        var (keyCode, keyStatus, _) = await cluster.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", badKey);
+        Assert.Equal(422, keyCode);
+        Assert.Equal("data[not a key]", keyStatus!["details"]!["causes"]![0]!["field"]!.GetValue<string>());
+
+        var job = JsonNode.Parse("""
+            {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},
+             "spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"main","image":"busybox"}]}}}}
+            """)!;
+        var (jobCode, _, _) = await cluster.SendAsync(HttpMethod.Post, "/apis/batch/v1/namespaces/default/jobs", job);
+        Assert.Equal(201, jobCode);
+        var (templateCode, templateStatus, _) = await cluster.SendAsync(HttpMethod.Patch, "/apis/batch/v1/namespaces/default/jobs/j",
+            JsonNode.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"main","image":"busybox:2"}]}}}}"""), "application/strategic-merge-patch+json");
+        Assert.Equal(422, templateCode);
+        Assert.Equal("spec.template", templateStatus!["details"]!["causes"]![0]!["field"]!.GetValue<string>());
+        var (restartCode, _, _) = await cluster.SendAsync(HttpMethod.Post, "/apis/batch/v1/namespaces/default/jobs",
+            JsonNode.Parse("""{"metadata":{"name":"always"},"spec":{"template":{"spec":{"restartPolicy":"Always","containers":[{"name":"main","image":"busybox"}]}}}}"""));
+        Assert.Equal(422, restartCode);
+    }
 }

@@ -196,4 +196,19 @@ public sealed class KubectlTests
         Assert.True(delete.ExitCode == 0, Output(delete));
         Assert.Null(store.TryGet(Kaptain.LocalCluster.Api.BuiltInResources.ConfigMap, "team", "settings"));
     }
+
+    [Fact]
+    public async Task Follows_logs_until_the_container_ends()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Server.Store.Create(Kaptain.LocalCluster.Api.BuiltInResources.Pod, Manifests.Pod("trainer"));
+        var logs = cluster.Server.Logs;
+        logs.StartContainer("default", "trainer", "main");
+        var following = cluster.KubectlAsync("logs", "-f", "trainer");
+        for (var i = 1; i <= 3; i++) logs.Append("default", "trainer", "main", $"epoch {i}");
+        logs.Terminate("default", "trainer", "main");
+        var result = await following; // returns because the stream ends when the container terminates
+        Assert.True(result.ExitCode == 0, Output(result));
+        Assert.Equal(["epoch 1", "epoch 2", "epoch 3"], result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -1,17 +1,19 @@
-using Xunit;
+using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
+using Kaptain.Build.Manifests;
+using Xunit;
 
 namespace Kaptain.Build.Core.Tests.Cluster;
 
-public sealed class ResourceLabelsTests
+public sealed class ResourceKindsTests
 {
     [Fact]
     public void The_selector_names_the_manager_and_the_model_and_optionally_the_run()
     {
-        Assert.Equal("app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", ResourceLabels.Selector("dev-mnist"));
+        Assert.Equal("app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", CleanupSweep.Selector("dev-mnist"));
         Assert.Equal(
             "app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist,kaptain.build/run=0123456789",
-            ResourceLabels.Selector("dev-mnist", "0123456789"));
+            CleanupSweep.Selector("dev-mnist", "0123456789"));
     }
 
     [Fact]

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Kaptain.Build.Cleanup;
+using Kaptain.Build.Cluster;
+using Kaptain.Build.Context;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+using Kaptain.Build.Registry;
+using Kaptain.Build.Storage;
+
+namespace Kaptain.Build.Lifecycle;
+
+/// <summary>
+/// The build image step. The content checksum decides: when the registry has the image its tag names, nothing else
+/// happens (no cluster request at all). Otherwise the context goes to the object store as a tar.gz, streamed while it
+/// is packed; the Secrets and the Kaniko Job are created; the builder's log is streamed; the Job is followed by a watch.
+/// The Secrets and the context object are always removed; the Job too, unless a failed one is kept on request.
+/// </summary>
+internal static class BuildImageStep
+{
+    private static readonly TimeSpan LogDrain = TimeSpan.FromSeconds(3);
+
+    public static async Task<BuildImageResult> RunAsync(LifecycleOptions options, CancellationToken cancellationToken)
+    {
+        await using var run = LifecycleRun.Begin(options, LifecycleStep.BuildImage.LabelValue());
+        var model = run.Model;
+        return await run.ExecuteAsync(
+            async () =>
+            {
+                var context = await StepInputs.BuildContextAsync(model, cancellationToken).ConfigureAwait(false);
+                run.Report.Set("contextChecksum", context.Checksum);
+                run.Report.Set("image", context.Image.ToString());
+                var dockerConfig = await StepCredentials.DockerConfigAsync(run, cancellationToken).ConfigureAwait(false);
+                using var registry = new RegistryClient(RegistryClientOptions.From(model.Registry, dockerConfig));
+                if (await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) is { } existing)
+                {
+                    run.Report.Set("state", "UpToDate");
+                    run.Report.Set("digest", existing);
+                    run.Log.Info($"Image {context.Image} is up to date ({existing}); nothing to build");
+                    return new BuildImageResult
+                    {
+                        Image = context.Image with { Digest = existing },
+                        ContextChecksum = context.Checksum,
+                        Built = false,
+                    };
+                }
+
+                // Every credential before anything is created.
+                var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
+                var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
+                await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                var store = run.Own(StepCredentials.ObjectStore(run, s3));
+                var bucket = model.Storage.Bucket;
+                var key = RunContext.ContextObjectKeyFor(model, context);
+                run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
+                await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
+
+                var runContext = new RunContext
+                {
+                    RunId = run.RunId,
+                    Namespace = run.Namespace,
+                    Image = context.Image,
+                    ContextObjectKey = key,
+                    Secrets = secrets,
+                };
+                var resources = ManifestRenderer.Render(model, LifecycleStep.BuildImage, runContext).Resources;
+                foreach (var resource in resources)
+                {
+                    await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+                }
+
+                var name = resources.OfType<k8s.Models.V1Job>().Single().Metadata.Name;
+                run.Report.Set("jobName", name);
+                var sink = new StepLogSink(run.Log);
+                ResourceWaitResult end;
+                await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
+                {
+                    logs.Start(cancellationToken);
+                    var states = new StateReporter(run.Log, $"Job {name}", JobState);
+                    end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                    await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
+                }
+
+                var state = end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : JobState(end.Resource);
+                run.Report.Set("state", state);
+                switch (end.Outcome)
+                {
+                    case ResourceWaitOutcome.Deleted:
+                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
+                    case ResourceWaitOutcome.TimedOut:
+                        throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
+                    case ResourceWaitOutcome.Satisfied when state != "Complete":
+                        var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
+                        throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
+                            ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
+                            : await FailureAsync(run, "KAPT1101", name, TrainingStep.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
+                }
+
+                var digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) ?? sink.Digest
+                    ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
+                run.Report.Set("digest", digest);
+                await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
+                await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
+                run.Log.Info($"Built and pushed {context.Image}@{digest} in {LifecycleText.Duration(run.Elapsed)}");
+                return new BuildImageResult
+                {
+                    Image = context.Image with { Digest = digest },
+                    ContextChecksum = context.Checksum,
+                    Built = true,
+                    JobName = name,
+                };
+            },
+            () => TrainingStep.FailurePolicy(model, ResourceKinds.Job),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a Job has ended: a true <c>Complete</c> or <c>Failed</c> condition.</summary>
+    public static bool IsFinished(JsonObject job) =>
+        KubernetesObjectJson.HasTrueCondition(job, "Complete") || KubernetesObjectJson.HasTrueCondition(job, "Failed");
+
+    /// <summary>A Job's state: <c>Complete</c>, <c>Failed</c>, <c>Running</c> (active pods) or <c>Pending</c>.</summary>
+    public static string JobState(JsonObject? job)
+    {
+        if (job is null)
+        {
+            return "Deleted";
+        }
+
+        if (KubernetesObjectJson.HasTrueCondition(job, "Complete"))
+        {
+            return "Complete";
+        }
+
+        if (KubernetesObjectJson.HasTrueCondition(job, "Failed"))
+        {
+            return "Failed";
+        }
+
+        return job["status"]?["active"] is JsonValue active && active.TryGetValue<int>(out var count) && count > 0 ? "Running" : "Pending";
+    }
+
+    /// <summary>The files Kaniko gets: the context's entries and the Dockerfile at the root.</summary>
+    public static IEnumerable<ContextArchiveEntry> ArchiveEntries(BuildContext context) =>
+        context.Entries
+            .Select(entry => new ContextArchiveEntry(entry.ContextPath, entry.FullPath))
+            .Append(ContextArchiveEntry.FromContent(BuildContext.DockerfileName, System.Text.Encoding.UTF8.GetBytes(context.Dockerfile)))
+            .OrderBy(entry => entry.RelativePath, StringComparer.Ordinal);
+
+    private static async Task UploadAsync(
+        LifecycleRun run, IObjectStore store, BuildContext context, string bucket, string key, CancellationToken cancellationToken)
+    {
+        await store.EnsureBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
+        ContextObjectLedger.Record(run.Options.IntermediateDirectory, run.RunId, bucket, key);
+        var entries = ArchiveEntries(context).ToList();
+        var size = entries.Sum(e => e.FullPath is { } path ? new FileInfo(path).Length : e.Content.Length);
+        run.Log.Info($"Uploading build context ({entries.Count} files, {LifecycleText.Size(size)}) to s3://{bucket}/{key}");
+        var watch = Stopwatch.StartNew();
+        ContextArchiveResult? archived = null;
+        try
+        {
+            await store.PutAsync(
+                bucket,
+                key,
+                async (stream, token) => archived = await ContextArchive.WriteAsync(entries, stream, null, token).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT3201", context.Image.ToString(), run.Model.ProjectDirectory, exception.Message), exception);
+        }
+
+        run.Report.AddCreated($"s3://{bucket}/{key}");
+        run.Report.Set("contextObject", $"s3://{bucket}/{key}");
+        run.Report.Set("contextBytes", archived!.CompressedBytes);
+        run.Log.Info($"Uploaded build context: {LifecycleText.Size(archived.CompressedBytes)} compressed from {LifecycleText.Size(archived.TarBytes)} in {LifecycleText.Duration(watch.Elapsed)}");
+    }
+
+    private static async Task RemoveContextObjectAsync(LifecycleRun run, IObjectStore store, string bucket, string key)
+    {
+        // Not the build's token: after Ctrl+C the object must still go, within the cleanup time.
+        using var timeout = new CancellationTokenSource(run.Options.CleanupTimeout);
+        try
+        {
+            await store.DeleteAsync(bucket, key, timeout.Token).ConfigureAwait(false);
+            ContextObjectLedger.Forget(run.Options.IntermediateDirectory, run.RunId);
+            run.Report.AddRemoved($"s3://{bucket}/{key}");
+            run.Log.Detail($"Removed s3://{bucket}/{key}");
+        }
+        catch (Exception exception) when (exception is KaptainException or OperationCanceledException or IOException)
+        {
+            run.Warn(KaptainDiagnostic.Warning("KAPT5004", $"s3://{bucket}/{key}", $"s3://{bucket}/{key}", exception.Message));
+        }
+    }
+
+    private static async Task<KaptainException> FailureAsync(
+        LifecycleRun run, string code, string name, string detail, StepLogSink sink, CancellationToken cancellationToken)
+    {
+        var events = await TrainingStep.EventsAsync(run, ResourceKinds.Job, name, cancellationToken).ConfigureAwait(false);
+        return new KaptainException(KaptainDiagnostic.Error(code, name, name, detail, LifecycleText.Lines(sink.Tail, "  (no log)"), events));
+    }
+}

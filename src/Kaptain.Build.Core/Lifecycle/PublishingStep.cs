@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using k8s;
+using Kaptain.Build.Cleanup;
+using Kaptain.Build.Cluster;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Lifecycle;
+
+/// <summary>
+/// The publish step: the S3 Secret, the ServiceAccount that references it and the InferenceService named after the
+/// model; an existing one is replaced only when asked. Waits (by watch) until it is Ready, then removes the Secret (as
+/// the Kaptain SDK does), what earlier publish runs left, and Knative Revisions beyond the number to keep.
+/// </summary>
+internal static class PublishingStep
+{
+    /// <summary>The label KServe puts on an InferenceService's Knative Revisions and pods.</summary>
+    public const string InferenceServiceLabel = "serving.kserve.io/inferenceservice";
+
+    public static async Task<PublishResult> RunAsync(LifecycleOptions options, CancellationToken cancellationToken)
+    {
+        await using var run = LifecycleRun.Begin(options, LifecycleStep.Publish.LabelValue());
+        var model = run.Model;
+        var kind = InferenceServiceKind(model.Publish);
+        var replaced = false;
+        return await run.ExecuteAsync(
+            async () =>
+            {
+                await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                var name = model.Name;
+                run.Report.Set("inferenceService", name);
+                var existing = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false);
+                var previousRevision = existing is null ? null : KubernetesObjectJson.StringAt(existing, "status.components.predictor.latestCreatedRevision");
+                if (existing is not null && !model.Publish.Replace)
+                {
+                    throw new KaptainException(KaptainDiagnostic.Error(
+                        "KAPT1107", name, name, run.Namespace, KubernetesObjectJson.Label(existing, ManifestLabels.Run) ?? "(unknown)"));
+                }
+
+                var secrets = await StepCredentials.ForPublishAsync(run, cancellationToken).ConfigureAwait(false);
+                var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
+                var resources = ManifestRenderer.Render(model, LifecycleStep.Publish, runContext with { Secrets = secrets }).Resources;
+                foreach (var resource in resources.Where(r => r.Kind != InferenceServiceManifest.Kind))
+                {
+                    await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+                }
+
+                var service = resources.OfType<CustomResource>().Single(r => r.Kind == InferenceServiceManifest.Kind);
+                if (existing is null)
+                {
+                    await run.CreateAsync(service, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ReplaceAsync(run, kind, service, existing, cancellationToken).ConfigureAwait(false);
+                    replaced = true;
+                    run.Report.Set("replaced", true);
+                    run.Log.Info($"Replaced InferenceService {name} (KaptainReplace)");
+                }
+
+                var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
+                var end = await StepWatch.WaitForAsync(run, kind, name, service => IsReady(service, previousRevision), model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                switch (end.Outcome)
+                {
+                    case ResourceWaitOutcome.Deleted:
+                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, kind.Kind, name, "publish"));
+                    case ResourceWaitOutcome.TimedOut:
+                        run.Report.Set("state", "TimedOut");
+                        throw new KaptainException(KaptainDiagnostic.Error(
+                            "KAPT1108", name, name, LifecycleText.Duration(model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
+                            await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                }
+
+                var ready = end.Resource!;
+                var url = Url(ready);
+                var revision = KubernetesObjectJson.StringAt(ready, "status.components.predictor.latestReadyRevision");
+                run.Report.Set("state", "Ready");
+                run.Report.Set("url", url);
+                run.Report.Set("revision", revision);
+
+                // Ready: the credentials Secret goes (the storage initializer has read the model), the ServiceAccount and
+                // the InferenceService stay.
+                await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(kind)).ConfigureAwait(false);
+                await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
+                var pruned = await PruneRevisionsAsync(run, name, revision, cancellationToken).ConfigureAwait(false);
+                run.Log.Info($"InferenceService {name} is ready at {url}" + (revision is null ? string.Empty : $" (revision {revision})"));
+                return new PublishResult
+                {
+                    InferenceServiceName = name,
+                    Url = url,
+                    Revision = revision,
+                    Replaced = replaced,
+                    RevisionsRemoved = pruned,
+                };
+            },
+            () => FailurePolicy(model, kind, replaced),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The InferenceService kind of the model's serving API group.</summary>
+    public static ResourceKind InferenceServiceKind(PublishSettings publish) =>
+        publish.ApiGroup == PublishSettings.LegacyApiGroup ? ResourceKinds.KfServingInferenceService : ResourceKinds.InferenceService;
+
+    /// <summary>
+    /// Whether the InferenceService is ready for its current spec: <c>Ready</c> is true; when KServe reports the
+    /// generation it has seen, that is the current one; and after a replace of a service that had revisions, a newer
+    /// revision than <paramref name="previousRevision"/> is created and is the ready one (until then the old revision's
+    /// readiness still shows).
+    /// </summary>
+    public static bool IsReady(JsonObject service, string? previousRevision = null)
+    {
+        if (!KubernetesObjectJson.HasTrueCondition(service, "Ready"))
+        {
+            return false;
+        }
+
+        var generation = service["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var current) ? current : (long?)null;
+        var observed = service["status"]?["observedGeneration"] is JsonValue o && o.TryGetValue<long>(out var seen) ? seen : (long?)null;
+        if (generation is not null && observed is not null && observed < generation)
+        {
+            return false;
+        }
+
+        if (previousRevision is null)
+        {
+            return true;
+        }
+
+        var created = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision");
+        var ready = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestReadyRevision");
+        return created is not null && created != previousRevision && ready == created;
+    }
+
+    /// <summary>The URL of a ready InferenceService: <c>status.url</c>, else <c>status.address.url</c>.</summary>
+    public static string Url(JsonObject service) =>
+        KubernetesObjectJson.StringAt(service, "status.url") ?? KubernetesObjectJson.StringAt(service, "status.address.url") ?? string.Empty;
+
+    /// <summary>What a successful publish keeps: the InferenceService and its ServiceAccount; the credentials Secret goes.</summary>
+    public static KeepPolicy SuccessPolicy(ResourceKind kind) =>
+        KeepPolicy.RemoveEverything.Keep(ResourceKinds.ServiceAccount, RunOutcome.Succeeded).Keep(kind, RunOutcome.Succeeded);
+
+    /// <summary>
+    /// What a failed publish keeps: with KaptainKeepFailedResources the InferenceService; after a replace also the
+    /// ServiceAccount and Secret the replaced service now references.
+    /// </summary>
+    public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind, bool replaced)
+    {
+        var policy = TrainingStep.FailurePolicy(model, kind);
+        return replaced
+            ? policy.Keep(ResourceKinds.ServiceAccount, RunOutcome.Failed).Keep(ResourceKinds.Secret, RunOutcome.Failed)
+            : policy;
+    }
+
+    private static string ReadyState(JsonObject service) =>
+        KubernetesObjectJson.Condition(service, "Ready") is { } ready
+            ? LifecycleText.Condition(ready)
+            : "Pending";
+
+    private static async Task ReplaceAsync(
+        LifecycleRun run, ResourceKind kind, CustomResource service, JsonObject existing, CancellationToken cancellationToken)
+    {
+        var body = KubernetesObjectJson.FromModel(service);
+        body["metadata"]!["resourceVersion"] = KubernetesObjectJson.ResourceVersion(existing);
+        var name = service.Metadata.Name;
+        try
+        {
+            await run.Resilience.ExecuteAsync(
+                async token =>
+                {
+                    using var response = await run.Connection.Client.CustomObjects
+                        .ReplaceNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(
+                            body, kind.Group, kind.Version, run.Namespace, kind.Plural, name, cancellationToken: token)
+                        .ConfigureAwait(false);
+                    return response.Body;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
+        {
+            throw ClusterApiErrors.Translate(run.Connection, exception, "replace", kind, run.Namespace, name);
+        }
+    }
+
+    // ServiceAccounts and Secrets of earlier publish runs: a replaced service no longer references them, and a killed
+    // run left them. They are found by label, so the sweep's rules apply: this run's own stay as the policy said.
+    private static async Task RemoveEarlierPublishRunsAsync(LifecycleRun run)
+    {
+        var selector = ManifestLabels.Selector(run.Model, LifecycleStep.Publish);
+        var earlier = new List<ResourceReference>();
+        using var timeout = new CancellationTokenSource(run.Options.CleanupTimeout);
+        try
+        {
+            foreach (var kind in new[] { ResourceKinds.ServiceAccount, ResourceKinds.Secret })
+            {
+                var list = await run.Client.ListAsync(kind, run.Namespace, selector, null, timeout.Token).ConfigureAwait(false);
+                earlier.AddRange(list.Items
+                    .Where(item => KubernetesObjectJson.Label(item, ManifestLabels.Run) != run.RunId)
+                    .Select(item => ResourceReference.From(item, run.Namespace)));
+            }
+        }
+        catch (Exception exception) when (exception is KaptainException or OperationCanceledException)
+        {
+            run.Log.Detail($"Earlier publish runs' credentials were not checked: {exception.Message}");
+            return;
+        }
+
+        if (earlier.Count > 0)
+        {
+            var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout }
+                .RemoveAsync(earlier, CancellationToken.None).ConfigureAwait(false);
+            foreach (var removed in report.Removed.Concat(report.AlreadyGone))
+            {
+                run.Report.AddRemoved(removed.ToString());
+                run.Log.Detail($"Removed {removed} of an earlier publish run");
+            }
+
+            foreach (var problem in report.Problems)
+            {
+                run.Warn(problem with { Severity = DiagnosticSeverity.Warning });
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> PruneRevisionsAsync(
+        LifecycleRun run, string name, string? current, CancellationToken cancellationToken)
+    {
+        if (run.Model.Publish.RevisionsToKeep is not { } keep
+            || !await run.Client.IsServedAsync(ResourceKinds.KnativeRevision, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var revisions = await run.Client
+            .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
+            .ConfigureAwait(false);
+        var removed = new List<string>();
+        foreach (var old in RevisionsToRemove(revisions.Items, current, keep))
+        {
+            var revision = KubernetesObjectJson.Name(old);
+            try
+            {
+                await run.Client.DeleteAsync(ResourceKinds.KnativeRevision, run.Namespace, revision, null, cancellationToken).ConfigureAwait(false);
+                removed.Add(revision);
+                run.Report.AddRemoved($"{ResourceKinds.KnativeRevision.Kind} {run.Namespace}/{revision}");
+                run.Log.Info($"Removed old revision {revision}");
+            }
+            catch (KaptainException exception)
+            {
+                run.Warn(KaptainDiagnostic.Warning("KAPT5002", revision, revision, exception.Diagnostics[0].Message));
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// The revisions beyond the current one and the <paramref name="keep"/> newest before it (newest by creation time,
+    /// then by Knative's configuration generation).
+    /// </summary>
+    public static IEnumerable<JsonObject> RevisionsToRemove(IEnumerable<JsonObject> revisions, string? current, int keep) =>
+        revisions
+            .Where(r => KubernetesObjectJson.Name(r) != current)
+            .OrderByDescending(r => KubernetesObjectJson.StringAt(r, "metadata.creationTimestamp") ?? string.Empty, StringComparer.Ordinal)
+            .ThenByDescending(r => int.TryParse(KubernetesObjectJson.Label(r, "serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0)
+            .Skip(keep);
+
+    private static async Task<string> EventsAsync(LifecycleRun run, ResourceKind kind, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var events = await new PodEvents(run.Client)
+                .ForWorkloadAsync(run.Namespace, kind.Kind, name, $"{InferenceServiceLabel}={name}", cancellationToken)
+                .ConfigureAwait(false);
+            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
+        }
+        catch (KaptainException exception)
+        {
+            return $"  (the events could not be read: {exception.Diagnostics[0].Code})";
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Kaptain.Build.Credentials;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Storage;
+
+namespace Kaptain.Build.Lifecycle;
+
+/// <summary>
+/// The credential values a step puts into the Secrets it creates, and the object store they open. Resolved before
+/// anything is created, so missing credentials fail the step with nothing to clean up. The values are never logged.
+/// </summary>
+internal static class StepCredentials
+{
+    /// <summary>An empty docker config: Kaniko pushes anonymously when the docker config has no entry for the registry.</summary>
+    private const string AnonymousDockerConfig = "{\"auths\":{}}";
+
+    /// <summary>The docker config the model names (<c>KaptainDockerConfig</c>), else <c>DOCKER_CONFIG</c>, else <c>~/.docker/config.json</c>.</summary>
+    public static Task<DockerConfig> DockerConfigAsync(LifecycleRun run, CancellationToken cancellationToken) =>
+        DockerConfig.LoadAsync(run.Environment, run.Model.Registry.DockerConfigFile, cancellationToken);
+
+    /// <summary>The S3 credentials (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c> or the credentials file).</summary>
+    public static Task<S3Credentials> S3Async(LifecycleRun run, CancellationToken cancellationToken) =>
+        S3CredentialResolver.ResolveAsync(run.Environment, cancellationToken);
+
+    /// <summary>The values of the build step's Secrets: S3, the docker config for the model's registry, the CA when given.</summary>
+    public static async Task<SecretValues> ForBuildAsync(
+        LifecycleRun run, S3Credentials s3, DockerConfig dockerConfig, CancellationToken cancellationToken)
+    {
+        var registry = run.Model.Image.Domain ?? run.Model.Registry.Host;
+        var credentials = await dockerConfig.GetCredentialsAsync(registry, cancellationToken).ConfigureAwait(false);
+        string? ca = null;
+        if (run.Model.Registry.CaFile is { } caFile)
+        {
+            try
+            {
+                ca = await File.ReadAllTextAsync(caFile, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new KaptainException(KaptainDiagnostic.Error("KAPT3201", caFile, caFile, exception.Message), exception);
+            }
+        }
+
+        return new SecretValues
+        {
+            S3AccessKeyId = s3.AccessKeyId,
+            S3SecretAccessKey = s3.SecretAccessKey.Reveal(),
+            DockerConfigJson = credentials?.ToDockerConfigJson(registry).Reveal() ?? AnonymousDockerConfig,
+            RegistryCaCertificate = ca,
+        };
+    }
+
+    /// <summary>The values of the publish step's S3 Secret.</summary>
+    public static async Task<SecretValues> ForPublishAsync(LifecycleRun run, CancellationToken cancellationToken)
+    {
+        var s3 = await S3Async(run, cancellationToken).ConfigureAwait(false);
+        return new SecretValues { S3AccessKeyId = s3.AccessKeyId, S3SecretAccessKey = s3.SecretAccessKey.Reveal() };
+    }
+
+    /// <summary>The model's object store.</summary>
+    public static MinioObjectStore ObjectStore(LifecycleRun run, S3Credentials s3) => new(new ObjectStoreOptions
+    {
+        Endpoint = S3Endpoint.Parse(run.Model.Storage.EndpointUrl),
+        Credentials = s3,
+        Region = run.Model.Storage.Region,
+    });
+}

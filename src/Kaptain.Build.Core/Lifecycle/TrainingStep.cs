@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Kaptain.Build.Cleanup;
+using Kaptain.Build.Cluster;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Lifecycle;
+
+/// <summary>
+/// The train step: creates the TFJob or PyTorchJob, streams every replica's log, follows the job with a watch until it
+/// succeeds, fails or times out, and leaves the job behind after success (as the Kaptain SDK does) unless force cleanup
+/// was asked for.
+/// </summary>
+internal static class TrainingStep
+{
+    /// <summary>How long the logs of finished replicas may take to arrive after the job's end.</summary>
+    private static readonly TimeSpan LogDrain = TimeSpan.FromSeconds(3);
+
+    public static async Task<TrainResult> RunAsync(LifecycleOptions options, CancellationToken cancellationToken)
+    {
+        await using var run = LifecycleRun.Begin(options, LifecycleStep.Train.LabelValue());
+        var model = run.Model;
+        var kind = JobKind(model.Framework);
+        return await run.ExecuteAsync(
+            async () =>
+            {
+                await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
+                var job = ManifestRenderer.Render(model, LifecycleStep.Train, runContext).Custom(kind.Kind);
+                var name = job.Metadata.Name;
+                run.Report.Set("jobKind", kind.Kind);
+                run.Report.Set("jobName", name);
+                await run.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+
+                var sink = new StepLogSink(run.Log);
+                await using var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.Train), sink, run.Resilience);
+                logs.Start(cancellationToken);
+                var states = new StateReporter(run.Log, $"{kind.Kind} {name}");
+                var end = await StepWatch.WaitForAsync(run, kind, name, IsFinished, model.Train.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+                await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
+
+                var state = JobState(end.Resource);
+                run.Report.Set("state", end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : state);
+                switch (end.Outcome)
+                {
+                    case ResourceWaitOutcome.Deleted:
+                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, kind.Kind, name, "train"));
+                    case ResourceWaitOutcome.TimedOut:
+                        throw new KaptainException(KaptainDiagnostic.Error(
+                            "KAPT1104", name, kind.Kind, name, LifecycleText.Duration(model.Train.Timeout),
+                            LifecycleText.Conditions(end.Resource), await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                    case ResourceWaitOutcome.Satisfied when state != "Succeeded":
+                        var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
+                        throw new KaptainException(KaptainDiagnostic.Error(
+                            "KAPT1103", name, kind.Kind, name, Reason(failed), LifecycleText.Conditions(end.Resource),
+                            await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                }
+
+                var keepJob = !model.Cluster.ForceCleanup;
+                await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(model, kind)).ConfigureAwait(false);
+                run.Log.Info(keepJob
+                    ? $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it stays on the cluster (set KaptainForceCleanup=true to remove it)"
+                    : $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it was removed (force cleanup)");
+                return new TrainResult { JobKind = kind.Kind, JobName = name, State = state, JobKept = keepJob };
+            },
+            () => FailurePolicy(model, kind),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The training job's kind for a framework.</summary>
+    public static ResourceKind JobKind(ModelFramework framework) =>
+        framework == ModelFramework.TensorFlow ? ResourceKinds.TFJob : ResourceKinds.PyTorchJob;
+
+    /// <summary>What a successful run keeps: the training job (as the Kaptain SDK leaves it), unless force cleanup was asked for.</summary>
+    public static KeepPolicy SuccessPolicy(ModelDefinition model, ResourceKind kind) =>
+        model.Cluster.ForceCleanup ? KeepPolicy.RemoveEverything : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded);
+
+    /// <summary>What a failed (or timed-out) run keeps: its own resources of <paramref name="kind"/> only with KaptainKeepFailedResources, never with force cleanup.</summary>
+    public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind) =>
+        model.Cluster.KeepFailedResources && !model.Cluster.ForceCleanup
+            ? KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Failed)
+            : KeepPolicy.RemoveEverything;
+
+    /// <summary>Whether a training-operator job has ended: a true <c>Succeeded</c> or <c>Failed</c> condition.</summary>
+    public static bool IsFinished(JsonObject job) =>
+        KubernetesObjectJson.HasTrueCondition(job, "Succeeded") || KubernetesObjectJson.HasTrueCondition(job, "Failed");
+
+    /// <summary>The job's state: the type of its latest true condition (<c>Created</c>, <c>Running</c>, <c>Succeeded</c>, ...), or <c>Pending</c>.</summary>
+    public static string JobState(JsonObject? job)
+    {
+        if (job is null)
+        {
+            return "Deleted";
+        }
+
+        if (KubernetesObjectJson.HasTrueCondition(job, "Succeeded"))
+        {
+            return "Succeeded";
+        }
+
+        if (KubernetesObjectJson.HasTrueCondition(job, "Failed"))
+        {
+            return "Failed";
+        }
+
+        return (job["status"]?["conditions"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .LastOrDefault(c => LifecycleText.Text(c["status"]) == "True") is { } latest
+            ? LifecycleText.Text(latest["type"])
+            : "Pending";
+    }
+
+    /// <summary>A condition's reason and message, for a diagnostic.</summary>
+    public static string Reason(JsonObject? condition)
+    {
+        if (condition is null)
+        {
+            return "no reason given";
+        }
+
+        var reason = LifecycleText.Text(condition["reason"]);
+        var message = LifecycleText.Text(condition["message"]);
+        return (reason, message) switch
+        {
+            ("", "") => "no reason given",
+            (_, "") => reason,
+            ("", _) => message,
+            _ => $"{reason}: {message}",
+        };
+    }
+
+    /// <summary>The events of an object and of this run's pods, one per line, for a diagnostic.</summary>
+    public static async Task<string> EventsAsync(LifecycleRun run, ResourceKind kind, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var events = await new PodEvents(run.Client)
+                .ForWorkloadAsync(run.Namespace, kind.Kind, name, ManifestLabels.Selector(run.Model, null, run.RunId), cancellationToken)
+                .ConfigureAwait(false);
+            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
+        }
+        catch (KaptainException exception)
+        {
+            return $"  (the events could not be read: {exception.Diagnostics[0].Code})";
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using Kaptain.Build.Context;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
+using Kaptain.LocalCluster.Api;
+
+namespace Kaptain.Build.Core.Tests.Lifecycle;
+
+/// <summary>
+/// The build image step against the local cluster's Kaniko (a real build: it reads the context from s3rver and pushes
+/// to docker-registry with the credentials of the Secrets the step creates).
+/// </summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class BuildImageStepTests(LifecycleServers servers)
+{
+    private async Task<(string Bucket, string Key)> ContextObjectAsync(LifecycleProject project)
+    {
+        var model = project.Model();
+        var context = await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken);
+        return (model.Storage.Bucket, RunContext.ContextObjectKeyFor(model, context));
+    }
+
+    [Fact]
+    public async Task Building_pushes_the_image_and_leaves_nothing_behind()
+    {
+        using var project = new LifecycleProject(servers, "build-ok");
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(result.Built);
+        Assert.NotNull(result.Image.Digest);
+        Assert.Equal($"sha-{result.ContextChecksum[..16]}", result.Image.Tag);
+        Assert.Empty(project.Resources());
+        Assert.True(await servers.S3.BucketExistsAsync(bucket, token));
+        Assert.False(await servers.S3.ObjectExistsAsync(bucket, key, token));
+        Assert.Contains($"s3://{bucket}/{key}", result.Created);
+        Assert.Contains($"s3://{bucket}/{key}", result.Removed);
+        Assert.Contains(result.Created, r => r.StartsWith("Job ", StringComparison.Ordinal));
+        Assert.Equal(3, result.Created.Count(r => r.StartsWith("Secret ", StringComparison.Ordinal) || r.StartsWith("Job ", StringComparison.Ordinal)));
+        Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-", StringComparison.Ordinal) && line.Contains("digest: sha256:", StringComparison.Ordinal));
+
+        // Nothing the user can read holds a credential.
+        var report = await File.ReadAllTextAsync(result.ReportPath, token);
+        foreach (var secret in new[] { servers.S3.SecretKey, servers.Registry.Password! })
+        {
+            Assert.DoesNotContain(secret, report, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, project.Log.Text, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*"));
+        Assert.Empty(Directory.GetFiles(project.Intermediate, "objects-*"));
+    }
+
+    [Fact]
+    public async Task An_image_the_registry_has_is_not_built_and_the_cluster_is_not_written()
+    {
+        using var project = new LifecycleProject(servers, "build-uptodate");
+        var token = TestContext.Current.CancellationToken;
+        var context = await BuildContextBuilder.CreateAsync(project.Model(), token);
+        var digest = await servers.Registry.PushImageAsync(context.Image.Path, context.Image.Tag!, token);
+        var versionBefore = servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion;
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.False(result.Built);
+        Assert.Equal(digest, result.Image.Digest);
+        Assert.Null(result.JobName);
+        Assert.Empty(result.Created);
+        Assert.Equal(versionBefore, servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task An_up_to_date_image_needs_no_cluster_and_no_object_store_credentials()
+    {
+        using var project = new LifecycleProject(servers, "build-nocluster");
+        var token = TestContext.Current.CancellationToken;
+        var context = await BuildContextBuilder.CreateAsync(project.Model(), token);
+        await servers.Registry.PushImageAsync(context.Image.Path, context.Image.Tag!, token);
+        project.Properties[ModelProperties.Kubeconfig] = servers.UnreachableKubeconfigPath;
+        project.Environment.Remove("AWS_ACCESS_KEY_ID");
+        project.Environment.Remove("AWS_SECRET_ACCESS_KEY");
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.False(result.Built);
+    }
+
+    [Fact]
+    public async Task Missing_object_store_credentials_fail_before_anything_is_created()
+    {
+        using var project = new LifecycleProject(servers, "build-nocreds");
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+        project.Environment.Remove("AWS_ACCESS_KEY_ID");
+        project.Environment.Remove("AWS_SECRET_ACCESS_KEY");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+
+        Assert.Equal("KAPT2201", error.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+        Assert.False(await servers.S3.ObjectExistsAsync(bucket, key, token));
+    }
+
+    [Fact]
+    public async Task A_failed_build_reports_the_builder_log_and_removes_everything()
+    {
+        using var project = new LifecycleProject(servers, "build-fail");
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+
+        // Kaniko starts its pod some 150 ms after the Job exists; the context it would read is gone by then.
+        project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => DeleteObject(bucket, key));
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+
+        var diagnostic = Assert.Single(error.Diagnostics);
+        Assert.Equal("KAPT1101", diagnostic.Code);
+        Assert.Contains("error resolving source context", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Empty(project.Resources());
+        Assert.True(await servers.S3.BucketExistsAsync(bucket, token));
+        Assert.False(await servers.S3.ObjectExistsAsync(bucket, key, token));
+    }
+
+    [Fact]
+    public async Task A_failed_build_job_is_kept_when_asked_but_its_secrets_are_not()
+    {
+        using var project = new LifecycleProject(servers, "build-keep");
+        project.Properties[ModelProperties.KeepFailedResources] = "true";
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+        project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => DeleteObject(bucket, key));
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+
+        Assert.Equal("KAPT1101", error.Diagnostics[0].Code);
+        var job = Assert.Single(project.LeftByRuns());
+        Assert.StartsWith($"Job/{project.Name}-build-", job, StringComparison.Ordinal);
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_build_that_outlives_the_timeout_is_reported_and_removed()
+    {
+        using var project = new LifecycleProject(servers, "build-timeout");
+        project.Properties[ModelProperties.BuildTimeout] = "2";
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+
+        // Without its docker config Secret the builder pod cannot start and waits for it.
+        project.Log.When(
+            line => line.StartsWith("Created Job ", StringComparison.Ordinal),
+            _ => servers.Cluster.Store.Delete(BuiltInResources.Secret, project.Namespace, servers.Cluster.Store.List(BuiltInResources.Secret, project.Namespace).Items
+                .Select(s => s["metadata"]!["name"]!.GetValue<string>()).Single(n => n.EndsWith("-docker", StringComparison.Ordinal))));
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+
+        Assert.Equal("KAPT1102", error.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+        Assert.False(await servers.S3.ObjectExistsAsync(bucket, key, token));
+    }
+
+    [Fact]
+    public async Task Cancelling_during_the_build_removes_the_job_the_secrets_and_the_context()
+    {
+        using var project = new LifecycleProject(servers, "build-cancel");
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, key) = await ContextObjectAsync(project);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => cancel.Cancel());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), cancel.Token));
+
+        Assert.Empty(project.Resources());
+        Assert.True(await servers.S3.BucketExistsAsync(bucket, token));
+        Assert.False(await servers.S3.ObjectExistsAsync(bucket, key, token));
+        Assert.Empty(Directory.GetFiles(project.Intermediate, "objects-*"));
+    }
+
+    private void DeleteObject(string bucket, string key)
+    {
+        using var http = new HttpClient();
+        using var response = http.Send(new HttpRequestMessage(HttpMethod.Delete, new Uri(servers.S3.Endpoint, $"{bucket}/{key}")));
+        Assert.True(response.IsSuccessStatusCode, $"s3rver answered {(int)response.StatusCode} to the DELETE");
+    }
+}

@@ -1,0 +1,232 @@
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using Kaptain.Build.Cleanup;
+using Kaptain.Build.Cluster;
+using Kaptain.Build.Context;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Core.Tests.Lifecycle;
+
+/// <summary>The lifecycle's decisions on their own: what stays, what is ready, which revisions go, what the files say.</summary>
+public sealed class LifecycleDecisionTests
+{
+    private static ResourceReference Ref(ResourceKind kind, string name) => new(kind.ApiVersion, kind.Kind, "ns", name);
+
+    private static ModelDefinition Model(params (string Name, string Value)[] properties)
+    {
+        using var project = new TestModelProject();
+        foreach (var (name, value) in properties)
+        {
+            project.Properties[name] = value;
+        }
+
+        return project.Model();
+    }
+
+    [Fact]
+    public void A_finished_training_job_stays_unless_force_cleanup_is_asked()
+    {
+        var job = Ref(ResourceKinds.PyTorchJob, "job");
+        Assert.True(TrainingStep.SuccessPolicy(Model(), ResourceKinds.PyTorchJob).ShouldKeep(job, RunOutcome.Succeeded));
+        Assert.False(TrainingStep.SuccessPolicy(Model((ModelProperties.ForceCleanup, "true")), ResourceKinds.PyTorchJob).ShouldKeep(job, RunOutcome.Succeeded));
+    }
+
+    [Fact]
+    public void Force_cleanup_from_the_environment_counts_like_the_property()
+    {
+        using var project = new TestModelProject();
+        project.Environment["KAPTAIN_SDK_FORCE_CLEANUP"] = "true";
+        var job = Ref(ResourceKinds.TFJob, "job");
+        Assert.False(TrainingStep.SuccessPolicy(project.Model(), ResourceKinds.TFJob).ShouldKeep(job, RunOutcome.Succeeded));
+    }
+
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    public void A_failed_job_stays_only_with_keep_failed_resources_and_never_with_force_cleanup(bool keepFailed, bool force, bool kept)
+    {
+        var model = Model((ModelProperties.KeepFailedResources, keepFailed ? "true" : "false"), (ModelProperties.ForceCleanup, force ? "true" : "false"));
+        var policy = TrainingStep.FailurePolicy(model, ResourceKinds.Job);
+
+        Assert.Equal(kept, policy.ShouldKeep(Ref(ResourceKinds.Job, "build"), RunOutcome.Failed));
+        Assert.False(policy.ShouldKeep(Ref(ResourceKinds.Secret, "build-s3"), RunOutcome.Failed));
+        Assert.False(policy.ShouldKeep(Ref(ResourceKinds.Job, "build"), RunOutcome.Cancelled));
+    }
+
+    [Fact]
+    public void The_experiment_stays_unless_deleting_it_is_asked()
+    {
+        var experiment = Ref(ResourceKinds.Experiment, "tune");
+        Assert.True(TuningStep.SuccessPolicy(Model()).ShouldKeep(experiment, RunOutcome.Succeeded));
+        using var project = new TestModelProject();
+        project.Environment["KAPTAIN_SDK_DELETE_EXPERIMENT"] = "true";
+        Assert.False(TuningStep.SuccessPolicy(project.Model()).ShouldKeep(experiment, RunOutcome.Succeeded));
+    }
+
+    [Fact]
+    public void A_published_model_keeps_its_service_and_account_but_not_the_credentials()
+    {
+        var policy = PublishingStep.SuccessPolicy(ResourceKinds.InferenceService);
+        Assert.True(policy.ShouldKeep(Ref(ResourceKinds.InferenceService, "mnist"), RunOutcome.Succeeded));
+        Assert.True(policy.ShouldKeep(Ref(ResourceKinds.ServiceAccount, "mnist-publish-1"), RunOutcome.Succeeded));
+        Assert.False(policy.ShouldKeep(Ref(ResourceKinds.Secret, "mnist-publish-1-s3"), RunOutcome.Succeeded));
+    }
+
+    [Fact]
+    public void A_failed_replacement_keeps_the_credentials_the_replaced_service_now_uses()
+    {
+        var model = Model();
+        Assert.True(PublishingStep.FailurePolicy(model, ResourceKinds.InferenceService, replaced: true).ShouldKeep(Ref(ResourceKinds.Secret, "s3"), RunOutcome.Failed));
+        Assert.False(PublishingStep.FailurePolicy(model, ResourceKinds.InferenceService, replaced: false).ShouldKeep(Ref(ResourceKinds.Secret, "s3"), RunOutcome.Failed));
+        Assert.False(PublishingStep.FailurePolicy(model, ResourceKinds.InferenceService, replaced: false).ShouldKeep(Ref(ResourceKinds.InferenceService, "mnist"), RunOutcome.Failed));
+    }
+
+    [Fact]
+    public void The_legacy_api_group_publishes_a_KFServing_InferenceService()
+    {
+        var model = Model((ModelProperties.ServingApiGroup, "serving.kubeflow.org"));
+        Assert.Equal(ResourceKinds.KfServingInferenceService, PublishingStep.InferenceServiceKind(model.Publish));
+        Assert.Equal(ResourceKinds.InferenceService, PublishingStep.InferenceServiceKind(Model().Publish));
+    }
+
+    [Fact]
+    public void A_replaced_service_is_ready_only_once_its_new_generation_is_observed()
+    {
+        JsonObject Service(long generation, long? observed, string ready) => new()
+        {
+            ["metadata"] = new JsonObject { ["generation"] = generation },
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = observed,
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = ready }),
+            },
+        };
+
+        Assert.True(PublishingStep.IsReady(Service(1, 1, "True")));
+        Assert.False(PublishingStep.IsReady(Service(2, 1, "True")));
+        Assert.False(PublishingStep.IsReady(Service(2, 2, "False")));
+        Assert.True(PublishingStep.IsReady(Service(2, null, "True")));
+    }
+
+    [Fact]
+    public void A_replaced_service_is_ready_only_once_a_new_revision_is_the_ready_one()
+    {
+        JsonObject Service(string created, string ready) => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
+                ["components"] = new JsonObject { ["predictor"] = new JsonObject { ["latestCreatedRevision"] = created, ["latestReadyRevision"] = ready } },
+            },
+        };
+
+        Assert.False(PublishingStep.IsReady(Service("p-00001", "p-00001"), "p-00001"));
+        Assert.False(PublishingStep.IsReady(Service("p-00002", "p-00001"), "p-00001"));
+        Assert.True(PublishingStep.IsReady(Service("p-00002", "p-00002"), "p-00001"));
+        Assert.True(PublishingStep.IsReady(Service("p-00001", "p-00001"), null));
+    }
+
+    [Fact]
+    public void Revisions_beyond_the_current_one_and_the_newest_to_keep_are_removed()
+    {
+        JsonObject Revision(string name, string created, int generation) => new()
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["creationTimestamp"] = created,
+                ["labels"] = new JsonObject { ["serving.knative.dev/configurationGeneration"] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        };
+        var revisions = new[]
+        {
+            Revision("p-00001", "2026-01-01T00:00:01Z", 1),
+            Revision("p-00002", "2026-01-01T00:00:02Z", 2),
+            Revision("p-00004", "2026-01-01T00:00:04Z", 4),
+            Revision("p-00003", "2026-01-01T00:00:04Z", 3),
+        };
+
+        var removed = PublishingStep.RevisionsToRemove(revisions, "p-00004", 1).Select(KubernetesObjectJson.Name);
+
+        Assert.Equal(["p-00002", "p-00001"], removed);
+    }
+
+    [Fact]
+    public void Trials_and_the_best_trial_are_read_from_Katib_status()
+    {
+        var trial = JsonNode.Parse("""
+            {"metadata":{"name":"t-1"},
+             "spec":{"parameterAssignments":[{"name":"lr","value":"0.01"},{"name":"optimizer","value":"adam"}]},
+             "status":{"conditions":[{"type":"Created","status":"True"},{"type":"Running","status":"False"},{"type":"Failed","status":"True","reason":"TrialFailed","message":"loss is NaN"}],
+                       "observation":{"metrics":[{"name":"accuracy","latest":"0.5","min":"0.1","max":"0.5"}]}}}
+            """)!.AsObject();
+        var summary = TrialStatus.Read(trial);
+        Assert.Equal("Failed", summary.State);
+        Assert.Equal("TrialFailed: loss is NaN", summary.Reason);
+        Assert.Equal([new("lr", "0.01"), new("optimizer", "adam")], summary.Parameters);
+        Assert.Equal("Trial t-1: lr=0.01, optimizer=adam -> accuracy=0.5 (Failed: TrialFailed: loss is NaN)", TrialStatus.Describe(summary));
+
+        var experiment = JsonNode.Parse("""
+            {"status":{"currentOptimalTrial":{"bestTrialName":"t-2","parameterAssignments":[{"name":"optimizer","value":"sgd"},{"name":"lr","value":"0.02"}],
+             "observation":{"metrics":[{"name":"accuracy","latest":"0.97"}]}}}}
+            """)!.AsObject();
+        var best = TrialStatus.Best(experiment)!;
+        Assert.Equal("t-2", best.Name);
+        Assert.Equal(0.97, TrialStatus.Metric(best, "accuracy"));
+        Assert.Null(TrialStatus.Best(JsonNode.Parse("""{"status":{"currentOptimalTrial":{"bestTrialName":""}}}""")!.AsObject()));
+
+        // Search-parameter order, not Katib's.
+        Assert.Equal(["lr", "optimizer"], TuningStep.BestHyperparameters(Model(), best).Select(h => h.Key));
+    }
+
+    [Fact]
+    public void The_hyperparameters_file_replaces_the_projects_items_and_escapes_msbuild_syntax()
+    {
+        var best = new TrialSummary("t-2", "Succeeded", [new("lr", "0.02")], [new("accuracy", "0.97")]);
+        var props = XDocument.Parse(HyperparametersFile.Props("exp", best, [new("lr", "0.02"), new("tag", "a;b%$(x)")]));
+
+        var items = props.Root!.Element("ItemGroup")!.Elements("KaptainHyperparameter").ToList();
+        Assert.Equal(["Remove=lr", "Include=lr", "Remove=tag", "Include=tag"], items.Select(i => $"{i.Attributes().First().Name}={i.Attributes().First().Value}"));
+        Assert.Equal("a%3Bb%25%24(x)", items[3].Attribute("Value")!.Value);
+    }
+
+    [Fact]
+    public void The_log_sink_keeps_a_tail_and_finds_the_builders_digest()
+    {
+        var log = new RecordingLog();
+        var sink = new StepLogSink(log);
+        for (var i = 0; i < 30; i++)
+        {
+            sink.WriteLine(new PodLogLine("build-pod", "kaniko", $"line {i}"));
+        }
+
+        var digest = "sha256:" + new string('a', 64);
+        sink.WriteLine(new PodLogLine("build-pod", "kaniko", "digest: " + digest));
+
+        Assert.Equal(digest, sink.Digest);
+        Assert.Equal(20, sink.Tail.Count);
+        Assert.Equal("[build-pod] digest: " + digest, sink.Tail[^1]);
+        Assert.Equal(31, log.Lines.Count);
+    }
+
+    [Fact]
+    public async Task The_archive_holds_the_context_files_and_the_Dockerfile_in_path_order()
+    {
+        using var project = new TestModelProject();
+        var context = await BuildContextBuilder.CreateAsync(project.Model(), TestContext.Current.CancellationToken);
+
+        var paths = BuildImageStep.ArchiveEntries(context).Select(e => e.RelativePath).ToList();
+
+        Assert.Equal(["Dockerfile", "requirements.txt", "train.py"], paths);
+    }
+
+    [Fact]
+    public void The_sweep_removes_owners_before_what_they_own()
+    {
+        var ordered = CleanupStep.SweepOrder([Ref(ResourceKinds.Secret, "s"), Ref(ResourceKinds.Pod, "p"), Ref(ResourceKinds.Experiment, "e"), Ref(ResourceKinds.Job, "j")]);
+
+        Assert.Equal(["Experiment", "Job", "Pod", "Secret"], ordered.Select(r => r.Kind));
+    }
+}

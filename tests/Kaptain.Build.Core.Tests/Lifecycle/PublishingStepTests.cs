@@ -1,0 +1,128 @@
+using System.Text;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+using Kaptain.LocalCluster.Api;
+
+namespace Kaptain.Build.Core.Tests.Lifecycle;
+
+/// <summary>The publish and undeploy steps against the local cluster's KServe and Knative.</summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class PublishingStepTests(LifecycleServers servers)
+{
+    private async Task<LifecycleProject> PublishableAsync(string name)
+    {
+        var project = new LifecycleProject(servers, name);
+        var token = TestContext.Current.CancellationToken;
+        var bucket = "models-" + project.Name;
+        await servers.S3.CreateBucketAsync(bucket, token);
+        await servers.S3.PutObjectAsync(bucket, "mnist/model.pt", Encoding.UTF8.GetBytes("weights"), token);
+        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/mnist/model.pt";
+        return project;
+    }
+
+    [Fact]
+    public async Task Publishing_waits_for_ready_reports_the_url_and_leaves_the_service_and_its_account()
+    {
+        using var project = await PublishableAsync("pub-ok");
+
+        var result = await KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(project.Name, result.InferenceServiceName);
+        Assert.StartsWith("http", result.Url, StringComparison.Ordinal);
+        Assert.False(result.Replaced);
+        var left = project.LeftByRuns();
+        Assert.Equal(2, left.Count);
+        Assert.Contains($"InferenceService/{project.Name}", left);
+        Assert.Contains(left, r => r.StartsWith($"ServiceAccount/{project.Name}-publish-", StringComparison.Ordinal));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
+        Assert.Contains(result.Removed, r => r.StartsWith("Secret ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_existing_service_is_not_replaced_unless_asked_and_nothing_changes()
+    {
+        using var project = await PublishableAsync("pub-guard");
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        var before = project.Resources();
+        var isvcType = servers.Cluster.Store.Resources.Get("serving.kserve.io/v1beta1", "InferenceService");
+        var version = servers.Cluster.Store.Get(isvcType, project.Namespace, project.Name)["metadata"]!["resourceVersion"]!.GetValue<string>();
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PublishAsync(project.Options(), token));
+
+        Assert.Equal("KAPT1107", error.Diagnostics[0].Code);
+        Assert.Equal(before, project.Resources());
+        Assert.Equal(version, servers.Cluster.Store.Get(isvcType, project.Namespace, project.Name)["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Replacing_rolls_out_a_new_revision_and_prunes_old_ones()
+    {
+        using var project = await PublishableAsync("pub-replace");
+        var token = TestContext.Current.CancellationToken;
+        var first = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        var second = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.RevisionsToKeep] = "1";
+
+        var third = await KaptainLifecycle.PublishAsync(project.Options(), token);
+
+        Assert.True(second.Replaced);
+        Assert.True(third.Replaced);
+        Assert.Equal(first.Url, third.Url);
+        Assert.NotEqual(second.Revision, third.Revision);
+        Assert.Equal([first.Revision!], third.RevisionsRemoved);
+        var revisions = servers.Cluster.Store.List(BuiltInResources.KnativeRevision, project.Namespace).Items
+            .Select(r => r["metadata"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { second.Revision!, third.Revision! }.Order(StringComparer.Ordinal), revisions);
+
+        // Only the latest run's ServiceAccount remains; the earlier runs' went when they were no longer used.
+        var accounts = project.LeftByRuns().Where(r => r.StartsWith("ServiceAccount/", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"ServiceAccount/{project.Name}-publish-{third.RunId}"], accounts);
+    }
+
+    [Fact]
+    public async Task A_service_that_does_not_become_ready_is_reported_with_its_conditions_and_removed()
+    {
+        using var project = await PublishableAsync("pub-timeout");
+        project.Properties[ModelProperties.PublishTimeout] = "2";
+        project.Scenario("pending");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1108", error.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task Cancelling_while_waiting_for_ready_removes_what_the_run_created()
+    {
+        using var project = await PublishableAsync("pub-cancel");
+        project.Scenario("pending");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        project.Log.When(line => line.StartsWith("Created InferenceService", StringComparison.Ordinal), _ => cancel.CancelAfter(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.PublishAsync(project.Options(), cancel.Token));
+
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task Undeploy_removes_the_service_and_its_account_then_warns_when_there_is_nothing()
+    {
+        using var project = await PublishableAsync("pub-undeploy");
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+
+        var removed = await KaptainLifecycle.UndeployAsync(project.Options(), token);
+        var again = await KaptainLifecycle.UndeployAsync(project.Options(), token);
+
+        Assert.True(removed.Found);
+        Assert.Contains($"InferenceService {project.Namespace}/{project.Name}", removed.Removed);
+        Assert.Empty(project.Resources());
+        Assert.False(again.Found);
+        Assert.Contains(project.Log.Warnings, w => w.Code == "KAPT5001");
+    }
+}

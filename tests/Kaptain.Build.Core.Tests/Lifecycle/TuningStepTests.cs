@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+
+namespace Kaptain.Build.Core.Tests.Lifecycle;
+
+/// <summary>The tune step against the local cluster's Katib: trials, the best hyperparameters and what is left.</summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class TuningStepTests(LifecycleServers servers)
+{
+    private static readonly ImageReference Image = ImageReference.TryParse("127.0.0.1:5000/tests/model:1", out var image) ? image : throw new InvalidOperationException();
+
+    private static LifecycleProject Tunable(LifecycleServers servers, string name)
+    {
+        var project = new LifecycleProject(servers, name);
+        project.Properties[ModelProperties.Trials] = "4";
+        project.Properties[ModelProperties.ParallelTrials] = "2";
+        project.Properties[ModelProperties.FailedTrials] = "1";
+        project.Properties[ModelProperties.ObjectiveType] = "maximize";
+        return project;
+    }
+
+    [Fact]
+    public async Task Tuning_reports_trials_and_writes_the_best_hyperparameters_where_a_build_imports_them()
+    {
+        using var project = Tunable(servers, "tune-ok");
+        project.Scenario("succeed after=200ms; metric accuracy=\"1-abs(lr-0.01)\"");
+
+        var result = await KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Succeeded", result.State);
+        Assert.False(result.ExperimentDeleted);
+        Assert.Equal(["lr", "optimizer"], result.BestHyperparameters.Select(h => h.Key));
+        Assert.Contains(result.BestTrial.Metrics, m => m.Key == "accuracy");
+        Assert.Equal([$"Experiment/{result.ExperimentName}"], project.LeftByRuns());
+        Assert.Contains(project.Log.Lines, line => line.StartsWith("Trial ", StringComparison.Ordinal) && line.Contains("-> accuracy=", StringComparison.Ordinal) && line.EndsWith("(Succeeded)", StringComparison.Ordinal));
+        Assert.Contains(project.Log.Lines, line => line.StartsWith("Best so far: trial ", StringComparison.Ordinal));
+
+        Assert.Equal(Path.Combine(project.Intermediate, "best-hyperparameters.props"), result.HyperparametersPropsPath);
+        var props = XDocument.Load(result.HyperparametersPropsPath);
+        var items = props.Root!.Elements("ItemGroup").Elements(ModelItemTypes.Hyperparameter).Where(e => e.Attribute("Include") is not null).ToList();
+        Assert.Equal(result.BestHyperparameters.Select(h => (h.Key, h.Value)), items.Select(e => (e.Attribute("Include")!.Value, e.Attribute("Value")!.Value)));
+        Assert.Equal(["lr", "optimizer"], props.Root.Elements("ItemGroup").Elements(ModelItemTypes.Hyperparameter).Where(e => e.Attribute("Remove") is not null).Select(e => e.Attribute("Remove")!.Value));
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(result.HyperparametersJsonPath, TestContext.Current.CancellationToken));
+        Assert.Equal(result.ExperimentName, json.RootElement.GetProperty("experiment").GetString());
+        Assert.Equal(result.BestHyperparameters.First(h => h.Key == "lr").Value, json.RootElement.GetProperty("hyperparameters").GetProperty("lr").GetString());
+    }
+
+    [Fact]
+    public async Task The_experiment_is_deleted_when_the_environment_asks()
+    {
+        using var project = Tunable(servers, "tune-delete");
+        project.Environment["KAPTAIN_SDK_DELETE_EXPERIMENT"] = "true";
+        project.Scenario("succeed after=100ms; metric accuracy=\"lr\"");
+
+        var result = await KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken);
+
+        Assert.True(result.ExperimentDeleted);
+        Assert.Empty(project.LeftByRuns());
+        Assert.Empty(project.Resources());
+        Assert.True(File.Exists(result.HyperparametersPropsPath));
+    }
+
+    [Fact]
+    public async Task A_failed_experiment_names_its_failed_trials_and_is_removed()
+    {
+        using var project = Tunable(servers, "tune-fail");
+        project.Scenario("fail after=100ms; message=\"loss is NaN\"");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1105", error.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+        Assert.False(File.Exists(Path.Combine(project.Intermediate, "best-hyperparameters.props")));
+    }
+
+    [Fact]
+    public async Task A_model_without_a_search_space_fails_before_anything_is_created()
+    {
+        using var project = Tunable(servers, "tune-nospace");
+        project.Items.RemoveAll(i => i.ItemType == ModelItemTypes.SearchParameter);
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT2", error.Diagnostics[0].Code[..5]);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task Cancelling_while_trials_run_removes_the_experiment_and_its_trials()
+    {
+        using var project = Tunable(servers, "tune-cancel");
+        project.Scenario("hang");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        project.Log.When(line => line.StartsWith("Trial ", StringComparison.Ordinal) && line.EndsWith("(Running)", StringComparison.Ordinal), _ => cancel.Cancel());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.TuneAsync(project.Options(Image), cancel.Token));
+
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task An_experiment_that_outlives_the_timeout_is_reported_and_removed()
+    {
+        using var project = Tunable(servers, "tune-timeout");
+        project.Properties[ModelProperties.TuneTimeout] = "2";
+        project.Scenario("hang");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1106", error.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+    }
+}

@@ -1,0 +1,203 @@
+using System.Security;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+using Kaptain.Build.Reliability.Tests.Corpus;
+using Kaptain.Build.Reliability.Tests.Infrastructure;
+using Kaptain.LocalCluster.Api;
+using Kaptain.Testing;
+using Xunit;
+
+namespace Kaptain.Build.Reliability.Tests;
+
+/// <summary>
+/// The bad input corpus: every malformed project ends with its KAPT code and the local cluster sees no request that
+/// changes anything. Runs in-process through the core reader and the image step, and a few through <c>dotnet build</c>.
+/// The cases run one after another so that the cluster's mutating-request counter belongs to this class alone.
+/// </summary>
+public sealed partial class BadInputTests(ReliabilityServers fixture)
+{
+    private const string Namespace = "corpus";
+
+    private LifecycleServers Servers => fixture.Servers;
+
+    [Fact]
+    public async Task Every_malformed_project_ends_with_its_code_before_any_mutating_request()
+    {
+        Assert.True(BadInputCorpus.All.Count >= 50);
+        EnsureNamespace();
+        var failures = new List<string>();
+        long mutating = 0;
+        long rejected = 0;
+        var storeBefore = ResourceVersion();
+        var matched = 0;
+        for (var i = 0; i < BadInputCorpus.All.Count; i++)
+        {
+            var @case = BadInputCorpus.All[i];
+            var before = Servers.Cluster.Context.MutatingRequests;
+            var codes = await RunInProcessAsync(@case, Path.Combine(Servers.WorkDirectory, "corpus", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), i);
+            var seen = Servers.Cluster.Context.MutatingRequests - before;
+            mutating += seen;
+            rejected += @case.RejectedCreates;
+            seen -= @case.RejectedCreates;
+            if (codes.Contains(@case.ExpectedCode))
+            {
+                matched++;
+            }
+            else
+            {
+                failures.Add($"{@case}: got [{string.Join(", ", codes)}]");
+            }
+
+            if (seen > 0)
+            {
+                failures.Add($"{@case}: {seen} mutating requests");
+            }
+        }
+
+        ReliabilityFigures.Record("Bad input (in-process)", "cases", BadInputCorpus.All.Count, ">= 50");
+        ReliabilityFigures.Record("Bad input (in-process)", "cases ending with the expected code", matched, "all");
+        ReliabilityFigures.Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0 (+1 rejected namespace probe)");
+        ReliabilityFigures.Record("Bad input (in-process)", "changes to the cluster's store", ResourceVersion() - storeBefore, "0");
+        Assert.Equal(storeBefore, ResourceVersion());
+        Assert.Equal(rejected, mutating);
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task Malformed_projects_fail_with_their_code_through_dotnet_build_before_any_mutating_request()
+    {
+        EnsureNamespace();
+        var cases = ReliabilityServers.Full ? BadInputCorpus.ThroughMSBuild : BadInputCorpus.ThroughMSBuild.Take(2).ToList();
+        var failures = new List<string>();
+        long mutating = 0;
+        var matched = 0;
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var @case = cases[i];
+            var root = Path.Combine(Servers.WorkDirectory, "corpus-msbuild", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var directory = Path.Combine(root, "mnist-pytorch");
+            var project = @case.Write(RepositoryPaths.Combine("samples", "mnist-pytorch"), directory);
+            WireToSourceTree(root);
+            var environment = BaseEnvironment(directory);
+            @case.Arrange?.Invoke(directory, environment);
+
+            var command = new DotnetCommand(
+                    "build", project, "-t:KaptainTrain", "-tl:off", "-v:n", "-nologo", "-nr:false",
+                    $"-p:KaptainKubeconfig={Servers.KubeconfigPath}",
+                    $"-p:KaptainS3Endpoint={Servers.S3.Endpoint.ToString().TrimEnd('/')}",
+                    $"-p:KaptainRegistry={Servers.Registry.Host}",
+                    $"-p:KaptainNamespace={Namespace}")
+                { WorkingDirectory = directory }
+                .WithEnvironment("KUBECONFIG", null)
+                .WithEnvironment("AWS_ACCESS_KEY_ID", environment.GetValueOrDefault("AWS_ACCESS_KEY_ID"))
+                .WithEnvironment("AWS_SECRET_ACCESS_KEY", environment.GetValueOrDefault("AWS_SECRET_ACCESS_KEY"))
+                .WithEnvironment("DOCKER_CONFIG", environment.GetValueOrDefault("DOCKER_CONFIG"));
+            var before = Servers.Cluster.Context.MutatingRequests;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromMinutes(4));
+            var result = await command.RunAsync(timeout.Token);
+            var seen = Servers.Cluster.Context.MutatingRequests - before;
+            mutating += seen;
+            var codes = ErrorCodes().Matches(result.Log).Select(m => m.Groups[1].Value).Distinct().ToList();
+            if (result.ExitCode != 0 && codes.Contains(@case.ExpectedCode))
+            {
+                matched++;
+            }
+            else
+            {
+                failures.Add($"{@case}: exit {result.ExitCode}, errors [{string.Join(", ", codes)}]{Environment.NewLine}{result.Log}");
+            }
+
+            if (seen > 0)
+            {
+                failures.Add($"{@case}: {seen} mutating requests");
+            }
+        }
+
+        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "cases", cases.Count);
+        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "cases ending with the expected code", matched, "all");
+        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "mutating requests seen by the cluster", mutating, "0");
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    private async Task<IReadOnlyList<string>> RunInProcessAsync(BadInputCase @case, string directory, int index)
+    {
+        var project = @case.Write(RepositoryPaths.Combine("samples", "mnist-pytorch"), directory);
+        var environment = BaseEnvironment(directory);
+        @case.Arrange?.Invoke(directory, environment);
+        var extra = new Dictionary<string, string>
+        {
+            ["KaptainKubeconfig"] = Servers.KubeconfigPath,
+            ["KaptainS3Endpoint"] = Servers.S3.Endpoint.ToString().TrimEnd('/'),
+            ["KaptainRegistry"] = Servers.Registry.Host,
+            ["KaptainNamespace"] = Namespace,
+
+            // An image of its own, so that no case finds a pushed image and skips the step's cluster work.
+            ["KaptainImageName"] = $"corpus/case-{index}",
+        };
+        foreach (var name in @case.Properties.Keys)
+        {
+            extra.Remove(name);
+        }
+
+        var read = ModelDefinitionReader.Read(ProjectFile.Read(project, extra, environment));
+        if (!read.Succeeded)
+        {
+            return [.. read.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Code)];
+        }
+
+        try
+        {
+            await KaptainLifecycle.BuildImageAsync(
+                new LifecycleOptions { Model = read.Model!, IntermediateDirectory = Path.Combine(directory, "obj", "kaptain"), Environment = environment },
+                TestContext.Current.CancellationToken);
+            return ["(succeeded)"];
+        }
+        catch (KaptainException e)
+        {
+            return [.. e.Diagnostics.Select(d => d.Code)];
+        }
+    }
+
+    private long ResourceVersion() => long.Parse(Servers.Cluster.Store.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
+
+    private Dictionary<string, string> BaseEnvironment(string directory) => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = Servers.S3.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = Servers.S3.SecretKey,
+        ["DOCKER_CONFIG"] = Servers.DockerConfigDirectory,
+        ["HOME"] = directory,
+        ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "",
+        ["KAPTAIN_TEST_REGISTRY"] = Servers.Registry.Host,
+    };
+
+    private void EnsureNamespace()
+    {
+        if (Servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, Namespace) is null)
+        {
+            Servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = Namespace } });
+        }
+    }
+
+    private void WireToSourceTree(string root)
+    {
+        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), $"""
+            <Project>
+              <PropertyGroup><ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps></PropertyGroup>
+              <Import Project="{SecurityElement.Escape(RepositoryPaths.Combine("targets", "Kaptain.Build.props"))}" />
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), $"""
+            <Project>
+              <PropertyGroup><KaptainTasksAssembly>{SecurityElement.Escape(Servers.TasksAssembly)}</KaptainTasksAssembly></PropertyGroup>
+              <Import Project="{SecurityElement.Escape(RepositoryPaths.Combine("targets", "Kaptain.Build.targets"))}" />
+            </Project>
+            """);
+    }
+
+    [GeneratedRegex(@"error (KAPT\d{4})")]
+    private static partial Regex ErrorCodes();
+}

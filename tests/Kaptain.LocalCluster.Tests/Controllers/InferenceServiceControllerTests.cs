@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Kaptain.Testing;
+using Xunit;
+
+namespace Kaptain.LocalCluster.Tests.Controllers;
+
+public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3Server s3) : IClassFixture<SimulatedCluster>, IClassFixture<S3Server>
+{
+    private const string Kserve = "serving.kserve.io/v1beta1";
+    private const string Knative = "serving.knative.dev/v1";
+
+    [Fact]
+    public async Task Serverless_becomes_ready_with_a_knative_service_route_and_revision_and_keeps_old_revisions()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-ok", token);
+        await ModelStorageAsync(ns, "isvc-ok", "models/mnist/model.joblib", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("mnist", "s3://isvc-ok/models/mnist", "succeed after=200ms").ToJsonString(), token);
+
+        var ready = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "mnist", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+
+        Assert.Equal($"http://mnist.{ns}.example.com", ready["status"]!["url"]!.GetValue<string>());
+        Assert.True(SimulatedCluster.HasCondition(ready, "PredictorReady"));
+        Assert.Equal("Loaded", ready["status"]!["modelStatus"]!["states"]!["activeModelState"]!.GetValue<string>());
+        var ksvc = await cluster.GetAsync(Knative, "services", ns, "mnist-predictor", token);
+        Assert.Equal(ready["metadata"]!["uid"]!.GetValue<string>(), ksvc["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        Assert.Equal("mnist-predictor-00001", ksvc["status"]!["latestReadyRevisionName"]!.GetValue<string>());
+        var route = await cluster.GetAsync(Knative, "routes", ns, "mnist-predictor", token);
+        Assert.Equal("mnist-predictor-00001", route["status"]!["traffic"]![0]!["revisionName"]!.GetValue<string>());
+
+        // A change to the predictor makes a new Revision; the old one is scaled to zero and kept.
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"metadata":{"annotations":{"local.kaptain.build/scenario":"succeed after=100ms"}}}""", V1Patch.PatchType.MergePatch),
+            "serving.kserve.io", "v1beta1", ns, "inferenceservices", "mnist", cancellationToken: token);
+        var updated = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "mnist", i => i["status"]?["components"]?["predictor"]?["latestReadyRevision"]?.GetValue<string>() == "mnist-predictor-00002" && SimulatedCluster.HasCondition(i, "Ready"), token);
+
+        Assert.NotNull(updated);
+        var old = await cluster.WaitForAsync(Knative, "revisions", ns, "mnist-predictor-00001", r => r["status"]?["actualReplicas"]?.GetValue<int>() == 0, token);
+        Assert.True(SimulatedCluster.HasCondition(old, "Active", "False"));
+    }
+
+    [Fact]
+    public async Task Serverless_with_a_missing_model_is_not_ready_with_a_reason()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-missing", token);
+        await ModelStorageAsync(ns, "isvc-missing", "models/other/model.joblib", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("mnist", "s3://isvc-missing/models/mnist", null).ToJsonString(), token);
+
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "mnist", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+
+        Assert.Equal("RevisionFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+        Assert.Equal("ModelLoadFailed", failed["status"]!["modelStatus"]!["lastFailureInfo"]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RawDeployment_makes_a_deployment_and_a_service_and_becomes_ready()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-raw", token);
+        await ModelStorageAsync(ns, "isvc-raw", "models/mnist/saved_model.pb", token);
+        var isvc = Isvc("raw", "s3://isvc-raw/models/mnist", "succeed after=100ms");
+        isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+
+        var ready = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "raw", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+
+        var uid = ready["metadata"]!["uid"]!.GetValue<string>();
+        var deployment = await cluster.GetAsync("apps/v1", "deployments", ns, "raw-predictor", token);
+        Assert.Equal(uid, deployment["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        Assert.Equal(1, deployment["status"]!["readyReplicas"]!.GetValue<int>());
+        var service = await cluster.GetAsync("v1", "services", ns, "raw-predictor", token);
+        Assert.Equal(uid, service["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.kserve.io/inferenceservice=raw"));
+        Assert.Equal("Running", pod["status"]!["phase"]!.GetValue<string>());
+        Assert.Contains("Successfully copied", await cluster.LogAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token, container: "storage-initializer"), StringComparison.Ordinal);
+        Assert.Empty(await cluster.ListAsync(Knative, "services", ns, token));
+    }
+
+    [Fact]
+    public async Task RawDeployment_whose_server_crashes_is_not_ready()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-rawfail", token);
+        var isvc = Isvc("crash", "gs://not-checked/model", "crashloop after=100ms");
+        isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "crash", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+
+        Assert.Equal("ModelLoadFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+    }
+
+    private static JsonObject Isvc(string name, string storageUri, string? scenario)
+    {
+        var annotations = new JsonObject();
+        if (scenario is not null)
+        {
+            annotations["local.kaptain.build/scenario"] = scenario;
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = Kserve,
+            ["kind"] = "InferenceService",
+            ["metadata"] = new JsonObject { ["name"] = name, ["annotations"] = annotations },
+            ["spec"] = new JsonObject
+            {
+                ["predictor"] = new JsonObject
+                {
+                    ["serviceAccountName"] = "kserve-sa",
+                    ["model"] = new JsonObject { ["modelFormat"] = new JsonObject { ["name"] = "sklearn" }, ["storageUri"] = storageUri },
+                },
+            },
+        };
+    }
+
+    /// <summary>A bucket with one object, and the service account whose Secret names the S3 endpoint and credentials, as
+    /// KServe's docs tell users to set them up.</summary>
+    private async Task ModelStorageAsync(string ns, string bucket, string key, CancellationToken token)
+    {
+        await s3.CreateBucketAsync(bucket, token);
+        await s3.PutObjectAsync(bucket, key, Encoding.UTF8.GetBytes("model bytes"), token);
+        await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "s3-model",
+                    Annotations = new Dictionary<string, string>
+                    {
+                        ["serving.kserve.io/s3-endpoint"] = $"127.0.0.1:{s3.Endpoint.Port}",
+                        ["serving.kserve.io/s3-usehttps"] = "0",
+                        ["serving.kserve.io/s3-region"] = "us-east-1",
+                    },
+                },
+                StringData = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = s3.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = s3.SecretKey },
+            },
+            ns,
+            cancellationToken: token);
+        await cluster.Client.CoreV1.CreateNamespacedServiceAccountAsync(
+            new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "kserve-sa" }, Secrets = [new V1ObjectReference { Name = "s3-model" }] },
+            ns,
+            cancellationToken: token);
+    }
+}
