@@ -74,17 +74,6 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     }
 
     [Fact]
-    public async Task A_deployment_whose_predictor_fails_is_never_ready_reports_KAPT1108_and_removes_everything()
-    {
-        var project = await NewPublishProjectAsync("mnist-tensorflow", Scenarios.ServingFails);
-
-        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "4")));
-
-        AssertFailedWith(result, "KAPT1108");
-        AssertNothingLeft(project, result);
-    }
-
-    [Fact]
     public async Task Ctrl_C_while_waiting_for_the_deployment_removes_everything_the_run_created()
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", Scenarios.ServingPending);
