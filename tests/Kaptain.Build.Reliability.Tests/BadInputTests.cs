@@ -17,6 +17,8 @@ namespace Kaptain.Build.Reliability.Tests;
 /// changes anything. Runs in-process through the core reader and the image step, and a few through <c>dotnet build</c>.
 /// The cases run one after another so that the cluster's mutating-request counter belongs to this class alone.
 /// </summary>
+// One collection: the bad input corpus counts every mutating request the shared cluster receives.
+[Collection("reliability")]
 public sealed partial class BadInputTests(ReliabilityServers fixture)
 {
     private const string Namespace = "corpus";

@@ -16,6 +16,8 @@ namespace Kaptain.Build.Reliability.Tests;
 /// URL-encoded form. The Secrets in the cluster hold the values by design and are not scanned.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+// One collection: the bad input corpus counts every mutating request the shared cluster receives.
+[Collection("reliability")]
 public sealed class SecretExposureTests(ReliabilityServers fixture)
 {
     private LifecycleServers Servers => fixture.Servers;

@@ -74,6 +74,7 @@ internal sealed class Kubelet : IController
                             catch (Exception e)
                             {
                                 logger.LogWarning(e, "Simulating pod {Namespace}/{Name} failed", ObjectFields.Namespace(change.Object), ObjectFields.Name(change.Object));
+                                podRun.FailAfterError(e);
                             }
                         },
                         CancellationToken.None);

@@ -58,7 +58,6 @@ internal sealed class PodRun
         catch (ScenarioFormatException e)
         {
             // The workload cannot be simulated: it fails at once, saying why, rather than doing something unasked.
-            scenario = Scenario.Parse("fail after=0s reason=Error");
             _events.Warning(_pod, "InvalidScenario", e.Message);
             await StartAsync(0, cancellationToken).ConfigureAwait(false);
             _cluster.Logs.Append(_ns, _name, _containers[0], e.Message);
@@ -171,6 +170,26 @@ internal sealed class PodRun
         var text = metric + "|" + string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
         var hash = SuggestionGenerator.StableSeed(text);
         return Math.Round(0.5 + ((hash % 4500) / 10000.0), 4);
+    }
+
+    /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,
+    /// so that whoever waits for it sees an end instead of a pod running forever.</summary>
+    public void FailAfterError(Exception error)
+    {
+        try
+        {
+            UpdateStatus(status =>
+            {
+                status["phase"] = "Failed";
+                status["reason"] = "SimulationError";
+                status["message"] = $"The local cluster could not simulate this pod: {error.Message}";
+                SetReady(status, false, "PodCompleted");
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            // The pod is gone already.
+        }
     }
 
     private static IReadOnlyList<string> Args(JsonNode? container) =>

@@ -31,6 +31,21 @@ public sealed class TrainingStepTests(LifecycleServers servers)
     }
 
     [Fact]
+    public async Task A_job_that_shows_no_change_for_longer_than_a_watch_stays_open_is_still_followed_to_its_end()
+    {
+        // The job's status does not change between Running and Succeeded; its watch idles for longer than a watch stream
+        // lasts through KubernetesClient (about 45 s here), which must not end the step.
+        using var project = new LifecycleProject(servers, "train-quiet");
+        project.Scenario("succeed after=55s; log=\"still training\"");
+
+        var result = await KaptainLifecycle.TrainAsync(project.Options(Image), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Succeeded", result.State);
+        Assert.Empty(project.Log.Errors);
+        Assert.Equal([$"PyTorchJob/{result.JobName}"], project.LeftByRuns());
+    }
+
+    [Fact]
     public async Task Tensorflow_training_creates_a_TFJob()
     {
         using var project = new LifecycleProject(servers, "train-tf", "tensorflow");

@@ -135,6 +135,19 @@ public sealed class JobControllerTests(SimulatedCluster cluster) : IClassFixture
     }
 
     [Fact]
+    public async Task A_malformed_scenario_fails_the_pod_with_an_event_saying_why()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("job-bad", token);
+        await cluster.CreateAsync("batch/v1", "jobs", ns, Job("bad", "succeed after=soon", backoffLimit: 0), token);
+
+        await cluster.WaitForAsync("batch/v1", "jobs", ns, "bad", j => SimulatedCluster.HasCondition(j, "Failed"), token);
+
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "job-name=bad"));
+        Assert.Contains(await cluster.EventsAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token), e => e.Reason == "InvalidScenario" && e.Type == "Warning");
+    }
+
+    [Fact]
     public async Task Rules_of_a_scenario_file_script_jobs_by_name()
     {
         var token = TestContext.Current.CancellationToken;

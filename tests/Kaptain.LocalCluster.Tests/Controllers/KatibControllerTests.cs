@@ -130,6 +130,49 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     }
 
     [Fact]
+    public async Task Trials_of_a_TFJob_template_read_metrics_from_the_replica_pods()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("katib-tfjob", token);
+        var experiment = Experiment("tftune", "unused", LearningRate(), parallel: 1, maxTrials: 1);
+        var container = new JsonObject
+        {
+            ["name"] = "tensorflow",
+            ["image"] = "kaptain/train:1",
+            ["args"] = new JsonArray("--lr=${trialParameters.learningRate}"),
+            ["env"] = new JsonArray(new JsonObject { ["name"] = "LOCAL_CLUSTER_SCENARIO", ["value"] = "succeed after=100ms; metric accuracy=\"lr*10\"" }),
+        };
+        experiment["spec"]!["trialTemplate"]!["primaryContainerName"] = "tensorflow";
+        experiment["spec"]!["trialTemplate"]!["trialSpec"] = new JsonObject
+        {
+            ["apiVersion"] = "kubeflow.org/v1",
+            ["kind"] = "TFJob",
+            ["spec"] = new JsonObject
+            {
+                ["tfReplicaSpecs"] = new JsonObject
+                {
+                    ["Worker"] = new JsonObject
+                    {
+                        ["replicas"] = 1,
+                        ["restartPolicy"] = "Never",
+                        ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(container) } },
+                    },
+                },
+            },
+        };
+        await cluster.CreateAsync(Katib, "experiments", ns, experiment.ToJsonString(), token);
+
+        var done = await cluster.WaitForAsync(Katib, "experiments", ns, "tftune", e => SimulatedCluster.HasCondition(e, "Succeeded"), token);
+
+        var trial = Assert.Single(await cluster.ListAsync(Katib, "trials", ns, token));
+        var lr = double.Parse(trial["spec"]!["parameterAssignments"]![0]!["value"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var accuracy = trial["status"]!["observation"]!["metrics"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "accuracy")!;
+        Assert.Equal(lr * 10, double.Parse(accuracy["latest"]!.GetValue<string>(), CultureInfo.InvariantCulture), 4);
+        Assert.Equal(trial["metadata"]!["name"]!.GetValue<string>(), done["status"]!["currentOptimalTrial"]!["bestTrialName"]!.GetValue<string>());
+        Assert.NotNull(await cluster.GetAsync("kubeflow.org/v1", "tfjobs", ns, trial["metadata"]!["name"]!.GetValue<string>(), token));
+    }
+
+    [Fact]
     public async Task A_grid_ends_when_every_combination_ran()
     {
         var token = TestContext.Current.CancellationToken;

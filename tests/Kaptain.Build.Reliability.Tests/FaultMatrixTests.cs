@@ -1,0 +1,113 @@
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Reliability.Tests.Infrastructure;
+using Kaptain.LocalCluster.Faults;
+using Kaptain.Testing;
+using Xunit;
+
+namespace Kaptain.Build.Reliability.Tests;
+
+/// <summary>
+/// Fault matrix: the train step runs to completion in-process while the local cluster injects one kind of fault at a
+/// rate, with a workload that succeeds or fails. The reported result must be the simulated truth (Succeeded, or
+/// KAPT1103) and a failed run must leave nothing. The fault injector's counters say how many faults were injected
+/// (the steps do not expose the cluster layer's retry count through their results).
+/// </summary>
+[Collection("reliability")]
+public sealed class FaultMatrixTests(ReliabilityServers fixture)
+{
+    private static int _namespaces;
+
+    private LifecycleServers Servers => fixture.Servers;
+
+    public static TheoryData<string, double> Matrix
+    {
+        get
+        {
+            var data = new TheoryData<string, double>();
+            var kinds = ReliabilityServers.Full ? new[] { "500", "429", "dropped connections", "dropped watches", "latency" } : ["500", "dropped watches"];
+            var rates = ReliabilityServers.Full ? new[] { 0.05, 0.2 } : [0.1];
+            foreach (var kind in kinds)
+            {
+                foreach (var rate in rates)
+                {
+                    data.Add(kind, rate);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task The_reported_result_is_the_truth_and_nothing_leaks(string kind, double rate)
+    {
+        var faults = kind switch
+        {
+            "500" => new FaultOptions { InternalErrorRate = rate },
+            "429" => new FaultOptions { TooManyRequestsRate = rate, RetryAfterSeconds = 0 },
+            "dropped connections" => new FaultOptions { DropConnectionRate = rate },
+            "dropped watches" => new FaultOptions { WatchDropRate = 1, WatchDropAfter = TimeSpan.FromMilliseconds(500) },
+            _ => new FaultOptions { Latency = TimeSpan.FromMilliseconds(rate * 1000) },
+        };
+        var differs = new List<string>();
+        var leaks = new List<string>();
+        var runs = 0;
+        var before = Counters();
+        try
+        {
+            foreach (var succeed in new[] { true, false })
+            {
+                var @namespace = $"faults-{Interlocked.Increment(ref _namespaces)}";
+                var model = InProcessModel.Create(Servers, "faults", @namespace, succeed ? "succeed after=1s" : "fail after=1s reason=Error exit=1");
+                Servers.Cluster.Faults.Options = faults;
+                runs++;
+                string outcome;
+                try
+                {
+                    var result = await KaptainLifecycle.TrainAsync(model.Options(), TestContext.Current.CancellationToken);
+                    outcome = result.State;
+                }
+                catch (KaptainException e)
+                {
+                    outcome = string.Join(",", e.Diagnostics.Select(d => d.Code));
+                }
+                finally
+                {
+                    Servers.Cluster.Faults.Options = FaultOptions.None;
+                }
+
+                var truth = succeed ? "Succeeded" : "KAPT1103";
+                if (outcome != truth)
+                {
+                    differs.Add($"{(succeed ? "succeeding" : "failing")} workload reported {outcome}");
+                }
+
+                var left = Servers.ResourcesIn(@namespace).All.Where(r => succeed ? r.Kind is not ("PyTorchJob" or "Pod") : true).ToList();
+                if (left.Count > 0)
+                {
+                    leaks.Add($"{(succeed ? "succeeding" : "failing")} workload left {string.Join(", ", left)}");
+                }
+            }
+        }
+        finally
+        {
+            Servers.Cluster.Faults.Options = FaultOptions.None;
+        }
+
+        var injected = Counters() - before;
+        var area = "Fault matrix (train step, in-process)";
+        ReliabilityFigures.Record(area, $"{kind} at {rate}: runs", runs);
+        ReliabilityFigures.Record(area, $"{kind} at {rate}: faults injected", injected);
+        ReliabilityFigures.Record(area, $"{kind} at {rate}: results differing from the truth", differs.Count, "0");
+        ReliabilityFigures.Record(area, $"{kind} at {rate}: runs with leaks", leaks.Count, "0");
+        Assert.True(differs.Count + leaks.Count == 0, string.Join(Environment.NewLine, differs.Concat(leaks)));
+    }
+
+    private long Counters()
+    {
+        var counters = Servers.Cluster.Faults.ToJson()["counters"]!;
+        return new[] { "internalErrors", "tooManyRequests", "droppedConnections", "droppedWatches" }.Sum(n => counters[n]!.GetValue<long>());
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+using Kaptain.Build.Reliability.Tests.Corpus;
+using Kaptain.LocalCluster.Api;
+using Kaptain.Testing;
+
+namespace Kaptain.Build.Reliability.Tests.Infrastructure;
+
+/// <summary>A copy of <c>samples/mnist-pytorch</c> read in-process, wired to the suite's servers, for core step calls.</summary>
+public sealed class InProcessModel
+{
+    private static int _count;
+
+    private InProcessModel(string directory, ModelDefinition model, IReadOnlyDictionary<string, string> environment)
+    {
+        Directory = directory;
+        Model = model;
+        Environment = environment;
+    }
+
+    /// <summary>The project folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The model.</summary>
+    public ModelDefinition Model { get; }
+
+    /// <summary>The environment the steps read.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    /// <summary>The model label value (<c>kaptain.build/model</c>).</summary>
+    public string ModelLabel => Model.Id.Replace('/', '-');
+
+    /// <summary>Reads a copy of the sample as model <c>rel/{name}</c> in <paramref name="namespace"/> (created when missing).</summary>
+    public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string workload = "succeed after=300ms")
+    {
+        var id = Interlocked.Increment(ref _count);
+        var directory = Path.Combine(servers.WorkDirectory, "in-process", $"{name}-{id}");
+        var sample = RepositoryPaths.Combine("samples", "mnist-pytorch");
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var file in System.IO.Directory.EnumerateFiles(sample))
+        {
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+        }
+
+        if (servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, @namespace) is null)
+        {
+            servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = @namespace } });
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = servers.S3.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = servers.S3.SecretKey,
+            ["DOCKER_CONFIG"] = servers.DockerConfigDirectory,
+            ["HOME"] = directory,
+        };
+        var input = ProjectFile.Read(
+            Path.Combine(directory, "mnist-pytorch.proj"),
+            new Dictionary<string, string>
+            {
+                ["KaptainKubeconfig"] = servers.KubeconfigPath,
+                ["KaptainS3Endpoint"] = servers.S3.Endpoint.ToString().TrimEnd('/'),
+                ["KaptainS3Bucket"] = @namespace,
+                ["KaptainRegistry"] = servers.Registry.Host,
+                ["KaptainNamespace"] = @namespace,
+                ["KaptainModelId"] = $"rel/{name}",
+                ["KaptainImageName"] = $"rel/{name}-{id}",
+                ["KaptainTrials"] = "3",
+                ["KaptainParallelTrials"] = "3",
+                ["KaptainFailedTrials"] = "1",
+            },
+            environment);
+        var items = input.Items.Append(new ModelItem("KaptainEnvironmentVariable", "LOCAL_CLUSTER_SCENARIO", new Dictionary<string, string> { ["Value"] = workload })).ToList();
+        var read = ModelDefinitionReader.Read(new ModelInput { ProjectDirectory = input.ProjectDirectory, Properties = input.Properties, Items = items, Environment = environment });
+        return new InProcessModel(directory, read.GetModelOrThrow(), environment);
+    }
+
+    /// <summary>The options of one step call.</summary>
+    public LifecycleOptions Options(ILifecycleLog? log = null, string? runId = null) => new()
+    {
+        Model = Model,
+        IntermediateDirectory = Path.Combine(Directory, "obj", "kaptain"),
+        Environment = Environment,
+        Log = log,
+        RunId = runId,
+        CleanupTimeout = TimeSpan.FromSeconds(30),
+    };
+}
