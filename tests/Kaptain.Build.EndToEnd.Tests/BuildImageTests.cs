@@ -1,4 +1,6 @@
 using Kaptain.Build.EndToEnd.Tests.Infrastructure;
+using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Storage;
 using Kaptain.Testing;
 using Xunit;
 
@@ -38,20 +40,50 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     public async Task Does_nothing_on_the_cluster_when_the_registry_already_has_the_image()
     {
         var project = Servers.NewProject(Sample, "build-uptodate");
-        AssertSucceeded(await RunAsync(project.Build("KaptainBuildImage")));
+        var built = await RunAsync(project.Build("KaptainBuildImage"));
+        AssertSucceeded(built);
+        AssertNothingLeft(project, built);
         var first = project.ReadRunReport("build-image")["digest"]!.GetValue<string>();
-        var version = Servers.Cluster.Store.List(Kaptain.LocalCluster.Api.BuiltInResources.Namespace).ResourceVersion;
+
+        // Watch what a build would write in the project's namespace; other tests write elsewhere at the same time.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var writes = new List<string>();
+        var watches = new[] { BuiltInResources.Secret, BuiltInResources.Job, BuiltInResources.Pod }
+            .Select(type => WatchAsync(type, project.Namespace, writes, watching.Token)).ToList();
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
 
+        await watching.CancelAsync();
+        await Task.WhenAll(watches);
         AssertSucceeded(result);
         var report = project.ReadRunReport("build-image");
         Assert.Equal(first, report["digest"]!.GetValue<string>());
         Assert.Equal("UpToDate", report["state"]!.GetValue<string>());
+        Assert.Empty(report["created"]!.AsArray());
         AssertNothingLeft(project, result);
+        Assert.True(writes.Count == 0, $"The up-to-date build wrote: {string.Join(", ", writes)}{Environment.NewLine}{result.Log}");
+    }
 
-        // Nothing was written anywhere in the cluster: no create, no delete, not even one that was undone.
-        Assert.Equal(version, Servers.Cluster.Store.List(Kaptain.LocalCluster.Api.BuiltInResources.Namespace).ResourceVersion);
+    private async Task WatchAsync(ResourceType type, string ns, List<string> writes, CancellationToken cancellationToken)
+    {
+        var from = Servers.Cluster.Store.List(type, ns).ResourceVersion;
+        try
+        {
+            await foreach (var change in Servers.Cluster.Store.WatchAsync(type, ns, new WatchRequest { ResourceVersion = from }, cancellationToken))
+            {
+                if (change.Type != WatchEventType.Bookmark)
+                {
+                    lock (writes)
+                    {
+                        writes.Add($"{change.Type} {type.Kind}/{change.Object?["metadata"]?["name"]}");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The build ended.
+        }
     }
 
     [Fact]

@@ -1,0 +1,186 @@
+// The repository's own build: Build, Test, Pack and Demo. Run it with ./build.sh --target=<name> (which installs the
+// servers the tests and the demo need), or `dotnet tool restore && dotnet cake build/build.cake --target=<name>`.
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var root = MakeAbsolute(Directory(".."));
+var solution = root.CombineWithFilePath("Kaptain.Build.sln");
+var artifacts = root.Combine("artifacts");
+var packages = artifacts.Combine("packages");
+var version = Argument("package-version", "0.1.0-local." + DateTime.UtcNow.ToString("yyyyMMddHHmmss"));
+
+Task("Build")
+    .Does(() => DotNetBuild(solution.FullPath, new DotNetBuildSettings { Configuration = configuration }));
+
+Task("Test")
+    .Description("Runs every test suite and ends with the line 'N passed, N failed, N skipped'.")
+    .Does(() =>
+{
+    var results = artifacts.Combine("test-results");
+    CleanDirectory(results);
+    // Exit code 8 means a test project ran no test (Microsoft.Testing.Platform); a run without any test fails below.
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .Append("test").AppendQuoted(solution.FullPath)
+            .Append("-c").Append(configuration)
+            .Append("--report-xunit-trx").Append("--results-directory").AppendQuoted(results.FullPath)
+            .Append("--ignore-exit-code").Append("8"),
+        WorkingDirectory = root,
+    });
+
+    int passed = 0, failed = 0, skipped = 0;
+    foreach (var trx in GetFiles(results.FullPath + "/*.trx"))
+    {
+        var counters = Regex.Match(System.IO.File.ReadAllText(trx.FullPath), "<Counters [^>]*>").Value;
+        int Count(string name) => int.TryParse(Regex.Match(counters, $" {name}=\"(\\d+)\"").Groups[1].Value, out var n) ? n : 0;
+        passed += Count("passed");
+        failed += Count("executed") - Count("passed");
+        skipped += Count("total") - Count("executed");
+    }
+
+    // A plain line, not Cake's (coloured) log: CI reads it.
+    Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
+    if (exitCode != 0) throw new CakeException(exitCode, $"dotnet test failed (exit code {exitCode}).");
+    if (passed + failed == 0) throw new CakeException("No test ran.");
+});
+
+Task("Pack")
+    .Description("Packs Kaptain.Build and Cake.Kaptain into artifacts/packages/.")
+    .Does(() =>
+{
+    foreach (var project in new[] { "src/Kaptain.Build.Tasks/Kaptain.Build.Tasks.csproj", "src/Cake.Kaptain/Cake.Kaptain.csproj" })
+    {
+        DotNetPack(root.CombineWithFilePath(project).FullPath, new DotNetPackSettings
+        {
+            Configuration = configuration,
+            OutputDirectory = packages,
+            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PackageVersion", version),
+        });
+    }
+});
+
+Task("Demo")
+    .Description("Starts the local cluster and the S3 and registry servers, runs the lifecycle of samples/mnist-pytorch through the packed package, and stops everything.")
+    .IsDependentOn("Pack")
+    .Does(() =>
+{
+    var demo = MakeAbsolute(Directory(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kaptain-demo-" + Guid.NewGuid().ToString("N")[..8])));
+    EnsureDirectoryExists(demo);
+    var servers = root.CombineWithFilePath("build/servers.sh").FullPath;
+    Process cluster = null;
+    try
+    {
+        // 1. The S3 server and the registry on free loopback ports.
+        if (StartProcess("bash", new ProcessSettings { Arguments = $"\"{servers}\" start", WorkingDirectory = root }) != 0)
+            throw new CakeException("build/servers.sh could not start the S3 server and the registry.");
+        var state = System.IO.File.ReadAllLines(artifacts.CombineWithFilePath("servers/state").FullPath)
+            .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var s3Endpoint = $"http://127.0.0.1:{state["S3_PORT"]}";
+        var registry = $"127.0.0.1:{state["REGISTRY_PORT"]}";
+
+        // 2. The local cluster, as a user starts it; it prints a line with "ready" once it serves.
+        var kubeconfig = demo.CombineWithFilePath("kubeconfig").FullPath;
+        cluster = StartLocalCluster(kubeconfig);
+
+        // 3. Credentials where a user keeps them: a docker config and the AWS variables (s3rver takes any key).
+        var dockerConfig = demo.Combine("docker");
+        EnsureDirectoryExists(dockerConfig);
+        var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("demo:demo-password"));
+        System.IO.File.WriteAllText(dockerConfig.CombineWithFilePath("config.json").FullPath,
+            "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + auth + "\"}}}");
+
+        // 4. The sample as a user's project outside this repository, consuming the packed package.
+        var project = CopySampleConsumingPackage("mnist-pytorch", demo);
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "demo-access-key",
+            ["AWS_SECRET_ACCESS_KEY"] = "demo-secret-key",
+            ["DOCKER_CONFIG"] = dockerConfig.FullPath,
+            ["NUGET_PACKAGES"] = demo.Combine("nuget-packages").FullPath,
+        };
+
+        // 5. The whole lifecycle, one step a build, as a user or a pipeline runs it.
+        foreach (var step in new[] { "KaptainBuildImage", "KaptainTrain", "KaptainTune", "KaptainPublish", "KaptainUndeploy" })
+        {
+            Information("");
+            Information("==> dotnet build {0} -t:{1}", project.GetFilename(), step);
+            var exit = StartProcess("dotnet", new ProcessSettings
+            {
+                Arguments = new ProcessArgumentBuilder()
+                    .Append("build").AppendQuoted(project.FullPath).Append($"-t:{step}")
+                    .Append("-nologo").Append("-v:n").Append("-clp:NoSummary")
+                    .Append($"-p:KaptainKubeconfig={kubeconfig}")
+                    .Append("-p:KaptainNamespace=default")
+                    .Append($"-p:KaptainS3Endpoint={s3Endpoint}")
+                    .Append($"-p:KaptainRegistry={registry}"),
+                WorkingDirectory = project.GetDirectory(),
+                EnvironmentVariables = environment,
+            });
+            if (exit != 0) throw new CakeException(exit, $"{step} failed (exit code {exit}).");
+        }
+
+        Information("");
+        Information("The lifecycle ran. Against a real cluster, set KaptainKubeconfig (or KUBECONFIG), KaptainS3Endpoint and KaptainRegistry, and the same credentials.");
+    }
+    finally
+    {
+        if (cluster is not null && !cluster.HasExited)
+        {
+            cluster.Kill(entireProcessTree: true);
+            cluster.WaitForExit();
+        }
+
+        StartProcess("bash", new ProcessSettings { Arguments = $"\"{servers}\" stop", WorkingDirectory = root });
+        DeleteDirectory(demo, new DeleteDirectorySettings { Recursive = true, Force = true });
+    }
+});
+
+Process StartLocalCluster(string kubeconfig)
+{
+    var project = root.CombineWithFilePath("src/Kaptain.LocalCluster/Kaptain.LocalCluster.csproj").FullPath;
+    DotNetBuild(project, new DotNetBuildSettings { Configuration = configuration });
+    var start = new ProcessStartInfo("dotnet")
+    {
+        ArgumentList = { "run", "--no-build", "-c", configuration, "--project", project, "--", "--kubeconfig", kubeconfig },
+        RedirectStandardOutput = true,
+        UseShellExecute = false,
+    };
+    var process = Process.Start(start) ?? throw new CakeException("Could not start the local cluster.");
+    var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+    process.OutputDataReceived += (_, e) =>
+    {
+        if (e.Data is null) { ready.TrySetResult(false); return; }
+        Information("[local-cluster] {0}", e.Data);
+        if (e.Data.Contains("ready", StringComparison.OrdinalIgnoreCase)) ready.TrySetResult(true);
+    };
+    process.BeginOutputReadLine();
+    if (!ready.Task.Wait(TimeSpan.FromMinutes(2)) || !ready.Task.Result)
+        throw new CakeException("The local cluster did not become ready.");
+    return process;
+}
+
+FilePath CopySampleConsumingPackage(string sample, DirectoryPath demo)
+{
+    var destination = demo.Combine(sample);
+    CopyDirectory(root.Combine("samples").Combine(sample), destination);
+    DeleteDirectories(GetDirectories(destination.FullPath + "/{obj,bin}"), new DeleteDirectorySettings { Recursive = true, Force = true });
+    System.IO.File.WriteAllText(destination.CombineWithFilePath("nuget.config").FullPath, $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources><add key="kaptain-build-local" value="{packages.FullPath}" /></packageSources>
+        </configuration>
+        """);
+    System.IO.File.WriteAllText(destination.CombineWithFilePath("Directory.Build.props").FullPath, $"""
+        <Project>
+          <ItemGroup>
+            <PackageReference Include="Kaptain.Build" Version="{version}" />
+          </ItemGroup>
+        </Project>
+        """);
+    return GetFiles(destination.FullPath + "/*.proj").Single();
+}
+
+RunTarget(target);

@@ -1,0 +1,6 @@
+namespace Cake.Kaptain;
+
+/// <summary>Settings of <see cref="KaptainAliases.KaptainBuildImage"/>.</summary>
+public sealed class KaptainBuildImageSettings : KaptainLifecycleSettings
+{
+}

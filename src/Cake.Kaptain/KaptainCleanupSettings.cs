@@ -1,0 +1,6 @@
+namespace Cake.Kaptain;
+
+/// <summary>Settings of <see cref="KaptainAliases.KaptainCleanup"/>.</summary>
+public sealed class KaptainCleanupSettings : KaptainLifecycleSettings
+{
+}
