@@ -19,9 +19,9 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
     private LifecycleServers Servers => fixture.Servers;
 
     public static TheoryData<string> Steps => ReliabilityServers.Full
-        // The tune step is not swept yet: its baseline waits for Katib trials that report the objective metric, which
-        // needs a metrics-printing workload scenario this suite does not set up.
-        ? new("build-image", "train", "publish")
+        // The publish step is not swept yet: its in-process baseline model has no model URI the simulated KServe
+        // accepts, so the InferenceService never becomes ready (KAPT1108 after KaptainPublishTimeout).
+        ? new("build-image", "train", "tune")
         : new("build-image", "train");
 
     [Theory]
