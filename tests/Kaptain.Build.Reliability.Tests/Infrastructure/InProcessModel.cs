@@ -32,7 +32,7 @@ public sealed class InProcessModel
     public string ModelLabel => Model.Id.Replace('/', '-');
 
     /// <summary>Reads a copy of the sample as model <c>rel/{name}</c> in <paramref name="namespace"/> (created when missing).</summary>
-    public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string workload = "succeed after=300ms")
+    public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string workload = "succeed after=300ms", Uri? s3Endpoint = null)
     {
         var id = Interlocked.Increment(ref _count);
         var directory = Path.Combine(servers.WorkDirectory, "in-process", $"{name}-{id}");
@@ -60,7 +60,7 @@ public sealed class InProcessModel
             new Dictionary<string, string>
             {
                 ["KaptainKubeconfig"] = servers.KubeconfigPath,
-                ["KaptainS3Endpoint"] = servers.S3.Endpoint.ToString().TrimEnd('/'),
+                ["KaptainS3Endpoint"] = (s3Endpoint ?? servers.S3.Endpoint).ToString().TrimEnd('/'),
                 ["KaptainS3Bucket"] = @namespace,
                 ["KaptainRegistry"] = servers.Registry.Host,
                 ["KaptainNamespace"] = @namespace,
