@@ -105,6 +105,13 @@ Task("Demo")
         // 5. The whole lifecycle, one step a build, as a user or a pipeline runs it.
         foreach (var step in new[] { "KaptainBuildImage", "KaptainTrain", "KaptainTune", "KaptainPublish", "KaptainUndeploy" })
         {
+            if (step == "KaptainPublish")
+            {
+                // A real training job writes its model to the model storage URI; the simulated one only prints. Put a
+                // model file where mnist.py would save it, so that KServe's storage initializer finds it.
+                UploadModel(s3Endpoint, "kaptain", "models/dev/mnist-pytorch/0.1.0/model.pt");
+            }
+
             Information("");
             Information("==> dotnet build {0} -t:{1}", project.GetFilename(), step);
             var exit = StartProcess("dotnet", new ProcessSettings
@@ -148,18 +155,34 @@ Process StartLocalCluster(string kubeconfig)
         RedirectStandardOutput = true,
         UseShellExecute = false,
     };
+    // Its per-request log is for debugging the cluster, not for the demo.
+    start.Environment["Logging__LogLevel__Default"] = "Warning";
     var process = Process.Start(start) ?? throw new CakeException("Could not start the local cluster.");
     var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
     process.OutputDataReceived += (_, e) =>
     {
         if (e.Data is null) { ready.TrySetResult(false); return; }
-        Information("[local-cluster] {0}", e.Data);
-        if (e.Data.Contains("ready", StringComparison.OrdinalIgnoreCase)) ready.TrySetResult(true);
+        if (e.Data.Contains("ready", StringComparison.OrdinalIgnoreCase))
+        {
+            Information("[local-cluster] {0}", e.Data);
+            ready.TrySetResult(true);
+        }
     };
     process.BeginOutputReadLine();
     if (!ready.Task.Wait(TimeSpan.FromMinutes(2)) || !ready.Task.Result)
         throw new CakeException("The local cluster did not become ready.");
     return process;
+}
+
+void UploadModel(string endpoint, string bucket, string key)
+{
+    // s3rver does not check signatures, so a plain PUT stands in for the training job's upload.
+    using var http = new System.Net.Http.HttpClient();
+    http.Send(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Put, $"{endpoint}/{bucket}")).Dispose();
+    var model = new System.Net.Http.ByteArrayContent(System.Text.Encoding.UTF8.GetBytes("a trained mnist model"));
+    using var response = http.Send(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Put, $"{endpoint}/{bucket}/{key}") { Content = model });
+    if (!response.IsSuccessStatusCode) throw new CakeException($"Could not put s3://{bucket}/{key}: {(int)response.StatusCode}");
+    Information("Put the trained model at s3://{0}/{1} (what mnist.py's training would have saved)", bucket, key);
 }
 
 FilePath CopySampleConsumingPackage(string sample, DirectoryPath demo)
