@@ -256,15 +256,25 @@ internal static class PublishingStep
     }
 
     /// <summary>
-    /// The revisions beyond the current one and the <paramref name="keep"/> newest before it (newest by creation time,
-    /// then by Knative's configuration generation).
+    /// The revisions older than the current one, beyond the <paramref name="keep"/> newest of them (by Knative's
+    /// configuration generation, then creation time).
     /// </summary>
-    public static IEnumerable<JsonObject> RevisionsToRemove(IEnumerable<JsonObject> revisions, string? current, int keep) =>
-        revisions
-            .Where(r => KubernetesObjectJson.Name(r) != current)
-            .OrderByDescending(r => KubernetesObjectJson.StringAt(r, "metadata.creationTimestamp") ?? string.Empty, StringComparer.Ordinal)
-            .ThenByDescending(r => int.TryParse(KubernetesObjectJson.Label(r, "serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0)
+    public static IEnumerable<JsonObject> RevisionsToRemove(IEnumerable<JsonObject> revisions, string? current, int keep)
+    {
+        var all = revisions.ToList();
+        // Only revisions older than the one now serving are "previous": one created after it (a rollout Knative started
+        // since) is neither removed nor counted against the revisions kept.
+        var currentGeneration = all.Where(r => KubernetesObjectJson.Name(r) == current).Select(Generation).FirstOrDefault();
+        return all
+            .Where(r => KubernetesObjectJson.Name(r) != current && (currentGeneration == 0 || Generation(r) < currentGeneration))
+            // The generation orders revisions exactly; creation timestamps have whole seconds and tie within one.
+            .OrderByDescending(Generation)
+            .ThenByDescending(r => KubernetesObjectJson.StringAt(r, "metadata.creationTimestamp") ?? string.Empty, StringComparer.Ordinal)
             .Skip(keep);
+
+        static int Generation(JsonObject revision) =>
+            int.TryParse(KubernetesObjectJson.Label(revision, "serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0;
+    }
 
     private static async Task<string> EventsAsync(LifecycleRun run, ResourceKind kind, string name, CancellationToken cancellationToken)
     {

@@ -151,6 +151,10 @@ public sealed class LifecycleDecisionTests
         var removed = PublishingStep.RevisionsToRemove(revisions, "p-00004", 1).Select(KubernetesObjectJson.Name);
 
         Assert.Equal(["p-00002", "p-00001"], removed);
+
+        // A revision newer than the serving one (a rollout Knative started since) is neither removed nor counted.
+        var rollingOut = revisions.Append(Revision("p-00005", "2026-01-01T00:00:04Z", 5));
+        Assert.Equal(["p-00002", "p-00001"], PublishingStep.RevisionsToRemove(rollingOut, "p-00004", 1).Select(KubernetesObjectJson.Name));
     }
 
     [Fact]
