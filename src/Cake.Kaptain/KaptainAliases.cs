@@ -76,11 +76,7 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static BuildImageResult KaptainBuildImage(this ICakeContext context, KaptainBuildImageSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var options = KaptainAliasRunner.Options(context, settings, model);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.BuildImageAsync(options, token));
+        return RunStep(context, settings, image: null, KaptainLifecycle.BuildImageAsync);
     }
 
     /// <summary>
@@ -103,12 +99,7 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static TrainResult KaptainTrain(this ICakeContext context, KaptainTrainSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var image = settings.Image ?? BuildImage(context, settings, model);
-        var options = KaptainAliasRunner.Options(context, settings, model, image);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.TrainAsync(options, token));
+        return RunStep(context, settings, settings?.Image ?? string.Empty, KaptainLifecycle.TrainAsync);
     }
 
     /// <summary>
@@ -131,12 +122,7 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static TuneResult KaptainTune(this ICakeContext context, KaptainTuneSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var image = settings.Image ?? BuildImage(context, settings, model);
-        var options = KaptainAliasRunner.Options(context, settings, model, image);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.TuneAsync(options, token));
+        return RunStep(context, settings, settings?.Image ?? string.Empty, KaptainLifecycle.TuneAsync);
     }
 
     /// <summary>
@@ -158,12 +144,7 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static PublishResult KaptainPublish(this ICakeContext context, KaptainPublishSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var image = settings.Image ?? BuildImage(context, settings, model);
-        var options = KaptainAliasRunner.Options(context, settings, model, image);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.PublishAsync(options, token));
+        return RunStep(context, settings, settings?.Image ?? string.Empty, KaptainLifecycle.PublishAsync);
     }
 
     /// <summary>Removes the model's InferenceService and what was published with it.</summary>
@@ -178,11 +159,7 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static UndeployResult KaptainUndeploy(this ICakeContext context, KaptainUndeploySettings settings)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var options = KaptainAliasRunner.Options(context, settings, model);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.UndeployAsync(options, token));
+        return RunStep(context, settings, image: null, KaptainLifecycle.UndeployAsync);
     }
 
     /// <summary>
@@ -204,16 +181,27 @@ public static class KaptainAliases
     [CakeMethodAlias]
     public static CleanupResult KaptainCleanup(this ICakeContext context, KaptainCleanupSettings settings)
     {
+        return RunStep(context, settings, image: null, KaptainLifecycle.CleanupAsync);
+    }
+
+    // What every lifecycle alias does: read the model, build (or find) the image first when the step runs one and none
+    // was given (image == ""), then run the step with Ctrl+C cancellation.
+    private static TResult RunStep<TResult>(
+        ICakeContext context,
+        KaptainLifecycleSettings settings,
+        string? image,
+        Func<LifecycleOptions, CancellationToken, Task<TResult>> step)
+    {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
         var model = KaptainAliasRunner.ReadModel(context, settings);
-        var options = KaptainAliasRunner.Options(context, settings, model);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.CleanupAsync(options, token));
-    }
+        if (image is { Length: 0 })
+        {
+            var imageOptions = KaptainAliasRunner.Options(context, settings, model);
+            image = KaptainAliasRunner.Run(context, token => KaptainLifecycle.BuildImageAsync(imageOptions, token)).Image.ToString();
+        }
 
-    private static string BuildImage(ICakeContext context, KaptainLifecycleSettings settings, global::Kaptain.Build.Model.ModelDefinition model)
-    {
-        var options = KaptainAliasRunner.Options(context, settings, model);
-        return KaptainAliasRunner.Run(context, token => KaptainLifecycle.BuildImageAsync(options, token)).Image.ToString();
+        var options = KaptainAliasRunner.Options(context, settings, model, image);
+        return KaptainAliasRunner.Run(context, token => step(options, token));
     }
 }
