@@ -20,6 +20,10 @@ public sealed class DotnetCommand
     /// <summary>Creates a command: <c>dotnet</c> followed by <paramref name="arguments"/> (each passed as is, no shell).</summary>
     public DotnetCommand(params IEnumerable<string> arguments) => this.arguments = [.. arguments];
 
+    /// <summary>The program: <c>dotnet</c> unless set (a test that runs a shell script of a user's commands sets <c>bash</c>);
+    /// it gets the same environment.</summary>
+    public string Program { get; init; } = "dotnet";
+
     /// <summary>The working directory; the repository root when not set.</summary>
     public string? WorkingDirectory { get; init; }
 
@@ -76,7 +80,7 @@ public sealed class DotnetCommand
     /// <summary>Starts the command; dispose the result to kill it if it is still running.</summary>
     public RunningDotnetCommand Start()
     {
-        var startInfo = new ProcessStartInfo(Terminal is null ? "dotnet" : "script")
+        var startInfo = new ProcessStartInfo(Terminal is null ? Program : "script")
         {
             WorkingDirectory = WorkingDirectory ?? RepositoryPaths.Root,
             RedirectStandardOutput = true,
@@ -90,7 +94,7 @@ public sealed class DotnetCommand
             // without a size is not taken for a terminal by MSBuild, so the shell sets one first, as a window has.
             var line = string.Join(' ', arguments.Select(ShellQuote));
             startInfo.ArgumentList.Add("-qefc");
-            startInfo.ArgumentList.Add($"stty cols {columns} rows {rows}; exec dotnet {line}");
+            startInfo.ArgumentList.Add($"stty cols {columns} rows {rows}; exec {ShellQuote(Program)} {line}");
             startInfo.ArgumentList.Add("/dev/null");
             startInfo.Environment["TERM"] = "xterm-256color";
         }
@@ -134,5 +138,5 @@ public sealed class DotnetCommand
     private static string ShellQuote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <inheritdoc />
-    public override string ToString() => $"dotnet {string.Join(' ', arguments)}";
+    public override string ToString() => $"{Program} {string.Join(' ', arguments)}";
 }
