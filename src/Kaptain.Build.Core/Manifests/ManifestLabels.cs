@@ -107,16 +107,16 @@ public static class ManifestLabels
     }
 
     /// <summary>
-    /// Whether an object on the cluster is one <paramref name="model"/> created: managed by Kaptain.Build, with the
-    /// model's label value and, compared in full, the model's id in <see cref="ModelIdAnnotation"/>. Every delete of
-    /// something found on the cluster (undeploy, sweep, replace) asks this first.
+    /// Whether an object on the cluster is one <paramref name="model"/> created: managed by Kaptain.Build and carrying,
+    /// compared in full, the model's id in <see cref="ModelIdAnnotation"/>. Every delete or replace of something found
+    /// on the cluster by name or label (undeploy, sweep, replace) asks this first. The <see cref="Model"/> label is not
+    /// compared: it only narrows a list, and a deployment made before its value carried a hash is still the model's.
     /// </summary>
     public static bool IsOf(JsonObject resource, ModelDefinition model)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(model);
         return KubernetesObjectJson.Label(resource, ManagedBy) == ManagedByValue
-               && KubernetesObjectJson.Label(resource, Model) == ModelLabelValue(model.Id)
                && ModelIdOf(resource) == model.Id;
     }
 
