@@ -20,8 +20,10 @@ public sealed class KubernetesConnection : IDisposable
         string? contextName,
         string server,
         string @namespace,
-        TimeSpan requestTimeout)
+        TimeSpan requestTimeout,
+        IReadOnlyList<KaptainDiagnostic> warnings)
     {
+        Warnings = warnings;
         Client = client;
         Location = location;
         ContextName = contextName;
@@ -44,6 +46,10 @@ public sealed class KubernetesConnection : IDisposable
 
     /// <summary>The namespace: <c>KaptainNamespace</c>, else the context's namespace, else <c>default</c>.</summary>
     public string Namespace { get; }
+
+    /// <summary>What is unsafe about the configuration, as KAPT5xxx warnings for the build log (KAPT5020: the kubeconfig
+    /// turns off the check of the API server's certificate).</summary>
+    public IReadOnlyList<KaptainDiagnostic> Warnings { get; }
 
     /// <summary>How long one API request may take before it counts as a transient fault.</summary>
     public TimeSpan RequestTimeout { get; }
@@ -111,9 +117,18 @@ public sealed class KubernetesConnection : IDisposable
 
         // Watches and followed logs stay open for as long as a job runs; unary requests get RequestTimeout instead.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
+        var server = configuration.Host.TrimEnd('/');
+        List<KaptainDiagnostic> warnings = [];
+        if (configuration.SkipTlsVerify && server.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // The build sends registry and S3 credentials in the Secrets it creates: over an unverified connection
+            // anyone on the path can read them.
+            warnings.Add(KaptainDiagnostic.Warning("KAPT5020", contextName, contextName ?? "(in-cluster)", server, string.Join(", ", location.Files)));
+        }
+
         var client = new Kubernetes(configuration);
         return new KubernetesConnection(
-            client, location, contextName, configuration.Host.TrimEnd('/'), @namespace, options.RequestTimeout);
+            client, location, contextName, server, @namespace, options.RequestTimeout, warnings);
     }
 
     /// <summary>

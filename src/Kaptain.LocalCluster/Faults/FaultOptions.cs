@@ -27,8 +27,11 @@ public sealed record FaultOptions
     /// <summary>The longest a dropped watch lives.</summary>
     public TimeSpan WatchDropAfter { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Latency added to every request.</summary>
+    /// <summary>Latency added to a request that <see cref="LatencyRate"/> picks.</summary>
     public TimeSpan Latency { get; init; }
+
+    /// <summary>Rate of requests that get <see cref="Latency"/> added; 1 (every request) by default.</summary>
+    public double LatencyRate { get; init; } = 1;
 
     /// <summary>Whether any fault is configured.</summary>
     public bool Any => InternalErrorRate > 0 || TooManyRequestsRate > 0 || DropConnectionRate > 0 || WatchDropRate > 0 || Latency > TimeSpan.Zero;

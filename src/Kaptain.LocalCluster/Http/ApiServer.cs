@@ -50,7 +50,7 @@ internal sealed class ApiServer(ClusterContext cluster)
     {
         var options = cluster.Faults.Options;
         if (!options.Any) return true;
-        if (options.Latency > TimeSpan.Zero) await Task.Delay(options.Latency, context.RequestAborted).ConfigureAwait(false);
+        if (cluster.Faults.NextLatency() is { Ticks: > 0 } latency) await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
         var isWatch = context.Request.Query["watch"].Any(v => v is "true" or "1") || (context.Request.Path.Value ?? "").Contains("/watch/", StringComparison.Ordinal);
         switch (cluster.Faults.Next(isWatch))
         {
