@@ -108,6 +108,11 @@ public sealed class FaultMatrixTests(ReliabilityServers fixture)
         ReliabilityFigures.Record(area, $"{kind} at {rate}: results differing from the truth", differs.Count, "0");
         ReliabilityFigures.Record(area, $"{kind} at {rate}: runs with leaks", leaks.Count, "0");
         Assert.True(differs.Count + leaks.Count == 0, string.Join(Environment.NewLine, differs.Concat(leaks)));
+        // Faults that fail a request must show up as retries; latency and cut watches need none (a cut watch resumes).
+        if (kind is "500" or "429" or "dropped connections" && injected > 0)
+        {
+            Assert.True(retries > 0, $"{injected} faults of kind {kind} were injected, but the client retried none.");
+        }
     }
 
     private long Counters()

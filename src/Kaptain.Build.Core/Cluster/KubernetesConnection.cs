@@ -9,7 +9,7 @@ namespace Kaptain.Build.Cluster;
 
 /// <summary>
 /// An open connection to the cluster a build talks to: the client, the namespace the model's resources go to, and
-/// where that choice came from. <see cref="Open"/> only reads configuration; <see cref="VerifyAsync"/> asks the
+/// where that choice came from. <see cref="Open(ClusterConnectionOptions, IClusterEnvironment?)"/> only reads configuration; <see cref="VerifyAsync"/> asks the
 /// server, so a step can fail with a clear message before it creates anything.
 /// </summary>
 public sealed class KubernetesConnection : IDisposable
@@ -64,7 +64,12 @@ public sealed class KubernetesConnection : IDisposable
     /// <param name="options">The project's <c>KaptainKubeconfig</c>, <c>KaptainKubeContext</c> and <c>KaptainNamespace</c>.</param>
     /// <param name="environment">The environment to read; the real process environment when <see langword="null"/>.</param>
     /// <exception cref="KaptainException">A <c>KAPT100x</c> error naming what was looked at and what to do.</exception>
-    public static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment = null)
+    public static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment = null) =>
+        Open(options, environment, []);
+
+    /// <summary>As <see cref="Open(ClusterConnectionOptions, IClusterEnvironment?)"/>, with HTTP handlers in front of the
+    /// client's own (a test seam: faults injected in the client layer, where a server cannot put them).</summary>
+    internal static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment, DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(options);
         environment ??= ProcessClusterEnvironment.Instance;
@@ -126,7 +131,7 @@ public sealed class KubernetesConnection : IDisposable
             warnings.Add(KaptainDiagnostic.Warning("KAPT5020", contextName, contextName ?? "(in-cluster)", server, string.Join(", ", location.Files)));
         }
 
-        var client = new Kubernetes(configuration);
+        var client = new Kubernetes(configuration, handlers);
         return new KubernetesConnection(
             client, location, contextName, server, @namespace, options.RequestTimeout, warnings);
     }
