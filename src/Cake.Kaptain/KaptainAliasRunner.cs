@@ -15,7 +15,15 @@ internal static class KaptainAliasRunner
 {
     public static ModelProject ReadModel(ICakeContext context, KaptainSettings settings)
     {
-        var input = ModelProjectReader.Read(context, settings);
+        var project = ModelProjectReader.Read(context, settings);
+        // The folders are the targets' properties, not the model's: the model reader takes only ModelProperties.All.
+        var folders = new[] { ModelProjectReader.IntermediateOutputPath, ModelProjectReader.ManifestsDirectory };
+        var input = new ModelInput
+        {
+            ProjectDirectory = project.ProjectDirectory,
+            Properties = project.Properties.Where(p => !folders.Contains(p.Key, StringComparer.OrdinalIgnoreCase)).ToDictionary(StringComparer.OrdinalIgnoreCase),
+            Items = project.Items,
+        };
         var read = ModelDefinitionReader.Read(input);
         var log = new CakeLifecycleLog(context.Log);
         foreach (var diagnostic in read.Diagnostics)
@@ -32,9 +40,9 @@ internal static class KaptainAliasRunner
 
         var model = read.Model ?? throw new CakeException(Summary(read.Diagnostics));
         // The folders as the targets set them (Kaptain.Build.targets): the project's own, else obj/kaptain/.
-        var intermediate = Folder(input, ModelProjectReader.IntermediateOutputPath, model.ProjectDirectory)
+        var intermediate = Folder(project, ModelProjectReader.IntermediateOutputPath, model.ProjectDirectory)
             ?? System.IO.Path.Combine(model.ProjectDirectory, "obj", "kaptain");
-        var manifests = Folder(input, ModelProjectReader.ManifestsDirectory, model.ProjectDirectory)
+        var manifests = Folder(project, ModelProjectReader.ManifestsDirectory, model.ProjectDirectory)
             ?? System.IO.Path.Combine(intermediate, "manifests");
         return new ModelProject(model, intermediate, manifests);
     }
