@@ -98,6 +98,7 @@ public sealed class ResourceCleaner
         var alreadyGone = new List<ResourceReference>();
         var kept = new List<ResourceReference>();
         var problems = new List<KaptainDiagnostic>();
+        var leftAlone = new List<KaptainDiagnostic>();
         var seconds = Seconds(Timeout);
 
         foreach (var target in targets)
@@ -118,10 +119,17 @@ public sealed class ResourceCleaner
 
             try
             {
+                // With the uid it was created (or found) with: a later object of the same name is not ours to delete.
                 var accepted = await client
-                    .DeleteAsync(resource.ResourceKind, resource.Namespace, resource.Name, interrupted ? DeletePropagation.Background : null, deadline.Token)
+                    .DeleteAsync(resource.ResourceKind, resource.Namespace, resource.Name, interrupted ? DeletePropagation.Background : null, resource.Uid, deadline.Token)
                     .ConfigureAwait(false);
                 (accepted ? deleted : alreadyGone).Add(resource);
+                journal?.Record(JournalAction.Deleted, resource, target.Step, target.RunId);
+            }
+            catch (ResourceReplacedException replaced)
+            {
+                // The object created is gone (nothing of it is pending); the one now there is left, with a warning.
+                leftAlone.Add(replaced.Warning);
                 journal?.Record(JournalAction.Deleted, resource, target.Step, target.RunId);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -149,7 +157,7 @@ public sealed class ResourceCleaner
             removed = await WaitUntilGoneAsync(deleted, problems, Seconds(limit), wait.Token).ConfigureAwait(false);
         }
 
-        return new CleanupReport(removed, alreadyGone, kept, problems);
+        return new CleanupReport(removed, alreadyGone, kept, problems) { LeftAlone = leftAlone };
     }
 
     private static string Seconds(TimeSpan time) => ((int)Math.Ceiling(time.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
