@@ -83,6 +83,11 @@ internal sealed class LifecycleRun : IAsyncDisposable
         connection = KubernetesConnection.Open(
             new ClusterConnectionOptions { Kubeconfig = cluster.Kubeconfig, Context = cluster.Context, Namespace = cluster.Namespace },
             Environment);
+        foreach (var warning in connection.Warnings)
+        {
+            Warn(warning);
+        }
+
         await connection.VerifyAsync(Resilience, cancellationToken).ConfigureAwait(false);
         Log.Detail($"Cluster: {connection.Description}");
         Report.Set("namespace", connection.Namespace);
@@ -165,6 +170,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
                 Removed = Report.Removed,
                 Kept = Report.Kept,
                 ReportPath = path,
+                Retries = Resilience.RetryCount,
             });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -221,6 +227,8 @@ internal sealed class LifecycleRun : IAsyncDisposable
     public string Finish(string outcome)
     {
         Report.Set("outcome", outcome);
+        // How often the cluster layer retried a transient fault (500, 429, a dropped connection, a dropped watch).
+        Report.Set("retries", Resilience.RetryCount);
         try
         {
             return Report.Write(Options.IntermediateDirectory, outcome, DateTimeOffset.UtcNow, clock.Elapsed);

@@ -210,7 +210,11 @@ internal static class PublishingStep
         }
         catch (Exception exception) when (exception is KaptainException or OperationCanceledException)
         {
-            run.Log.Detail($"Earlier publish runs' credentials were not checked: {exception.Message}");
+            // A cleanup that could not run is said, with its code: those objects still hold credentials.
+            var reason = exception is KaptainException coded
+                ? coded.Diagnostics[0].ToString()
+                : $"no answer within {run.Options.CleanupTimeout.TotalSeconds:0} s";
+            run.Warn(KaptainDiagnostic.Warning("KAPT4022", run.Namespace, reason));
             return;
         }
 
