@@ -59,7 +59,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
     public IReadOnlyDictionary<string, int> Pids => _processes.ToDictionary(p => p.Name, p => p.Pid);
 
     /// <summary>The CRD files installed (from <c>../shared/crds</c>).</summary>
-    public static string CrdDirectory => Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "crds"));
+    public static string CrdDirectory => Path.Combine(RepositoryPaths.Shared, "crds");
 
     private ControlPlanePki Pki => _pki ?? throw new InvalidOperationException("Not started.");
 
@@ -218,7 +218,9 @@ public sealed class RealControlPlane : ApiServerUnderTest
             // (x-kubernetes-validations), create decodes leniently and drops them (see ../shared/envtest/start.sh).
             try
             {
-                await SendAsync(admin, HttpMethod.Post, "apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, cancellationToken).ConfigureAwait(false);
+                // Some are still apiextensions.k8s.io/v1beta1 (the legacy KFServing CRD): post each to its own version.
+                var apiVersion = crd["apiVersion"]?.GetValue<string>() ?? "apiextensions.k8s.io/v1";
+                await SendAsync(admin, HttpMethod.Post, $"apis/{apiVersion}/customresourcedefinitions", crd, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException e)
             {
