@@ -8,10 +8,12 @@ namespace Kaptain.LocalCluster.Auth;
 /// <summary>
 /// Bearer-token authentication: the kubeconfig's token is the admin (as a <c>--token-auth-file</c> line in
 /// <c>system:masters</c>), tokens this server issued (TokenRequest, token Secrets) are their ServiceAccount while it
-/// exists with the same uid, no token is <c>system:anonymous</c>, and any other token is rejected (401).
+/// exists with the same uid, no token is <c>system:anonymous</c> (or the admin, with <paramref name="anonymousIsAdmin"/>:
+/// the insecure-port rule for a plain-HTTP server, to which kubectl sends no credentials), and any other token is
+/// rejected (401).
 /// Tokens are opaque random strings here, not signed JWTs (see ARCHITECTURE.md).
 /// </summary>
-public sealed class TokenAuthenticator(ObjectStore store, string adminToken)
+public sealed class TokenAuthenticator(ObjectStore store, string adminToken, bool anonymousIsAdmin = false)
 {
     private readonly ConcurrentDictionary<string, IssuedToken> _issued = new(StringComparer.Ordinal);
 
@@ -21,11 +23,11 @@ public sealed class TokenAuthenticator(ObjectStore store, string adminToken)
     /// </summary>
     public AuthenticatedUser? Authenticate(string? authorization)
     {
-        if (string.IsNullOrWhiteSpace(authorization)) return AuthenticatedUser.Anonymous;
+        if (string.IsNullOrWhiteSpace(authorization)) return anonymousIsAdmin ? AuthenticatedUser.Admin : AuthenticatedUser.Anonymous;
         const string Bearer = "Bearer ";
         if (!authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)) return null;
         var token = authorization[Bearer.Length..].Trim();
-        if (token.Length == 0) return AuthenticatedUser.Anonymous;
+        if (token.Length == 0) return anonymousIsAdmin ? AuthenticatedUser.Admin : AuthenticatedUser.Anonymous;
         if (CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(adminToken)))
             return AuthenticatedUser.Admin;
         if (!_issued.TryGetValue(token, out var issued)) return null;

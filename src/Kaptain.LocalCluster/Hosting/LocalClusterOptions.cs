@@ -34,6 +34,15 @@ public sealed class LocalClusterOptions
     /// </summary>
     public string Token { get; set; } = "kaptain-local-" + Guid.NewGuid().ToString("N")[..16];
 
+    /// <summary>
+    /// Whether a request without credentials is the admin (true, the default) or <c>system:anonymous</c> (false, as on a
+    /// real server's secure port). The stand-in serves plain HTTP, and kubectl (client-go's clientcmd) sends no
+    /// credentials to a plain-HTTP server at all, so by default such requests are treated as kube-apiserver treated its
+    /// insecure port: without authentication or authorization. A request with a token is authenticated either way (401
+    /// for an unknown one) and authorized by RBAC.
+    /// </summary>
+    public bool AnonymousIsAdmin { get; set; } = true;
+
     /// <summary>Logging for the server and the controllers; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

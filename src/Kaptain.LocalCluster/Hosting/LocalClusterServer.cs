@@ -91,7 +91,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024; // the KServe CRD alone is ~2 MB
         });
         var app = builder.Build();
-        var api = new ApiServer(context, new TokenAuthenticator(store, options.Token));
+        var api = new ApiServer(context, new TokenAuthenticator(store, options.Token, options.AnonymousIsAdmin));
         app.Run(api.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 

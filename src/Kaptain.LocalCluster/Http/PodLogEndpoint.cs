@@ -43,6 +43,9 @@ internal sealed class PodLogEndpoint(ClusterContext cluster)
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain";
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        // StartAsync only queues the headers in Kestrel; flush them, so that a client waiting for the response is not
+        // held until the first event, as kube-apiserver flushes its watch headers at once.
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         long written = 0;
         async Task<bool> WriteAsync(PodLogLine line)
         {
