@@ -17,6 +17,10 @@ public sealed class RealControlPlane : ApiServerUnderTest
 {
     private const string ServiceCidr = "10.96.0.0/24";
 
+    // Each wait is bounded; generously, because a loaded 2-core machine takes tens of seconds to establish the ~2 MB
+    // KServe CRDs (kube-apiserver traces of 35 s were seen).
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
     private readonly string _state;
     private readonly List<ControlPlaneProcess> _processes = [];
     private readonly ControlPlaneWatchdog _watchdog;
@@ -118,7 +122,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
             "--max-request-bytes", "10485760", "--quota-backend-bytes", "4294967296");
         using (var plain = new HttpClient())
         {
-            await WaitAsync(etcd, TimeSpan.FromSeconds(60), async token =>
+            await WaitAsync(etcd, StartTimeout, async token =>
             {
                 using var response = await plain.GetAsync(new Uri(etcdUrl + "/health"), token).ConfigureAwait(false);
                 return response.IsSuccessStatusCode;
@@ -142,7 +146,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
             "--allow-privileged=true",
             "--profiling=false");
         using var admin = CreateHttpClient();
-        await WaitAsync(apiServer, TimeSpan.FromSeconds(120), async token =>
+        await WaitAsync(apiServer, StartTimeout, async token =>
         {
             using var response = await admin.GetAsync(new Uri("readyz", UriKind.Relative), token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
@@ -173,7 +177,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
             "--controllers=job,cronjob,garbagecollector,namespace,serviceaccount,serviceaccount-token,replicaset,deployment,statefulset,resourcequota,root-ca-cert-publisher",
             "--profiling=false");
         using var insecure = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
-        await WaitAsync(controllerManager, TimeSpan.FromSeconds(60), async token =>
+        await WaitAsync(controllerManager, StartTimeout, async token =>
         {
             using var response = await insecure.GetAsync(new Uri($"https://127.0.0.1:{controllerManagerPort}/healthz"), token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
@@ -181,7 +185,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
         _hasControllers = true;
 
         // Pods can be created in "default" only once the service-account controller made its ServiceAccount.
-        await WaitAsync(controllerManager, TimeSpan.FromSeconds(60), async token =>
+        await WaitAsync(controllerManager, StartTimeout, async token =>
         {
             using var response = await admin.GetAsync(new Uri("api/v1/namespaces/default/serviceaccounts/default", UriKind.Relative), token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
@@ -233,7 +237,7 @@ public sealed class RealControlPlane : ApiServerUnderTest
         var apiServer = _processes.Single(p => p.Name == "kube-apiserver");
         foreach (var name in names)
         {
-            await WaitAsync(apiServer, TimeSpan.FromSeconds(60), async token =>
+            await WaitAsync(apiServer, StartTimeout, async token =>
             {
                 var crd = await SendAsync(admin, HttpMethod.Get, $"apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}", null, token).ConfigureAwait(false);
                 return crd["status"]?["conditions"] is JsonArray conditions
