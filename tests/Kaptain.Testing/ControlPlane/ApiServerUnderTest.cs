@@ -30,6 +30,9 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
     /// <summary>Whether a kube-controller-manager (Job, garbage collector, namespace, service-account controllers) runs.</summary>
     public abstract bool HasControllers { get; }
 
+    /// <summary>Whether the server's token controller gives every ServiceAccount a token Secret (v1.20's kube-controller-manager).</summary>
+    protected virtual bool ServiceAccountsGetTokenSecrets => false;
+
     /// <summary>An admin kubeconfig (YAML) with <paramref name="defaultNamespace"/> as the context's namespace.</summary>
     public string AdminKubeconfig(string defaultNamespace = "default") =>
         KubeconfigFile.Render(Url, AdminToken, defaultNamespace, CaCertificate, "admin");
@@ -187,7 +190,9 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
             return;
         }
 
-        // The service-account controller adds it moments after the namespace; pods cannot be created before.
+        // The service-account controller adds it moments after the namespace; pods cannot be created before. On v1.20
+        // the ServiceAccount admission plugin also needs its token Secret (a pod created before it is a 500:
+        // "No API token found for service account"), which the token controller adds next.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         while (true)
@@ -195,7 +200,11 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
             using var response = await http.GetAsync(new Uri($"api/v1/namespaces/{@namespace}/serviceaccounts/default", UriKind.Relative), deadline.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                return;
+                var account = JsonNode.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false));
+                if (!ServiceAccountsGetTokenSecrets || account?["secrets"] is JsonArray { Count: > 0 })
+                {
+                    return;
+                }
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token).ConfigureAwait(false);

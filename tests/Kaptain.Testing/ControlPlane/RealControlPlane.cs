@@ -100,6 +100,9 @@ public sealed class RealControlPlane : ApiServerUnderTest
     }
 
     /// <inheritdoc />
+    protected override bool ServiceAccountsGetTokenSecrets => _hasControllers;
+
+    /// <inheritdoc />
     protected override bool ValidateServerCertificate(X509Certificate2? certificate) => Pki.Issued(certificate);
 
     private async Task StartProcessesAsync(CancellationToken cancellationToken)
