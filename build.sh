@@ -12,5 +12,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # docker-registry, node/npm and s3rver, each only when missing (see the script; it never replaces a node).
 build/install-prerequisites.sh
 
+# The tests' real control plane (etcd + kube-apiserver + kube-controller-manager v1.20.2), built once when missing.
+if [ -z "${KUBEBUILDER_ASSETS:-}" ] && printf '%s\n' "$@" | grep -qx -- '--target=Test'; then
+  KUBEBUILDER_ASSETS=$(build/envtest-assets.sh)
+  if [ -n "$KUBEBUILDER_ASSETS" ]; then export KUBEBUILDER_ASSETS; else unset KUBEBUILDER_ASSETS; fi
+fi
+
 dotnet tool restore >/dev/null
 exec dotnet cake build/build.cake "$@"

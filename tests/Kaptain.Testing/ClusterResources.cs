@@ -7,7 +7,8 @@ namespace Kaptain.Testing;
 /// <summary>
 /// What a namespace of the local cluster holds, read from its store: every object of every namespaced kind, so that a
 /// resource of a kind nobody thought of cannot hide. Events (written by the simulated controllers, not by a build) and
-/// the namespace's <c>default</c> ServiceAccount (the cluster's own) are left out.
+/// what every namespace gets from the cluster itself (its <c>default</c> ServiceAccount and <c>kube-root-ca.crt</c>
+/// ConfigMap, made by kube-controller-manager's service-account controller and root-ca-cert-publisher) are left out.
 /// </summary>
 public sealed class ClusterResources
 {
@@ -31,7 +32,8 @@ public sealed class ClusterResources
             foreach (var item in cluster.Store.List(type, @namespace, null, null).Items)
             {
                 var resource = new ClusterResource(type.Kind, item);
-                if (!(type == BuiltInResources.ServiceAccount && resource.Name == "default"))
+                if (!(type == BuiltInResources.ServiceAccount && resource.Name == "default")
+                    && !(type == BuiltInResources.ConfigMap && resource.Name == "kube-root-ca.crt"))
                 {
                     all.Add(resource);
                 }

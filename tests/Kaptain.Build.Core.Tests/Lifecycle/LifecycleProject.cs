@@ -125,8 +125,9 @@ internal sealed class LifecycleProject : IDisposable
         {
             foreach (var item in store.List(type, Namespace).Items)
             {
-                // Every namespace has its default service account; it is not a run's.
-                if (type.Kind == "ServiceAccount" && item["metadata"]?["name"]?.GetValue<string>() == "default")
+                // Every namespace has its default service account and kube-root-ca.crt ConfigMap; they are not a run's.
+                var name = item["metadata"]?["name"]?.GetValue<string>();
+                if ((type.Kind == "ServiceAccount" && name == "default") || (type.Kind == "ConfigMap" && name == "kube-root-ca.crt"))
                 {
                     continue;
                 }

@@ -69,8 +69,8 @@ public sealed class WatchTests
         var store = cluster.Server.Store;
         store.Create(BuiltInResources.ConfigMap, Manifests.ConfigMap("one"));
         store.Create(BuiltInResources.ConfigMap, Manifests.ConfigMap("two"));
-        var events = await ReadWatchAsync(cluster, "/api/v1/watch/namespaces/default/configmaps", 2);
-        Assert.Equal(["ADDED one", "ADDED two"], events.Select(e => $"{e["type"]} {e["object"]!["metadata"]!["name"]}"));
+        var events = await ReadWatchAsync(cluster, "/api/v1/watch/namespaces/default/configmaps", 3);
+        Assert.Equal(["ADDED kube-root-ca.crt", "ADDED one", "ADDED two"], events.Select(e => $"{e["type"]} {e["object"]!["metadata"]!["name"]}"));
 
         var single = await ReadWatchAsync(cluster, "/api/v1/watch/namespaces/default/configmaps/two", 1);
         Assert.Equal("two", single[0]["object"]!["metadata"]!["name"]!.GetValue<string>());
