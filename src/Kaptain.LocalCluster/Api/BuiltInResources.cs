@@ -18,11 +18,14 @@ public static class BuiltInResources
     /// <summary>ServiceAccounts.</summary>
     public static readonly ResourceType ServiceAccount = Core("ServiceAccount", "serviceaccounts", shortNames: ["sa"]);
 
-    /// <summary>Pods, with <c>pods/log</c>.</summary>
+    /// <summary>Nodes (cluster-scoped): the simulated kubelet registers one and says where its log endpoint is.</summary>
+    public static readonly ResourceType Node = Core("Node", "nodes", namespaced: false, status: true, shortNames: ["no"]);
+
+    /// <summary>Pods, with <c>pods/log</c> and <c>pods/binding</c>.</summary>
     public static readonly ResourceType Pod = Core("Pod", "pods", status: true, shortNames: ["po"]) with
     {
         Categories = ["all"],
-        ExtraSubresources = ["log"],
+        ExtraSubresources = ["log", "binding"],
         SelectableFields = ["status.phase", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.podIP", "status.nominatedNodeName"],
     };
 
@@ -85,7 +88,7 @@ public static class BuiltInResources
     /// <summary>All built-in types.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
-        Namespace, Secret, ConfigMap, ServiceAccount, Pod, Service, Event, Job, Deployment, ReplicaSet,
+        Namespace, Secret, ConfigMap, ServiceAccount, Node, Pod, Service, Event, Job, Deployment, ReplicaSet,
         KnativeService, KnativeRoute, KnativeRevision, KnativeConfiguration, CustomResourceDefinition,
     ];
 }

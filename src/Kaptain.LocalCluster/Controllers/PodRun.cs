@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
-using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Operators;
 using Kaptain.LocalCluster.Simulation;
 
 namespace Kaptain.LocalCluster.Controllers;
@@ -16,7 +16,8 @@ internal sealed class PodRun
 {
     private static int _lastAddress;
 
-    private readonly ClusterContext _cluster;
+    private readonly OperatorContext _cluster;
+    private readonly string _nodeName;
     private readonly ScenarioResolver _scenarios;
     private readonly EventRecorder _events;
     private readonly JsonObject _pod;
@@ -28,9 +29,10 @@ internal sealed class PodRun
     private readonly Dictionary<string, JsonObject> _lastStates = new(StringComparer.Ordinal);
 
     /// <summary>Prepares the run of a pod as first seen.</summary>
-    public PodRun(ClusterContext cluster, ScenarioResolver scenarios, EventRecorder events, JsonObject pod)
+    public PodRun(OperatorContext cluster, string nodeName, ScenarioResolver scenarios, EventRecorder events, JsonObject pod)
     {
         _cluster = cluster;
+        _nodeName = nodeName;
         _scenarios = scenarios;
         _events = events;
         _pod = pod;
@@ -48,7 +50,7 @@ internal sealed class PodRun
     /// <summary>Runs the pod until it ends, stays Pending for good, or the token is cancelled (pod deleted).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var owners = Owners();
+        var owners = await OwnersAsync(cancellationToken).ConfigureAwait(false);
         var kaniko = KanikoInvocation.IsKaniko(ObjectFields.Text(FirstContainer?["image"]), Args(FirstContainer));
         Scenario scenario;
         try
@@ -68,7 +70,7 @@ internal sealed class PodRun
         if (scenario.Outcome == ScenarioOutcome.Pending && !kaniko)
         {
             var message = scenario.Message ?? $"0/1 nodes are available: 1 {scenario.Reason}.";
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Pending";
                 Conditions.Set(status, "PodScheduled", "False", scenario.Reason, message, Now);
@@ -78,22 +80,23 @@ internal sealed class PodRun
         }
 
         await Task.Delay(SimulationSettings.StartDelay, _cluster.Time, cancellationToken).ConfigureAwait(false);
-        Bind();
-        UpdateStatus(status =>
+        await BindAsync(cancellationToken).ConfigureAwait(false);
+        await UpdateStatus(status =>
         {
             status["phase"] = "Pending";
             status["hostIP"] = "127.0.0.1";
-            status["qosClass"] = "BestEffort";
+            status["qosClass"] ??= "BestEffort"; // admission sets it on a real server (from the resources)
             status["startTime"] = ObjectFields.Timestamp(Now);
             Conditions.Set(status, "PodScheduled", "True", null, null, Now);
             status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } }, ready: false, restartCount: 0);
         });
-        _events.Normal(_pod, "Scheduled", $"Successfully assigned {_ns}/{_name} to {Kubelet.NodeName}");
+        _events.Normal(_pod, "Scheduled", $"Successfully assigned {_ns}/{_name} to {_nodeName}");
 
+        await RefreshInputsAsync(cancellationToken).ConfigureAwait(false);
         var inputs = ResolveInputs();
         if (inputs.Problem is { } problem)
         {
-            UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = problem.Reason, ["message"] = problem.Message } }, ready: false, restartCount: 0));
+            await UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = problem.Reason, ["message"] = problem.Message } }, ready: false, restartCount: 0));
             _events.Warning(_pod, problem.EventReason, problem.EventMessage);
             return;
         }
@@ -101,7 +104,7 @@ internal sealed class PodRun
         if (await RunStorageInitializerAsync(cancellationToken).ConfigureAwait(false) is { } initFailure)
         {
             // The init container fails on every try: the pod never starts (Init:CrashLoopBackOff on a real node).
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["initContainerStatuses"] = new JsonArray(new JsonObject
                 {
@@ -143,7 +146,7 @@ internal sealed class PodRun
                 _lastStates[container] = new JsonObject { ["terminated"] = terminated.DeepClone() };
             }
 
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Running";
                 SetReady(status, false);
@@ -174,11 +177,11 @@ internal sealed class PodRun
 
     /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,
     /// so that whoever waits for it sees an end instead of a pod running forever.</summary>
-    public void FailAfterError(Exception error)
+    public async Task FailAfterError(Exception error)
     {
         try
         {
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Failed";
                 status["reason"] = "SimulationError";
@@ -186,9 +189,9 @@ internal sealed class PodRun
                 SetReady(status, false, "PodCompleted");
             });
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ApiException or HttpRequestException)
         {
-            // The pod is gone already.
+            // The pod is gone already, or the API server is.
         }
     }
 
@@ -204,7 +207,7 @@ internal sealed class PodRun
         }
 
         var startedAt = ObjectFields.Timestamp(Now);
-        UpdateStatus(status =>
+        await UpdateStatus(status =>
         {
             status["phase"] = "Running";
             status["podIP"] = _podIp;
@@ -230,7 +233,7 @@ internal sealed class PodRun
     {
         cancellationToken.ThrowIfCancellationRequested();
         var terminated = Terminated(exit);
-        UpdateStatus(status =>
+        await UpdateStatus(status =>
         {
             status["phase"] = exit.Code == 0 ? "Succeeded" : "Failed";
             SetReady(status, false, "PodCompleted");
@@ -407,14 +410,22 @@ internal sealed class PodRun
     }
 
     /// <summary>The pod's controller, its controller, and so on (a TFJob's Trial, the Trial's Experiment).</summary>
-    private List<JsonObject> Owners()
+    private async Task<List<JsonObject>> OwnersAsync(CancellationToken cancellationToken)
     {
         var owners = new List<JsonObject>();
         JsonNode current = _pod;
         for (var depth = 0; depth < 4 && ObjectFields.ControllerOf(current) is { } reference; depth++)
         {
             var type = _cluster.Resources.FindByKind(ObjectFields.Text(reference["apiVersion"]) ?? string.Empty, ObjectFields.Text(reference["kind"]) ?? string.Empty);
-            if (type is null || _cluster.Store.TryGet(type, type.Namespaced ? _ns : null, ObjectFields.Text(reference["name"]) ?? string.Empty) is not { } owner)
+            var ownerName = ObjectFields.Text(reference["name"]) ?? string.Empty;
+            var owner = type is null ? null : _cluster.Store.TryGet(type, type.Namespaced ? _ns : null, ownerName);
+            if (type is not null && owner is null)
+            {
+                // Created a moment ago by someone else: the cache may not have it yet.
+                owner = await _cluster.Store.ReadAsync(type, type.Namespaced ? _ns : null, ownerName, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (owner is null)
             {
                 break;
             }
@@ -441,33 +452,77 @@ internal sealed class PodRun
             .Count(p => ObjectFields.IsControlledBy(p, ownerUid) && ObjectFields.Text(p["status"]?["phase"]) == "Failed" && ObjectFields.Uid(p) != ObjectFields.Uid(_pod));
     }
 
-    private void Bind()
+    /// <summary>Binds the pod to this kubelet's node through <c>pods/binding</c> unless it is bound already (by a
+    /// scheduler); a pod bound to another node is not this kubelet's to run.</summary>
+    private async Task BindAsync(CancellationToken cancellationToken)
     {
-        try
+        var bound = ObjectFields.Text(_pod["spec"]?["nodeName"]);
+        if (bound is null)
         {
-            _cluster.Store.Mutate(BuiltInResources.Pod, _ns, _name, pod =>
+            try
             {
-                var spec = ObjectFields.Child(pod, "spec");
-                if (ObjectFields.Text(spec["nodeName"]) is not null)
-                {
-                    return false;
-                }
-
-                spec["nodeName"] = Kubelet.NodeName;
-                return true;
-            });
+                await _cluster.Store.BindAsync(_ns, _name, _nodeName, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                throw new OperationCanceledException("the pod was deleted");
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                bound = ObjectFields.Text((await _cluster.Store.ReadAsync(BuiltInResources.Pod, _ns, _name, cancellationToken).ConfigureAwait(false))?["spec"]?["nodeName"]);
+            }
         }
-        catch (ApiException e) when (e.Code == 404)
+
+        if (bound != _nodeName)
         {
-            throw new OperationCanceledException("the pod was deleted");
+            throw new OperationCanceledException($"the pod runs on node {bound}");
         }
     }
 
-    private void UpdateStatus(Action<JsonObject> update)
+    /// <summary>Reads the Secrets and ConfigMaps the pod refers to from the server, as the kubelet does before it
+    /// starts the containers (they may have been created a moment before the pod).</summary>
+    private async Task RefreshInputsAsync(CancellationToken cancellationToken)
+    {
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        var configMaps = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var container in (_pod["spec"]?["containers"] as JsonArray ?? []).Concat(_pod["spec"]?["initContainers"] as JsonArray ?? []))
+        {
+            foreach (var env in container?["env"] as JsonArray ?? [])
+            {
+                if (ObjectFields.Text(env?["valueFrom"]?["secretKeyRef"]?["name"]) is { } secret) secrets.Add(secret);
+                if (ObjectFields.Text(env?["valueFrom"]?["configMapKeyRef"]?["name"]) is { } configMap) configMaps.Add(configMap);
+            }
+
+            foreach (var source in container?["envFrom"] as JsonArray ?? [])
+            {
+                if (ObjectFields.Text(source?["secretRef"]?["name"]) is { } secret) secrets.Add(secret);
+                if (ObjectFields.Text(source?["configMapRef"]?["name"]) is { } configMap) configMaps.Add(configMap);
+            }
+        }
+
+        foreach (var volume in _pod["spec"]?["volumes"] as JsonArray ?? [])
+        {
+            if (ObjectFields.Text(volume?["secret"]?["secretName"]) is { } secret) secrets.Add(secret);
+            if (ObjectFields.Text(volume?["configMap"]?["name"]) is { } configMap) configMaps.Add(configMap);
+        }
+
+        foreach (var secret in secrets)
+        {
+            await _cluster.Store.ReadAsync(BuiltInResources.Secret, _ns, secret, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var configMap in configMaps)
+        {
+            await _cluster.Store.ReadAsync(BuiltInResources.ConfigMap, _ns, configMap, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpdateStatus(Action<JsonObject> update)
     {
         try
         {
-            _cluster.Store.Mutate(
+            await _cluster.Store.MutateAsync(
                 BuiltInResources.Pod,
                 _ns,
                 _name,
@@ -477,7 +532,7 @@ internal sealed class PodRun
                     update(ObjectFields.Child(pod, "status"));
                     return !ObjectFields.SameJson(before, pod["status"]);
                 },
-                status: true);
+                status: true).ConfigureAwait(false);
         }
         catch (ApiException e) when (e.Code == 404)
         {

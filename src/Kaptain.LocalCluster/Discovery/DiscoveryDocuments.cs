@@ -81,7 +81,7 @@ public static class DiscoveryDocuments
             if (type.HasStatusSubresource)
                 resources.Add(new JsonObject { ["name"] = type.Plural + "/status", ["singularName"] = "", ["namespaced"] = type.Namespaced, ["kind"] = type.Kind, ["verbs"] = new JsonArray("get", "patch", "update") });
             foreach (var sub in type.ExtraSubresources)
-                resources.Add(new JsonObject { ["name"] = $"{type.Plural}/{sub}", ["singularName"] = "", ["namespaced"] = type.Namespaced, ["kind"] = type.Kind, ["verbs"] = new JsonArray("get") });
+                resources.Add(new JsonObject { ["name"] = $"{type.Plural}/{sub}", ["singularName"] = "", ["namespaced"] = type.Namespaced, ["kind"] = sub == "binding" ? "Binding" : type.Kind, ["verbs"] = sub == "binding" ? new JsonArray("create") : new JsonArray("get") });
         }
         return new JsonObject
         {

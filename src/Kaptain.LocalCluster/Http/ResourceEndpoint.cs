@@ -22,7 +22,7 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
     {
         var method = context.Request.Method;
         var query = context.Request.Query;
-        if (path.Subresource is { } sub && sub != "status" && !(sub == "log" && path.Type.ExtraSubresources.Contains("log")))
+        if (path.Subresource is { } sub && sub != "status" && !path.Type.ExtraSubresources.Contains(sub))
             throw StatusErrors.NotFoundPath();
         if (path.Subresource == "status" && !path.Type.HasStatusSubresource) throw StatusErrors.NotFoundPath();
 
@@ -35,6 +35,11 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         if (path.Subresource == "log")
         {
             await _logs.HandleAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+        if (path.Subresource == "binding")
+        {
+            await BindAsync(context, path).ConfigureAwait(false);
             return;
         }
 
@@ -64,6 +69,26 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
             default:
                 throw StatusErrors.MethodNotAllowed("the server does not allow this method on the requested resource");
         }
+    }
+
+    /// <summary><c>POST pods/{name}/binding</c>: sets <c>spec.nodeName</c> once, as the scheduler's binding does
+    /// (kubernetes <c>pkg/registry/core/pod/storage/storage.go</c>, <c>assignPod</c>); 409 when already bound.</summary>
+    private async Task BindAsync(HttpContext context, ApiPath path)
+    {
+        if (context.Request.Method != "POST") throw StatusErrors.MethodNotAllowed("the server does not allow this method on the requested resource");
+        var body = await RequestBody.ReadAsync(context).ConfigureAwait(false) as JsonObject ?? throw StatusErrors.BadRequest("a Binding is required");
+        var node = body["target"]?["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(node)) throw StatusErrors.BadRequest("Binding.target.name: Required value");
+        var name = path.Name!;
+        Store.Mutate(path.Type, path.Namespace, name, pod =>
+        {
+            var spec = pod["spec"] as JsonObject ?? (JsonObject)(pod["spec"] = new JsonObject());
+            if (spec["nodeName"]?.GetValue<string>() is { Length: > 0 } bound)
+                throw StatusErrors.Conflict(path.Type, name, $"pod {name} is already assigned to node \"{bound}\"");
+            spec["nodeName"] = node;
+            return true;
+        });
+        await ApiResponses.WriteJsonAsync(context, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 }, 201).ConfigureAwait(false);
     }
 
     private async Task ListAsync(HttpContext context, ApiPath path)
