@@ -27,6 +27,7 @@ internal sealed class Kubelet(string nodeName = Kubelet.NodeName) : IController
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _confirmed = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
     public string Name => "kubelet";
@@ -122,11 +123,30 @@ internal sealed class Kubelet(string nodeName = Kubelet.NodeName) : IController
                 ended.Dispose();
             }
 
+            _confirmed.TryRemove(uid, out _);
             context.Logs.RemovePod(ObjectFields.Namespace(pod), ObjectFields.Name(pod));
             return;
         }
 
         var boundTo = ObjectFields.Text(pod["spec"]?["nodeName"]);
+        if (ObjectFields.IsDeleting(pod) && boundTo == nodeName)
+        {
+            // Graceful deletion: stop the containers, then tell the API server they are gone, as the kubelet's status
+            // manager does (pkg/kubelet/status/status_manager.go); without that the pod stays Terminating.
+            if (_runs.TryRemove(uid, out var stopping))
+            {
+                stopping.Cancel();
+                stopping.Dispose();
+            }
+
+            if (_confirmed.TryAdd(uid, 0))
+            {
+                _ = Task.Run(() => context.Store.ConfirmPodDeletedAsync(ObjectFields.Namespace(pod), ObjectFields.Name(pod), uid, cancellationToken), CancellationToken.None);
+            }
+
+            return;
+        }
+
         if (_runs.ContainsKey(uid) || ObjectFields.IsDeleting(pod) || (boundTo is not null && boundTo != nodeName)
             || ObjectFields.Text(pod["status"]?["phase"]) is "Succeeded" or "Failed" or "Running")
         {

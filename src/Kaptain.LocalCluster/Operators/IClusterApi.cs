@@ -45,6 +45,10 @@ internal interface IClusterApi
     /// <exception cref="ApiException">404: it was gone already.</exception>
     Task DeleteAsync(ResourceType type, string? ns, string name, DeletionOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Ends the graceful deletion of a pod whose containers have stopped (<c>DELETE</c> with
+    /// <c>gracePeriodSeconds=0</c> and the pod's uid as precondition), as the kubelet does; a pod already gone is fine.</summary>
+    Task ConfirmPodDeletedAsync(string ns, string pod, string uid, CancellationToken cancellationToken = default);
+
     /// <summary>Binds a pod to a node through <c>pods/binding</c>, as a scheduler does.</summary>
     Task BindAsync(string ns, string pod, string node, CancellationToken cancellationToken = default);
 

@@ -160,6 +160,26 @@ internal sealed class KubernetesApi : IClusterApi, IAsyncDisposable
     }
 
     /// <inheritdoc/>
+    public async Task ConfirmPodDeletedAsync(string ns, string pod, string uid, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "DeleteOptions",
+            ["gracePeriodSeconds"] = 0,
+            ["preconditions"] = new JsonObject { ["uid"] = uid },
+        };
+        try
+        {
+            await SendForObjectAsync(HttpMethod.Delete, ItemPath(BuiltInResources.Pod, ns, pod), body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.Code is 404 or 409)
+        {
+            // Gone already, or a new pod of the same name (not ours to delete).
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task BindAsync(string ns, string pod, string node, CancellationToken cancellationToken = default)
     {
         var binding = new JsonObject
