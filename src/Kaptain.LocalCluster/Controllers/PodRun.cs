@@ -12,7 +12,7 @@ namespace Kaptain.LocalCluster.Controllers;
 /// spread over its time, metrics for a Katib trial's pod, the exit), restarts with back-off as the restart policy
 /// says, and the status and Events the kubelet writes on the way. A Kaniko executor container does a real build.
 /// </summary>
-internal sealed class PodRun
+internal sealed partial class PodRun
 {
     private static int _lastAddress;
 
@@ -166,15 +166,6 @@ internal sealed class PodRun
         }
     }
 
-    /// <summary>A default metric value for a trial whose scenario gives no formula: made up, but the same for the same
-    /// parameters, so that runs repeat.</summary>
-    internal static double DefaultMetricValue(string metric, IReadOnlyDictionary<string, string> parameters)
-    {
-        var text = metric + "|" + string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
-        var hash = SuggestionGenerator.StableSeed(text);
-        return Math.Round(0.5 + ((hash % 4500) / 10000.0), 4);
-    }
-
     /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,
     /// so that whoever waits for it sees an end instead of a pod running forever.</summary>
     public async Task FailAfterError(Exception error)
@@ -251,16 +242,6 @@ internal sealed class PodRun
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private JsonObject Terminated(Exit exit) => new()
-    {
-        ["exitCode"] = exit.Code,
-        ["reason"] = exit.Code == 0 ? "Completed" : exit.Reason,
-        ["message"] = exit.Message,
-        ["startedAt"] = ObjectFields.Timestamp(Now),
-        ["finishedAt"] = ObjectFields.Timestamp(Now),
-        ["containerID"] = $"containerd://{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(_name + _containers[0])))}",
-    };
-
     private async Task<Exit> RunScenarioAsync(Scenario scenario, int run, IReadOnlyList<JsonObject> owners, CancellationToken cancellationToken)
     {
         var fails = scenario.FailsOnRun(run);
@@ -301,112 +282,6 @@ internal sealed class PodRun
         return fails
             ? new Exit(scenario.ExitCode == 0 ? 1 : scenario.ExitCode, scenario.Reason, scenario.Message)
             : new Exit(0, "Completed", null);
-    }
-
-    private static IEnumerable<string> TrialMetricLines(Scenario scenario, JsonObject trial)
-    {
-        var parameters = (trial["spec"]?["parameterAssignments"] as JsonArray ?? [])
-            .Where(a => ObjectFields.Text(a?["name"]) is not null)
-            .ToDictionary(a => ObjectFields.Text(a!["name"])!, a => ObjectFields.Text(a!["value"]) ?? string.Empty, StringComparer.Ordinal);
-        if (scenario.Metrics.Count > 0)
-        {
-            return scenario.Metrics.Select(m => $"{m.Name}={m.Formula.Evaluate(parameters).ToString("G6", CultureInfo.InvariantCulture)}").ToList();
-        }
-
-        var objective = trial["spec"]?["objective"];
-        var names = new[] { ObjectFields.Text(objective?["objectiveMetricName"]) }
-            .Concat((objective?["additionalMetricNames"] as JsonArray ?? []).Select(ObjectFields.Text))
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal);
-        return names.Select(n => $"{n}={DefaultMetricValue(n, parameters).ToString(CultureInfo.InvariantCulture)}").ToList();
-    }
-
-    private async Task<Exit> RunKanikoAsync(PodInputs inputs, CancellationToken cancellationToken)
-    {
-        KanikoInvocation invocation;
-        try
-        {
-            invocation = KanikoInvocation.Parse(Args(FirstContainer), inputs.Environment);
-        }
-        catch (KanikoFailure failure)
-        {
-            _cluster.Logs.Append(_ns, _name, _containers[0], failure.Message);
-            return new Exit(1, "Error", null);
-        }
-
-        var build = new KanikoBuild(invocation, inputs.DockerConfig, _cluster.Time);
-        var result = await build.RunAsync(
-            (line, _) =>
-            {
-                _cluster.Logs.Append(_ns, _name, _containers[0], line);
-                return Task.CompletedTask;
-            },
-            cancellationToken).ConfigureAwait(false);
-
-        // --digest-file=/dev/termination-log puts the digest in the container's termination message, as on a real node.
-        return result.Succeeded
-            ? new Exit(0, "Completed", invocation.DigestFile == "/dev/termination-log" ? result.Digest : null)
-            : new Exit(1, "Error", result.Error);
-    }
-
-    /// <summary>The environment of the first container and the mounted docker config, resolved from Secrets and
-    /// ConfigMaps as the kubelet does; a missing one keeps the pod from starting, as on a real node.</summary>
-    private PodInputs ResolveInputs()
-    {
-        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, FirstContainer);
-        if (environment.Problem is { } problem)
-        {
-            return PodInputs.Failed("CreateContainerConfigError", problem, "Failed", $"Error: {problem}");
-        }
-
-        string? dockerConfig = null;
-        var mount = (FirstContainer?["volumeMounts"] as JsonArray ?? []).FirstOrDefault(m => ObjectFields.Text(m?["mountPath"])?.TrimEnd('/') == "/kaniko/.docker");
-        var volume = mount is null ? null : (_pod["spec"]?["volumes"] as JsonArray ?? []).FirstOrDefault(v => ObjectFields.Text(v?["name"]) == ObjectFields.Text(mount["name"]));
-        if (volume?["secret"] is { } secretVolume)
-        {
-            var secretName = ObjectFields.Text(secretVolume["secretName"]) ?? string.Empty;
-            var data = ContainerEnvironment.SecretData(_cluster.Store, _ns, secretName);
-            if (data is null)
-            {
-                return PodInputs.Failed("ContainerCreating", null, "FailedMount", $"MountVolume.SetUp failed for volume \"{ObjectFields.Text(volume["name"])}\" : secret \"{secretName}\" not found");
-            }
-
-            // The file config.json exists when an item projects a key to it, or without items when a key is named so.
-            var items = secretVolume["items"] as JsonArray;
-            var key = items is null
-                ? "config.json"
-                : items.Where(i => ObjectFields.Text(i?["path"]) == "config.json").Select(i => ObjectFields.Text(i?["key"])).FirstOrDefault();
-            if (key is not null)
-            {
-                dockerConfig = data.GetValueOrDefault(key);
-            }
-        }
-
-        return new PodInputs(environment.Variables, dockerConfig, null);
-    }
-
-    /// <summary>Runs KServe's storage-initializer init container, when the pod has one: a real S3 check of the model.
-    /// Null when it succeeded (or there is none), else the line it printed.</summary>
-    private async Task<string?> RunStorageInitializerAsync(CancellationToken cancellationToken)
-    {
-        var init = (_pod["spec"]?["initContainers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == StorageInitializer.ContainerName);
-        if (init is null)
-        {
-            return null;
-        }
-
-        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, init);
-        if (environment.Problem is { } problem)
-        {
-            return $"Error: {problem}";
-        }
-
-        var storageUri = (init["args"] as JsonArray)?.Select(ObjectFields.Text).FirstOrDefault() ?? string.Empty;
-        _cluster.Logs.StartContainer(_ns, _name, StorageInitializer.ContainerName);
-        var failure = await StorageInitializer.CheckAsync(storageUri, environment.Variables, cancellationToken).ConfigureAwait(false);
-        _cluster.Logs.Append(_ns, _name, StorageInitializer.ContainerName, failure ?? $"Successfully copied {storageUri} to /mnt/models");
-        _cluster.Logs.Terminate(_ns, _name, StorageInitializer.ContainerName);
-        return failure;
     }
 
     /// <summary>The pod's controller, its controller, and so on (a TFJob's Trial, the Trial's Experiment).</summary>
@@ -480,107 +355,5 @@ internal sealed class PodRun
         }
     }
 
-    /// <summary>Reads the Secrets and ConfigMaps the pod refers to from the server, as the kubelet does before it
-    /// starts the containers (they may have been created a moment before the pod).</summary>
-    private async Task RefreshInputsAsync(CancellationToken cancellationToken)
-    {
-        var secrets = new HashSet<string>(StringComparer.Ordinal);
-        var configMaps = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var container in (_pod["spec"]?["containers"] as JsonArray ?? []).Concat(_pod["spec"]?["initContainers"] as JsonArray ?? []))
-        {
-            foreach (var env in container?["env"] as JsonArray ?? [])
-            {
-                if (ObjectFields.Text(env?["valueFrom"]?["secretKeyRef"]?["name"]) is { } secret) secrets.Add(secret);
-                if (ObjectFields.Text(env?["valueFrom"]?["configMapKeyRef"]?["name"]) is { } configMap) configMaps.Add(configMap);
-            }
-
-            foreach (var source in container?["envFrom"] as JsonArray ?? [])
-            {
-                if (ObjectFields.Text(source?["secretRef"]?["name"]) is { } secret) secrets.Add(secret);
-                if (ObjectFields.Text(source?["configMapRef"]?["name"]) is { } configMap) configMaps.Add(configMap);
-            }
-        }
-
-        foreach (var volume in _pod["spec"]?["volumes"] as JsonArray ?? [])
-        {
-            if (ObjectFields.Text(volume?["secret"]?["secretName"]) is { } secret) secrets.Add(secret);
-            if (ObjectFields.Text(volume?["configMap"]?["name"]) is { } configMap) configMaps.Add(configMap);
-        }
-
-        foreach (var secret in secrets)
-        {
-            await _cluster.Store.ReadAsync(BuiltInResources.Secret, _ns, secret, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var configMap in configMaps)
-        {
-            await _cluster.Store.ReadAsync(BuiltInResources.ConfigMap, _ns, configMap, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task UpdateStatus(Action<JsonObject> update)
-    {
-        try
-        {
-            await _cluster.Store.MutateAsync(
-                BuiltInResources.Pod,
-                _ns,
-                _name,
-                pod =>
-                {
-                    var before = pod["status"]?.DeepClone();
-                    update(ObjectFields.Child(pod, "status"));
-                    return !ObjectFields.SameJson(before, pod["status"]);
-                },
-                status: true).ConfigureAwait(false);
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-            throw new OperationCanceledException("the pod was deleted");
-        }
-    }
-
-    private void SetReady(JsonObject status, bool ready, string? notReadyReason = "ContainersNotReady")
-    {
-        Conditions.Set(status, "Initialized", "True", null, null, Now);
-        var value = ready ? "True" : "False";
-        var reason = ready ? null : notReadyReason;
-        var message = ready || reason == "PodCompleted" ? null : $"containers with unready status: [{string.Join(" ", _containers)}]";
-        Conditions.Set(status, "ContainersReady", value, reason, message, Now);
-        Conditions.Set(status, "Ready", value, reason, message, Now);
-    }
-
-    private JsonArray ContainerStatuses(Func<string, JsonObject> state, bool ready, int restartCount)
-    {
-        var statuses = new JsonArray();
-        foreach (var container in (_pod["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            var name = ObjectFields.Text(container["name"]) ?? "main";
-            var image = ObjectFields.Text(container["image"]) ?? string.Empty;
-            var current = state(name);
-            statuses.Add(new JsonObject
-            {
-                ["name"] = name,
-                ["image"] = image,
-                ["imageID"] = $"{image}@sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(image)))}",
-                ["ready"] = ready,
-                ["started"] = current.ContainsKey("running"),
-                ["restartCount"] = restartCount,
-                ["state"] = current,
-                ["lastState"] = _lastStates.TryGetValue(name, out var last) ? last.DeepClone() : new JsonObject(),
-            });
-        }
-
-        return statuses;
-    }
-
     private sealed record Exit(int Code, string Reason, string? Message);
-
-    private sealed record PodInputs(IReadOnlyDictionary<string, string> Environment, string? DockerConfig, PodInputs.Blocker? Problem)
-    {
-        public static PodInputs Failed(string reason, string? message, string eventReason, string eventMessage) =>
-            new(new Dictionary<string, string>(), null, new Blocker(reason, message, eventReason, eventMessage));
-
-        public sealed record Blocker(string Reason, string? Message, string EventReason, string EventMessage);
-    }
 }
