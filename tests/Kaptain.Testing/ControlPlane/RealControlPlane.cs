@@ -58,8 +58,11 @@ public sealed class RealControlPlane : ApiServerUnderTest
     /// <summary>The pids of the running processes (etcd, kube-apiserver, kube-controller-manager).</summary>
     public IReadOnlyDictionary<string, int> Pids => _processes.ToDictionary(p => p.Name, p => p.Pid);
 
-    /// <summary>The CRD files installed (from <c>../shared/crds</c>).</summary>
-    public static string CrdDirectory => Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "crds"));
+    /// <summary>The CRD files installed: <c>ENVTEST_CRD_DIR</c>, else <c>../shared/crds</c> beside the repository root.</summary>
+    public static string CrdDirectory =>
+        Environment.GetEnvironmentVariable("ENVTEST_CRD_DIR") is { Length: > 0 } configured // as ../shared/envtest/start.sh
+            ? Path.GetFullPath(configured)
+            : Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "crds"));
 
     private ControlPlanePki Pki => _pki ?? throw new InvalidOperationException("Not started.");
 
