@@ -16,9 +16,9 @@ public static class BuiltInResources
     public static readonly ResourceType ConfigMap = Core("ConfigMap", "configmaps", shortNames: ["cm"]);
 
     /// <summary>ServiceAccounts.</summary>
-    public static readonly ResourceType ServiceAccount = Core("ServiceAccount", "serviceaccounts", shortNames: ["sa"]);
+    public static readonly ResourceType ServiceAccount = Core("ServiceAccount", "serviceaccounts", shortNames: ["sa"]) with { ExtraSubresources = ["token"] };
 
-    /// <summary>Nodes (cluster-scoped): the simulated kubelet registers one and says where its log endpoint is.</summary>
+    /// <summary>Nodes (cluster-scoped), for a simulated kubelet to register.</summary>
     public static readonly ResourceType Node = Core("Node", "nodes", namespaced: false, status: true, shortNames: ["no"]);
 
     /// <summary>Pods, with <c>pods/log</c> and <c>pods/binding</c>.</summary>
@@ -85,10 +85,28 @@ public static class BuiltInResources
         Singular = "customresourcedefinition", Namespaced = false, HasStatusSubresource = true, TracksGeneration = true, ShortNames = ["crd", "crds"],
     };
 
+    private static ResourceType Rbac(string kind, string plural, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io", Version = "v1", Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = namespaced,
+    };
+
+    /// <summary>RBAC Roles.</summary>
+    public static readonly ResourceType Role = Rbac("Role", "roles", namespaced: true);
+
+    /// <summary>RBAC RoleBindings.</summary>
+    public static readonly ResourceType RoleBinding = Rbac("RoleBinding", "rolebindings", namespaced: true);
+
+    /// <summary>RBAC ClusterRoles (cluster-scoped).</summary>
+    public static readonly ResourceType ClusterRole = Rbac("ClusterRole", "clusterroles", namespaced: false);
+
+    /// <summary>RBAC ClusterRoleBindings (cluster-scoped).</summary>
+    public static readonly ResourceType ClusterRoleBinding = Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false);
+
     /// <summary>All built-in types.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         Namespace, Secret, ConfigMap, ServiceAccount, Node, Pod, Service, Event, Job, Deployment, ReplicaSet,
+        Role, RoleBinding, ClusterRole, ClusterRoleBinding,
         KnativeService, KnativeRoute, KnativeRevision, KnativeConfiguration, CustomResourceDefinition,
     ];
 }

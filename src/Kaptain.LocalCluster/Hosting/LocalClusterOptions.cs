@@ -28,8 +28,20 @@ public sealed class LocalClusterOptions
     /// <summary>Store tuning: watch history size (410 window) and bookmark interval.</summary>
     public ObjectStoreOptions Store { get; set; } = new();
 
-    /// <summary>The bearer token written to the kubeconfig (any token is accepted; one is written because clients expect a user).</summary>
+    /// <summary>
+    /// The bearer token written to the kubeconfig: the admin (<c>system:masters</c>). Requests with another token the
+    /// server did not issue are 401; requests without one are <c>system:anonymous</c> (403 but for /version and health).
+    /// </summary>
     public string Token { get; set; } = "kaptain-local-" + Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>
+    /// Whether a request without credentials is the admin (true, the default) or <c>system:anonymous</c> (false, as on a
+    /// real server's secure port). The stand-in serves plain HTTP, and kubectl (client-go's clientcmd) sends no
+    /// credentials to a plain-HTTP server at all, so by default such requests are treated as kube-apiserver treated its
+    /// insecure port: without authentication or authorization. A request with a token is authenticated either way (401
+    /// for an unknown one) and authorized by RBAC.
+    /// </summary>
+    public bool AnonymousIsAdmin { get; set; } = true;
 
     /// <summary>Logging for the server and the controllers; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

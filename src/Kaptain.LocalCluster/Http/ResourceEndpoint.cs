@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Auth;
 using Kaptain.LocalCluster.Hosting;
 using Kaptain.LocalCluster.Storage;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +12,9 @@ namespace Kaptain.LocalCluster.Http;
 /// apply), delete and deletecollection, with <c>dryRun</c>, <c>fieldValidation</c> and <c>fieldManager</c>; watch and
 /// <c>pods/log</c> are handed to their endpoints.
 /// </summary>
-internal sealed class ResourceEndpoint(ClusterContext cluster)
+internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticator authenticator)
 {
+    private readonly SubresourceEndpoint _subresources = new(cluster, authenticator);
     private readonly WatchEndpoint _watch = new(cluster);
     private readonly PodLogEndpoint _logs = new(cluster);
 
@@ -24,6 +26,11 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         var query = context.Request.Query;
         if (path.Subresource is { } sub && sub != "status" && !path.Type.ExtraSubresources.Contains(sub))
             throw StatusErrors.NotFoundPath();
+        if (path.Subresource is "binding" or "token")
+        {
+            await _subresources.HandleAsync(context, path).ConfigureAwait(false);
+            return;
+        }
         if (path.Subresource == "status" && !path.Type.HasStatusSubresource) throw StatusErrors.NotFoundPath();
 
         if (path.WatchPrefix || (method == "GET" && path.Name is null && IsTrue(query["watch"])))
@@ -35,11 +42,6 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         if (path.Subresource == "log")
         {
             await _logs.HandleAsync(context, path).ConfigureAwait(false);
-            return;
-        }
-        if (path.Subresource == "binding")
-        {
-            await BindAsync(context, path).ConfigureAwait(false);
             return;
         }
 
@@ -71,26 +73,6 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         }
     }
 
-    /// <summary><c>POST pods/{name}/binding</c>: sets <c>spec.nodeName</c> once, as the scheduler's binding does
-    /// (kubernetes <c>pkg/registry/core/pod/storage/storage.go</c>, <c>assignPod</c>); 409 when already bound.</summary>
-    private async Task BindAsync(HttpContext context, ApiPath path)
-    {
-        if (context.Request.Method != "POST") throw StatusErrors.MethodNotAllowed("the server does not allow this method on the requested resource");
-        var body = await RequestBody.ReadAsync(context).ConfigureAwait(false) as JsonObject ?? throw StatusErrors.BadRequest("a Binding is required");
-        var node = body["target"]?["name"]?.GetValue<string>();
-        if (string.IsNullOrEmpty(node)) throw StatusErrors.BadRequest("Binding.target.name: Required value");
-        var name = path.Name!;
-        Store.Mutate(path.Type, path.Namespace, name, pod =>
-        {
-            var spec = pod["spec"] as JsonObject ?? (JsonObject)(pod["spec"] = new JsonObject());
-            if (spec["nodeName"]?.GetValue<string>() is { Length: > 0 } bound)
-                throw StatusErrors.Conflict(path.Type, name, $"pod {name} is already assigned to node \"{bound}\"");
-            spec["nodeName"] = node;
-            return true;
-        });
-        await ApiResponses.WriteJsonAsync(context, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 }, 201).ConfigureAwait(false);
-    }
-
     private async Task ListAsync(HttpContext context, ApiPath path)
     {
         var query = context.Request.Query;
@@ -104,7 +86,17 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
             return;
         }
         var items = new JsonArray();
-        foreach (var item in page) items.Add(item);
+        foreach (var item in page)
+        {
+            // Built-in lists are typed lists on the real server: their items carry no kind or apiVersion. Custom
+            // resource lists are unstructured and keep them.
+            if (!path.Type.IsCustomResource)
+            {
+                item.Remove("kind");
+                item.Remove("apiVersion");
+            }
+            items.Add(item);
+        }
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion };
         if (continueToken is not null)
         {
@@ -203,7 +195,10 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         ApiResponses.AddWarnings(context, options.Warnings!);
         if (!result.Removed)
         {
-            await WriteObjectAsync(context, path.Type, result.Object, 202).ConfigureAwait(false);
+            // 200 with the object still there (finalizers, foreground deletion); 202 only when the client asked for
+            // orphanDependents=false (k8s.io/apiserver endpoints/handlers/delete.go).
+            var orphanFalse = context.Request.Query["orphanDependents"].Any(v => v == "false") || options.OrphanDependentsFalse;
+            await WriteObjectAsync(context, path.Type, result.Object, orphanFalse ? 202 : 200).ConfigureAwait(false);
             return;
         }
         // Pods, namespaces and custom resources return the deleted object; the other kinds a Status (ReturnDeletedObject).
@@ -254,7 +249,7 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         var query = context.Request.Query;
         return new WriteOptions
         {
-            DryRun = query["dryRun"].Any(v => v == "All"),
+            DryRun = DryRunOf(context, query["dryRun"].Select(v => v ?? "").ToList()),
             FieldValidation = query["fieldValidation"].FirstOrDefault(),
             FieldManager = query["fieldManager"].FirstOrDefault(),
             Force = IsTrue(query["force"]),
@@ -277,15 +272,30 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         };
         var orphan = query["orphanDependents"].FirstOrDefault() ?? body?["orphanDependents"]?.ToString();
         if (policy is null && orphan is not null) policy = orphan == "true" ? PropagationPolicy.Orphan : PropagationPolicy.Background;
-        var dryRun = query["dryRun"].Any(v => v == "All") || (body?["dryRun"] as JsonArray)?.Any(v => v?.GetValue<string>() == "All") == true;
+        var dryRun = DryRunOf(context, [.. query["dryRun"].Select(v => v ?? ""), .. (body?["dryRun"] as JsonArray)?.Select(v => v?.GetValue<string>() ?? "") ?? []]);
         return new DeletionOptions
         {
             PropagationPolicy = policy,
             DryRun = dryRun,
+            OrphanDependentsFalse = orphan == "false",
             PreconditionUid = body?["preconditions"]?["uid"]?.GetValue<string>(),
             PreconditionResourceVersion = body?["preconditions"]?["resourceVersion"]?.GetValue<string>(),
             Warnings = new List<string>(),
         };
+    }
+
+    /// <summary>
+    /// <c>dryRun</c>: only <c>All</c> is supported; any other value is 422 before anything is written
+    /// (k8s.io/apimachinery pkg/apis/meta/v1/validation ValidateDryRun).
+    /// </summary>
+    private static bool DryRunOf(HttpContext context, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return false;
+        if (values.All(v => v == "All")) return true;
+        var options = context.Request.Method switch { "POST" => "CreateOptions", "PUT" => "UpdateOptions", "PATCH" => "PatchOptions", _ => "DeleteOptions" };
+        var type = BuiltInResources.Namespace with { Kind = options, Group = "meta.k8s.io" };
+        var given = string.Join(", ", values.Select(v => $"\"{v}\""));
+        throw StatusErrors.Invalid(type, "", "dryRun", "FieldValueNotSupported", $"Unsupported value: []string{{{given}}}: supported values: \"All\"");
     }
 
     internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) => value.Any(v => v is "true" or "1" or "True");

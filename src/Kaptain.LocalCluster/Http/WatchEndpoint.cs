@@ -46,6 +46,9 @@ internal sealed class WatchEndpoint(ClusterContext cluster)
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        // StartAsync only queues the headers in Kestrel; flush them, so that a client waiting for the response is not
+        // held until the first event, as kube-apiserver flushes its watch headers at once.
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         try
         {
             await foreach (var e in cluster.Store.WatchAsync(path.Type, path.Namespace, request, lifetime.Token).ConfigureAwait(false))

@@ -154,7 +154,7 @@ public sealed class ApiSemanticsTests
         }
         while (!string.IsNullOrEmpty(token));
         Assert.Equal(3, pages);
-        Assert.Equal(["a", "b", "c", "d", "e"], names);
+        Assert.Equal(["a", "b", "c", "d", "e", "kube-root-ca.crt"], names);
     }
 
     [Fact]

@@ -27,7 +27,8 @@ internal static class Manifests
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
             ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
-            ["spec"] = new JsonObject { ["containers"] = list, ["restartPolicy"] = "Never" },
+            // On a node, as a scheduler (or the simulated kubelet) puts it: the log of an unbound pod is 204 No Content.
+            ["spec"] = new JsonObject { ["containers"] = list, ["restartPolicy"] = "Never", ["nodeName"] = "kaptain-local-node" },
         };
     }
 

@@ -58,11 +58,8 @@ public sealed class RealControlPlane : ApiServerUnderTest
     /// <summary>The pids of the running processes (etcd, kube-apiserver, kube-controller-manager).</summary>
     public IReadOnlyDictionary<string, int> Pids => _processes.ToDictionary(p => p.Name, p => p.Pid);
 
-    /// <summary>The CRD files installed: <c>ENVTEST_CRD_DIR</c>, else <c>../shared/crds</c> beside the repository root.</summary>
-    public static string CrdDirectory =>
-        Environment.GetEnvironmentVariable("ENVTEST_CRD_DIR") is { Length: > 0 } configured // as ../shared/envtest/start.sh
-            ? Path.GetFullPath(configured)
-            : Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "crds"));
+    /// <summary>The CRD files installed (from <c>../shared/crds</c>).</summary>
+    public static string CrdDirectory => Path.Combine(RepositoryPaths.Shared, "crds");
 
     private ControlPlanePki Pki => _pki ?? throw new InvalidOperationException("Not started.");
 
@@ -221,7 +218,9 @@ public sealed class RealControlPlane : ApiServerUnderTest
             // (x-kubernetes-validations), create decodes leniently and drops them (see ../shared/envtest/start.sh).
             try
             {
-                await SendAsync(admin, HttpMethod.Post, "apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, cancellationToken).ConfigureAwait(false);
+                // Some are still apiextensions.k8s.io/v1beta1 (the legacy KFServing CRD): post each to its own version.
+                var apiVersion = crd["apiVersion"]?.GetValue<string>() ?? "apiextensions.k8s.io/v1";
+                await SendAsync(admin, HttpMethod.Post, $"apis/{apiVersion}/customresourcedefinitions", crd, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException e)
             {

@@ -12,37 +12,64 @@ public abstract partial class ApiServerConformanceTests
         var (admin, ns) = await UseServerAsync();
         using var waitForHeaders = CancellationTokenSource.CreateLinkedTokenSource(Token);
         waitForHeaders.CancelAfter(TimeSpan.FromSeconds(30));
+
+        // From the list's resourceVersion nothing is pending, yet the response (200, its headers) comes at once: a
+        // client that waits for the headers before it reads is not stuck until the first change.
+        var listed = await SendAsync(admin, HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps");
+        var now = listed.Body!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        using (var quiet = await admin.GetAsync(new Uri($"api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={now}", UriKind.Relative),
+            HttpCompletionOption.ResponseHeadersRead, waitForHeaders.Token))
+        {
+            Assert.Equal(200, (int)quiet.StatusCode);
+            Assert.Equal("application/json", quiet.Content.Headers.ContentType?.MediaType);
+        }
+
         using var response = await admin.GetAsync(new Uri($"api/v1/namespaces/{ns}/configmaps?watch=true", UriKind.Relative),
             HttpCompletionOption.ResponseHeadersRead, waitForHeaders.Token);
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
 
         // The stream is open: the first change arrives on it.
+        // Without a resourceVersion the watch starts with the current objects as ADDED: every namespace has the
+        // kube-root-ca.crt ConfigMap (root-ca-cert-publisher).
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Token));
+        var initial = JsonNode.Parse((await reader.ReadLineAsync(waitForHeaders.Token))!)!;
+        Assert.Equal("ADDED", initial["type"]!.GetValue<string>());
+        Assert.Equal("kube-root-ca.crt", initial["object"]!["metadata"]!["name"]!.GetValue<string>());
+        Assert.StartsWith("-----BEGIN CERTIFICATE-----", initial["object"]!["data"]!["ca.crt"]!.GetValue<string>(), StringComparison.Ordinal);
+
         Assert.Equal(201, (await SendAsync(admin, HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap("first"))).Code);
-        var line = await reader.ReadLineAsync(waitForHeaders.Token);
-        var added = JsonNode.Parse(line!)!;
+        var added = JsonNode.Parse((await reader.ReadLineAsync(waitForHeaders.Token))!)!;
         Assert.Equal("ADDED", added["type"]!.GetValue<string>());
         Assert.Equal("first", added["object"]!["metadata"]!["name"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task A_watch_from_a_resource_version_older_than_the_server_keeps_gets_a_410_error_event()
+    public async Task A_watch_from_a_resource_version_replays_every_later_change_in_order()
     {
+        // A watch from an old resourceVersion still in the server's window replays what happened since. (A 410 needs a
+        // version outside the window: upstream's watch cache keeps at least 75 s of events, so this suite cannot make
+        // one there in bounded time; WatchTests covers the stand-in's 410 with a small window.)
         var (admin, ns) = await UseServerAsync();
+        var first = await SendAsync(admin, HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap("a"));
+        var from = first.Body!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        Assert.Equal(201, (await SendAsync(admin, HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap("b"))).Code);
+        Assert.Equal(200, (await SendAsync(admin, HttpMethod.Patch, $"/api/v1/namespaces/{ns}/configmaps/a",
+            JsonNode.Parse("""{"data":{"key":"v2"}}"""), "application/merge-patch+json")).Code);
+        Assert.Equal(200, (await SendAsync(admin, HttpMethod.Delete, $"/api/v1/namespaces/{ns}/configmaps/b")).Code);
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        using var response = await admin.GetAsync(new Uri($"api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion=1", UriKind.Relative),
+        using var response = await admin.GetAsync(new Uri($"api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={from}", UriKind.Relative),
             HttpCompletionOption.ResponseHeadersRead, deadline.Token);
         Assert.Equal(200, (int)response.StatusCode);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Token));
-        var error = JsonNode.Parse((await reader.ReadLineAsync(deadline.Token))!)!;
-        Assert.Equal("ERROR", error["type"]!.GetValue<string>());
-        Assert.Equal("Status", error["object"]!["kind"]!.GetValue<string>());
-        Assert.Equal("Expired", error["object"]!["reason"]!.GetValue<string>());
-        Assert.Equal(410, error["object"]!["code"]!.GetValue<int>());
-        Assert.StartsWith("too old resource version: 1 (", error["object"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Null(await reader.ReadLineAsync(deadline.Token));
+        var events = new List<string>();
+        while (events.Count < 3 && await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            var e = JsonNode.Parse(line)!;
+            events.Add($"{e["type"]} {e["object"]!["metadata"]!["name"]} {e["object"]!["kind"]}");
+        }
+        Assert.Equal(["ADDED b ConfigMap", "MODIFIED a ConfigMap", "DELETED b ConfigMap"], events);
     }
 
     [Fact]
@@ -85,7 +112,7 @@ public abstract partial class ApiServerConformanceTests
             """);
         Assert.Equal(201, (await SendAsync(admin, HttpMethod.Post, $"/api/v1/namespaces/{ns}/pods", pod)).Code);
         var log = await SendAsync(admin, HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/waiting/log");
-        Assert.True(log.Code is 200 or 204, log.ToString());
+        Assert.True(log.Code == 204, log.ToString());
         Assert.Equal("", log.Text);
 
         var wrongContainer = await SendAsync(admin, HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods/waiting/log?container=other");

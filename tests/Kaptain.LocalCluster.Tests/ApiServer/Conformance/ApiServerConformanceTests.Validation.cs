@@ -134,11 +134,15 @@ public abstract partial class ApiServerConformanceTests
     {
         var (admin, ns) = await UseServerAsync();
         var created = (await SendAsync(admin, HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap("uid"))).Body!;
+        var uid = created["metadata"]!["uid"]!.GetValue<string>();
         created["metadata"]!["uid"] = "00000000-0000-0000-0000-000000000000";
         var reply = await SendAsync(admin, HttpMethod.Put, $"/api/v1/namespaces/{ns}/configmaps/uid", created);
         Assert.True(reply.Code == 409, reply.ToString());
         Assert.Equal("Conflict", reply.Reason);
-        Assert.StartsWith("Operation cannot be fulfilled on configmaps \"uid\": Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000", reply.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Operation cannot be fulfilled on configmaps \"uid\": StorageError: invalid object, Code: 4, Key: /registry/configmaps/{ns}/uid, ResourceVersion: 0, " +
+            $"AdditionalErrorMsg: Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: {uid}",
+            reply.Message);
     }
 
     [Fact]

@@ -6,14 +6,18 @@ using Xunit;
 
 namespace Kaptain.LocalCluster.Tests.ApiServer.Conformance;
 
-/// <summary>The API-semantics suite against the stand-in: a fresh stand-in (no simulated controllers) per test.</summary>
+/// <summary>
+/// The API-semantics suite against the stand-in: a fresh stand-in (no simulated controllers) per test, with requests
+/// without credentials as <c>system:anonymous</c> (<see cref="LocalClusterOptions.AnonymousIsAdmin"/> off), as on the
+/// real server's secure port.
+/// </summary>
 public sealed class StandInApiServerTests : ApiServerConformanceTests
 {
     private StandInApiServer? _server;
 
     /// <inheritdoc />
     protected override async ValueTask<ApiServerUnderTest> StartServerAsync() =>
-        _server ??= await StandInApiServer.StartAsync(new LocalClusterOptions(), TestContext.Current.CancellationToken);
+        _server ??= await StandInApiServer.StartAsync(new LocalClusterOptions { AnonymousIsAdmin = false }, TestContext.Current.CancellationToken);
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
