@@ -1,6 +1,5 @@
 using Kaptain.Build.EndToEnd.Tests.Infrastructure;
 using Kaptain.LocalCluster.Api;
-using Kaptain.LocalCluster.Storage;
 using Kaptain.Testing;
 using Xunit;
 
@@ -11,7 +10,7 @@ namespace Kaptain.Build.EndToEnd.Tests;
 /// (it reads the context from s3rver and pushes to the registry), so its failures are real ones: a registry that
 /// refuses the push, and a registry that never answers it (timeout, Ctrl+C).
 /// </summary>
-public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRegistry readOnlyRegistry)
+public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRegistry readOnlyRegistry)
     : LifecycleTest(fixture), IClassFixture<ReadOnlyContainerRegistry>
 {
     private const string Sample = "mnist-pytorch";
@@ -19,7 +18,7 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     [Fact]
     public async Task Builds_and_pushes_the_image_then_removes_the_secrets_the_job_and_the_context()
     {
-        var project = Servers.NewProject(Sample, "build-ok");
+        var project = await Servers.NewProjectAsync(Sample, "build-ok", Token);
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
 
@@ -30,7 +29,7 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
         Assert.StartsWith("sha256:", digest, StringComparison.Ordinal);
         Assert.True(await ManifestExistsAsync(project.ImageName, digest), result.Log);
         Assert.Contains($"{report["image"]!.GetValue<string>()}@{digest}", result.Log, StringComparison.Ordinal);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(report);
         Assert.True(await Servers.S3.BucketExistsAsync(bucket, Token), result.Log);
         await AssertObjectAsync(bucket, key, exists: false, result);
@@ -39,10 +38,10 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     [Fact]
     public async Task Does_nothing_on_the_cluster_when_the_registry_already_has_the_image()
     {
-        var project = Servers.NewProject(Sample, "build-uptodate");
+        var project = await Servers.NewProjectAsync(Sample, "build-uptodate", Token);
         var built = await RunAsync(project.Build("KaptainBuildImage"));
         AssertSucceeded(built);
-        AssertNothingLeft(project, built);
+        await AssertNothingLeft(project, built);
         var first = project.ReadRunReport("build-image")["digest"]!.GetValue<string>();
 
         // Watch what a build would write in the project's namespace; other tests write elsewhere at the same time.
@@ -60,43 +59,24 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
         Assert.Equal(first, report["digest"]!.GetValue<string>());
         Assert.Equal("UpToDate", report["state"]!.GetValue<string>());
         Assert.Empty(report["created"]!.AsArray());
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         Assert.True(writes.Count == 0, $"The up-to-date build wrote: {string.Join(", ", writes)}{Environment.NewLine}{result.Log}");
     }
 
-    private async Task WatchAsync(ResourceType type, string ns, List<string> writes, CancellationToken cancellationToken)
-    {
-        var from = Servers.Cluster.Store.List(type, ns).ResourceVersion;
-        try
-        {
-            await foreach (var change in Servers.Cluster.Store.WatchAsync(type, ns, new WatchRequest { ResourceVersion = from }, cancellationToken))
-            {
-                if (change.Type != WatchEventType.Bookmark)
-                {
-                    lock (writes)
-                    {
-                        writes.Add($"{change.Type} {type.Kind}/{change.Object?["metadata"]?["name"]}");
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The build ended.
-        }
-    }
+    private Task WatchAsync(ResourceType type, string ns, List<string> writes, CancellationToken cancellationToken) =>
+        Servers.WatchWritesAsync(type, ns, writes, cancellationToken);
 
     [Fact]
     public async Task A_build_whose_push_is_refused_reports_KAPT1101_and_removes_the_secrets_the_job_and_the_context()
     {
-        var project = Servers.NewProject(Sample, "build-refused");
+        var project = await Servers.NewProjectAsync(Sample, "build-refused", Token);
         project.RegistryHost = readOnlyRegistry.Host;
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
 
         AssertFailedWith(result, "KAPT1101");
         Assert.Contains("error checking push permissions", result.Log, StringComparison.Ordinal);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
         await AssertObjectAsync(bucket, key, exists: false, result);
     }
@@ -104,7 +84,7 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     [Fact]
     public async Task A_failed_build_keeps_only_the_job_and_its_pod_when_asked_to_keep_failed_resources()
     {
-        var project = Servers.NewProject(Sample, "build-keep");
+        var project = await Servers.NewProjectAsync(Sample, "build-keep", Token);
         project.RegistryHost = readOnlyRegistry.Host;
 
         var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainKeepFailedResources", "true")));
@@ -113,8 +93,8 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
         var report = project.ReadRunReport("build-image");
         var runId = report["runId"]!.GetValue<string>();
         var job = $"{project.ModelName}-build-{runId}";
-        AssertKeptWithDependents(project, result, [$"Job/{job}"], runId);
-        Assert.Single(Servers.ResourcesIn(project.Namespace).OfKind("Pod"));
+        await AssertKeptWithDependents(project, result, [$"Job/{job}"], runId);
+        Assert.Single((await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Pod"));
         var (bucket, key) = ContextObject(report);
         await AssertObjectAsync(bucket, key, exists: false, result);
     }
@@ -123,14 +103,14 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     public async Task A_build_that_does_not_finish_in_time_reports_KAPT1102_and_removes_everything()
     {
         await using var stalling = new StallingRegistryProxy(Servers.Registry);
-        var project = Servers.NewProject(Sample, "build-timeout");
+        var project = await Servers.NewProjectAsync(Sample, "build-timeout", Token);
         project.RegistryHost = stalling.Host;
 
         var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainBuildTimeout", "3")));
 
         AssertFailedWith(result, "KAPT1102");
         Assert.True(stalling.StalledConnections > 0, result.Log);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
         await AssertObjectAsync(bucket, key, exists: false, result);
     }
@@ -140,7 +120,7 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
     public async Task Ctrl_C_while_the_builder_runs_removes_the_secrets_the_job_and_the_context(int signal)
     {
         await using var stalling = new StallingRegistryProxy(Servers.Registry);
-        var project = Servers.NewProject(Sample, $"build-{UnixSignal.Name(signal).ToLowerInvariant()}");
+        var project = await Servers.NewProjectAsync(Sample, $"build-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
         project.RegistryHost = stalling.Host;
 
         // The builder has read the context and waits for the registry to take the push.
@@ -148,7 +128,7 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
 
         AssertStopped(result, signal);
         AssertNoJournal(project, result);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
         await AssertObjectAsync(bucket, key, exists: false, result);
     }

@@ -4,12 +4,12 @@ using Xunit;
 namespace Kaptain.Build.EndToEnd.Tests;
 
 /// <summary><c>dotnet build -t:KaptainCleanup</c> after a build that was killed and could not clean up.</summary>
-public sealed class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixture)
+public abstract class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixture)
 {
     [Fact]
     public async Task Removes_what_a_killed_training_run_left_behind()
     {
-        var project = Servers.NewProject("mnist-pytorch", "cleanup-killed");
+        var project = await Servers.NewProjectAsync("mnist-pytorch", "cleanup-killed", Token);
         var train = project.Build("KaptainTrain", ("E2EWorkloadScenario", "hang log=\"epoch 1 started\""));
         string killedLog;
         await using (var running = train.Start())
@@ -20,13 +20,13 @@ public sealed class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixtur
             // Disposing kills the process tree (SIGKILL): the task gets no chance to clean up.
         }
 
-        var left = Servers.ResourcesIn(project.Namespace);
+        var left = (await Servers.ResourcesInAsync(project.Namespace, Token));
         Assert.True(left.OfKind("PyTorchJob").Count == 1, $"The killed run should have left its PyTorchJob:{Environment.NewLine}{left}{Environment.NewLine}{killedLog}");
 
         var result = await RunAsync(project.Build("KaptainCleanup"));
 
         AssertSucceeded(result);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var job = left.OfKind("PyTorchJob").Single().Name;
         Assert.Contains(job, result.Log, StringComparison.Ordinal);
         var removed = project.ReadRunReport("cleanup")["removed"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
@@ -36,13 +36,13 @@ public sealed class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [Fact]
     public async Task Finds_nothing_to_remove_when_no_run_was_interrupted()
     {
-        var project = Servers.NewProject("mnist-tensorflow", "cleanup-none");
+        var project = await Servers.NewProjectAsync("mnist-tensorflow", "cleanup-none", Token);
         AssertSucceeded(await RunAsync(project.Build("KaptainTrain", ("KaptainForceCleanup", "true"))));
 
         var result = await RunAsync(project.Build("KaptainCleanup"));
 
         AssertSucceeded(result);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         Assert.Empty(project.ReadRunReport("cleanup")["removed"]!.AsArray());
     }
 }

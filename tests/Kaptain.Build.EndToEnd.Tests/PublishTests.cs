@@ -5,7 +5,7 @@ using Xunit;
 namespace Kaptain.Build.EndToEnd.Tests;
 
 /// <summary><c>dotnet build -t:KaptainPublish</c> and <c>-t:KaptainUndeploy</c> on copies of the samples.</summary>
-public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixture)
+public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixture)
 {
     [Theory]
     [InlineData("mnist-pytorch")]
@@ -22,8 +22,8 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         Assert.StartsWith("http", url, StringComparison.Ordinal);
         Assert.Contains(url, result.Log, StringComparison.Ordinal);
         var runId = RunId(project, "publish");
-        AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", ServiceAccountOf(project, runId)], runId);
-        Assert.Empty(Servers.ResourcesIn(project.Namespace).OfKind("Secret"));
+        await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", await ServiceAccountOf(project, runId)], runId);
+        Assert.Empty((await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Secret"));
     }
 
     [Fact]
@@ -31,13 +31,13 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", "serve-refuse");
         AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
-        var before = Servers.ResourcesIn(project.Namespace);
+        var before = (await Servers.ResourcesInAsync(project.Namespace, Token));
         var firstRun = RunId(project, "publish");
 
         var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")));
 
         AssertFailedWith(result, "KAPT1107");
-        var after = Servers.ResourcesIn(project.Namespace);
+        var after = (await Servers.ResourcesInAsync(project.Namespace, Token));
         Assert.Equal(before.Names, after.Names);
         var service = after.OfKind("InferenceService").Single();
         Assert.Equal(
@@ -79,7 +79,7 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var report = project.ReadRunReport("publish");
         Assert.True(report["replaced"]!.GetValue<bool>(), result.Log);
         var runId = RunId(project, "publish");
-        var service = Servers.ResourcesIn(project.Namespace).OfKind("InferenceService").Single();
+        var service = (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("InferenceService").Single();
         Assert.Equal(runId, service.Label("kaptain.build/run"));
     }
 
@@ -91,7 +91,7 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "3")));
 
         AssertFailedWith(result, "KAPT1108");
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
     }
 
     [Theory]
@@ -103,7 +103,7 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var result = await InterruptAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")), "Created InferenceService", signal);
 
         AssertStopped(result, signal);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         AssertNoJournal(project, result);
     }
 
@@ -112,12 +112,12 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", "serve-undeploy");
         AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
-        Assert.Single(Servers.ResourcesIn(project.Namespace).OfKind("InferenceService"));
+        Assert.Single((await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("InferenceService"));
 
         var result = await RunAsync(project.Build("KaptainUndeploy"));
 
         AssertSucceeded(result);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         var removed = project.ReadRunReport("undeploy")["removed"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
         Assert.Contains(removed, r => r.StartsWith("InferenceService", StringComparison.Ordinal) && r.EndsWith("/" + project.ModelName, StringComparison.Ordinal));
     }
@@ -130,7 +130,7 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var result = await RunAsync(project.Build("KaptainUndeploy"));
 
         AssertSucceeded(result);
-        AssertNothingLeft(project, result);
+        await AssertNothingLeft(project, result);
         Assert.Empty(project.ReadRunReport("undeploy")["removed"]!.AsArray());
     }
 
@@ -141,15 +141,15 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     /// </summary>
     private async Task<SampleProject> NewPublishProjectAsync(string sample, string name)
     {
-        var project = Servers.NewProject(sample, name);
+        var project = await Servers.NewProjectAsync(sample, name, Token);
         await Servers.S3.CreateBucketAsync(project.Bucket, Token);
         await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", [1, 2, 3, 4], Token);
         return project;
     }
 
-    private string ServiceAccountOf(SampleProject project, string runId)
+    private async Task<string> ServiceAccountOf(SampleProject project, string runId)
     {
-        var accounts = Servers.ResourcesIn(project.Namespace).OfKind("ServiceAccount").Where(a => a.Label("kaptain.build/run") == runId).ToList();
+        var accounts = (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("ServiceAccount").Where(a => a.Label("kaptain.build/run") == runId).ToList();
         Assert.Single(accounts);
         return accounts[0].ToString();
     }

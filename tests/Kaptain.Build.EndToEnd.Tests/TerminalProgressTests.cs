@@ -11,7 +11,7 @@ namespace Kaptain.Build.EndToEnd.Tests;
 /// change and the replicas' log lines while the job is still running, then a summary of what is kept and how to remove
 /// it. The samples' <c>Directory.Build.rsp</c> chooses the console logger (see the README, "Live progress").
 /// </summary>
-public sealed class TerminalProgressTests(EndToEndServers fixture) : LifecycleTest(fixture)
+public sealed class TerminalProgressTests(LocalClusterServers fixture) : LifecycleTest(fixture)
 {
     /// <summary>Long enough that the first epoch's line arrives well before the end, even on a busy machine.</summary>
     private const string LongTraining =

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
 using Kaptain.LocalCluster.Hosting;
+using Kaptain.Testing.ControlPlane;
 
 namespace Kaptain.Testing;
 
@@ -42,6 +44,57 @@ public sealed class ClusterResources
 
         return new ClusterResources([.. all.OrderBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)]);
     }
+
+    /// <summary>
+    /// Reads what <paramref name="namespace"/> holds now through the API of <paramref name="server"/> (either engine):
+    /// every namespaced kind the local cluster serves (one version of each), left out what the cluster itself puts in
+    /// every namespace (the <c>default</c> ServiceAccount and its token Secret, the <c>kube-root-ca.crt</c> ConfigMap).
+    /// </summary>
+    public static async Task<ClusterResources> ReadAsync(ApiServerUnderTest server, string @namespace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        using var http = server.CreateHttpClient();
+        var all = new List<ClusterResource>();
+        var kinds = ResourceCatalog.CreateDefault().All.Where(t => t.Namespaced && t.Kind != "Event").DistinctBy(t => (t.Group, t.Kind));
+        foreach (var type in kinds)
+        {
+            using var response = await http.GetAsync(new Uri(CollectionPath(type, @namespace), UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                continue; // not served by this server (a kind no one installed)
+            }
+
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"GET {CollectionPath(type, @namespace)}: {(int)response.StatusCode} {text}", null, response.StatusCode);
+            }
+
+            foreach (var item in (JsonNode.Parse(text)?["items"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var resource = new ClusterResource(type.Kind, item);
+                if (!IsTheClustersOwn(type, resource))
+                {
+                    all.Add(resource);
+                }
+            }
+        }
+
+        return new ClusterResources([.. all.OrderBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>The path of the collection of <paramref name="type"/> in <paramref name="namespace"/>.</summary>
+    public static string CollectionPath(ResourceType type, string @namespace)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return (type.Group.Length == 0 ? $"api/{type.Version}" : $"apis/{type.Group}/{type.Version}") + $"/namespaces/{@namespace}/{type.Plural}";
+    }
+
+    private static bool IsTheClustersOwn(ResourceType type, ClusterResource resource) =>
+        (type == BuiltInResources.ServiceAccount && resource.Name == "default")
+        || (type == BuiltInResources.ConfigMap && resource.Name == "kube-root-ca.crt")
+        || (type == BuiltInResources.Secret && resource.Object["type"]?.GetValue<string>() == "kubernetes.io/service-account-token"
+            && resource.Object["metadata"]?["annotations"]?["kubernetes.io/service-account.name"]?.GetValue<string>() == "default");
 
     /// <inheritdoc />
     public override string ToString() => All.Count == 0 ? "(nothing)" : string.Join(Environment.NewLine, All.Select(r => r.Describe()));

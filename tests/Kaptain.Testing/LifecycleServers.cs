@@ -1,30 +1,42 @@
+using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
 using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Operators;
+using Kaptain.Testing.ControlPlane;
 
 namespace Kaptain.Testing;
 
 /// <summary>
-/// What a model build runs against, on 127.0.0.1: the local cluster in this process (with its simulated controllers
-/// and a scenario file), s3rver and docker-registry, plus the kubeconfig and docker config a user would have. The
+/// What a model build runs against, on 127.0.0.1: a cluster (<see cref="LifecycleEngine"/>: the local cluster in this
+/// process, or upstream kube-apiserver + kube-controller-manager with the same simulated operators attached, both
+/// with the suite's scenario file), s3rver and docker-registry, plus the kubeconfig and docker config a user would have. The
 /// end-to-end tests share one for the whole run and the benchmarks start their own; each model build gets a project
 /// copy with its own namespace, model id, image and bucket (<see cref="NewProject"/>).
 /// </summary>
 public sealed class LifecycleServers : IAsyncDisposable
 {
+    private readonly LocalClusterServer? _local;
+    private readonly SimulatedOperators? _operators;
     private int _projects;
 
-    private LifecycleServers(string tasksAssembly, string workDirectory, S3Server s3, ContainerRegistry registry, LocalClusterServer cluster)
+    private LifecycleServers(string tasksAssembly, string workDirectory, S3Server s3, ContainerRegistry registry, ApiServerUnderTest api, LocalClusterServer? local, SimulatedOperators? operators)
     {
         TasksAssembly = tasksAssembly;
         WorkDirectory = workDirectory;
         S3 = s3;
         Registry = registry;
-        Cluster = cluster;
+        Api = api;
+        _local = local;
+        _operators = operators;
     }
 
-    /// <summary>The local cluster; read its store to see what a build left behind.</summary>
-    public LocalClusterServer Cluster { get; }
+    /// <summary>The local cluster (only with <see cref="LifecycleEngine.LocalCluster"/>); its store shows what a build left behind.</summary>
+    public LocalClusterServer Cluster => _local ?? throw new InvalidOperationException($"{Api.Name} is not the local cluster: read it through {nameof(Api)}.");
+
+    /// <summary>The cluster's API server (either engine): what the builds and the assertions talk to.</summary>
+    public ApiServerUnderTest Api { get; }
 
     /// <summary>The S3 server the builds upload the image build context to.</summary>
     public S3Server S3 { get; }
@@ -48,7 +60,15 @@ public sealed class LifecycleServers : IAsyncDisposable
     /// <param name="tasksAssembly">The built <c>Kaptain.Build.Tasks.dll</c> the project copies use.</param>
     /// <param name="scenarios">The cluster's scenario file (<c>KIND NAME-PATTERN SCENARIO</c> lines), or null.</param>
     /// <param name="cancellationToken">Stops starting.</param>
-    public static async Task<LifecycleServers> StartAsync(string tasksAssembly, string? scenarios, CancellationToken cancellationToken)
+    public static Task<LifecycleServers> StartAsync(string tasksAssembly, string? scenarios, CancellationToken cancellationToken) =>
+        StartAsync(tasksAssembly, scenarios, LifecycleEngine.LocalCluster, cancellationToken);
+
+    /// <summary>Starts the servers with the cluster of <paramref name="engine"/>.</summary>
+    /// <param name="tasksAssembly">The built <c>Kaptain.Build.Tasks.dll</c> the project copies use.</param>
+    /// <param name="scenarios">The cluster's scenario file (<c>KIND NAME-PATTERN SCENARIO</c> lines), or null.</param>
+    /// <param name="engine">The local cluster, or the real control plane (<see cref="EnvtestAssets"/> must be there).</param>
+    /// <param name="cancellationToken">Stops starting.</param>
+    public static async Task<LifecycleServers> StartAsync(string tasksAssembly, string? scenarios, LifecycleEngine engine, CancellationToken cancellationToken)
     {
         if (!File.Exists(tasksAssembly))
         {
@@ -63,12 +83,37 @@ public sealed class LifecycleServers : IAsyncDisposable
             await File.WriteAllTextAsync(options.ScenarioFile, scenarios, cancellationToken).ConfigureAwait(false);
         }
 
-        Kaptain.LocalCluster.Controllers.SimulatedControllers.AddTo(options);
         var s3 = S3Server.StartAsync(cancellationToken: cancellationToken);
         var registry = ContainerRegistry.StartAsync(cancellationToken: cancellationToken);
-        var cluster = await LocalClusterServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
-        var servers = new LifecycleServers(tasksAssembly, workDirectory, await s3.ConfigureAwait(false), await registry.ConfigureAwait(false), cluster);
-        await cluster.WriteKubeconfigAsync(servers.KubeconfigPath, cancellationToken).ConfigureAwait(false);
+        LifecycleServers servers;
+        if (engine == LifecycleEngine.LocalCluster)
+        {
+            Kaptain.LocalCluster.Controllers.SimulatedControllers.AddTo(options);
+            var cluster = await StandInApiServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
+            servers = new LifecycleServers(tasksAssembly, workDirectory, await s3.ConfigureAwait(false), await registry.ConfigureAwait(false), cluster, cluster.Server, null);
+            await cluster.Server.WriteKubeconfigAsync(servers.KubeconfigPath, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var assets = EnvtestAssets.Find(out var reason) ?? throw new InvalidOperationException(reason);
+            var plane = await RealControlPlane.StartAsync(assets, cancellationToken).ConfigureAwait(false);
+            SimulatedOperators operators;
+            try
+            {
+                using var kubeconfig = new MemoryStream(Encoding.UTF8.GetBytes(plane.AdminKubeconfig()));
+                var configuration = await k8s.KubernetesClientConfiguration.BuildConfigFromConfigFileAsync(kubeconfig).ConfigureAwait(false);
+                operators = await SimulatedOperators.AttachAsync(configuration, options.ScenarioFile, null, simulateBuiltIn: !plane.HasControllers, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await plane.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            servers = new LifecycleServers(tasksAssembly, workDirectory, await s3.ConfigureAwait(false), await registry.ConfigureAwait(false), plane, null, operators);
+            await File.WriteAllTextAsync(servers.KubeconfigPath, plane.AdminKubeconfig(), cancellationToken).ConfigureAwait(false);
+        }
+
         servers.Registry.WriteDockerConfig(servers.DockerConfigDirectory);
         return servers;
     }
@@ -92,10 +137,87 @@ public sealed class LifecycleServers : IAsyncDisposable
     /// <summary>What <paramref name="namespace"/> holds now.</summary>
     public ClusterResources ResourcesIn(string @namespace) => ClusterResources.In(Cluster, @namespace);
 
+    /// <summary>
+    /// Like <see cref="NewProject"/> on either engine: the namespace is created through the API (and, where
+    /// kube-controller-manager runs, its <c>default</c> ServiceAccount awaited, without which no pod can be created).
+    /// </summary>
+    public async Task<SampleProject> NewProjectAsync(string sample, string name, CancellationToken cancellationToken)
+    {
+        var id = $"{name}-{Interlocked.Increment(ref _projects)}";
+        var project = SampleProject.Create(this, sample, id);
+        using var http = Api.CreateHttpClient();
+        await ApiServerUnderTest.SendAsync(http, HttpMethod.Post, "api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = project.Namespace } }, cancellationToken).ConfigureAwait(false);
+        if (_local is null && Api.HasControllers)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(60));
+            while (true)
+            {
+                using var response = await http.GetAsync(new Uri($"api/v1/namespaces/{project.Namespace}/serviceaccounts/default", UriKind.Relative), deadline.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token).ConfigureAwait(false);
+            }
+        }
+
+        return project;
+    }
+
+    /// <summary>What <paramref name="namespace"/> holds now, read through the API (either engine).</summary>
+    public Task<ClusterResources> ResourcesInAsync(string @namespace, CancellationToken cancellationToken) => ClusterResources.ReadAsync(Api, @namespace, cancellationToken);
+
+    /// <summary>Records every change (not bookmarks) of <paramref name="type"/> in <paramref name="namespace"/> into
+    /// <paramref name="writes"/> until cancelled: a list, then a watch from the list's resourceVersion.</summary>
+    public async Task WatchWritesAsync(ResourceType type, string @namespace, List<string> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(writes);
+        using var http = Api.CreateHttpClient();
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        var path = ClusterResources.CollectionPath(type, @namespace);
+        var list = await ApiServerUnderTest.SendAsync(http, HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        var from = list["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "0";
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"{path}?watch=true&allowWatchBookmarks=true&resourceVersion={from}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0 || JsonNode.Parse(line) is not JsonObject change || change["type"]?.GetValue<string>() is "BOOKMARK" or null)
+                {
+                    continue;
+                }
+
+                lock (writes)
+                {
+                    writes.Add($"{change["type"]} {type.Kind}/{change["object"]?["metadata"]?["name"]}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Done watching.
+        }
+        catch (IOException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Done watching.
+        }
+    }
+
     /// <summary>Stops the servers and deletes the work folder.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Cluster.DisposeAsync().ConfigureAwait(false);
+        if (_operators is not null)
+        {
+            await _operators.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Api.DisposeAsync().ConfigureAwait(false);
         await S3.DisposeAsync().ConfigureAwait(false);
         await Registry.DisposeAsync().ConfigureAwait(false);
         TemporaryDirectory.Delete(WorkDirectory);

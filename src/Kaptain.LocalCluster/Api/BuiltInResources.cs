@@ -21,7 +21,7 @@ public static class BuiltInResources
     /// <summary>Nodes (cluster-scoped), for a simulated kubelet to register.</summary>
     public static readonly ResourceType Node = Core("Node", "nodes", namespaced: false, status: true, shortNames: ["no"]);
 
-    /// <summary>Pods, with <c>pods/log</c>.</summary>
+    /// <summary>Pods, with <c>pods/log</c> and <c>pods/binding</c>.</summary>
     public static readonly ResourceType Pod = Core("Pod", "pods", status: true, shortNames: ["po"]) with
     {
         Categories = ["all"],

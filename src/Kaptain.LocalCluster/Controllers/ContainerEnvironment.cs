@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
-using Kaptain.LocalCluster.Storage;
+using Kaptain.LocalCluster.Operators;
 
 namespace Kaptain.LocalCluster.Controllers;
 
@@ -12,7 +12,7 @@ namespace Kaptain.LocalCluster.Controllers;
 internal sealed record ContainerEnvironment(IReadOnlyDictionary<string, string> Variables, string? Problem)
 {
     /// <summary>Resolves the <c>env</c> of <paramref name="container"/> in namespace <paramref name="ns"/>.</summary>
-    public static ContainerEnvironment Resolve(ObjectStore store, string ns, JsonNode? container)
+    public static ContainerEnvironment Resolve(IClusterApi store, string ns, JsonNode? container)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var env in (container?["env"] as JsonArray ?? []).OfType<JsonObject>())
@@ -60,7 +60,7 @@ internal sealed record ContainerEnvironment(IReadOnlyDictionary<string, string> 
     }
 
     /// <summary>A Secret's data decoded, or null when the Secret does not exist.</summary>
-    public static Dictionary<string, string>? SecretData(ObjectStore store, string ns, string name)
+    public static Dictionary<string, string>? SecretData(IClusterApi store, string ns, string name)
     {
         var secret = store.TryGet(BuiltInResources.Secret, ns, name);
         if (secret is null)
@@ -89,7 +89,7 @@ internal sealed record ContainerEnvironment(IReadOnlyDictionary<string, string> 
         return data;
     }
 
-    private static Dictionary<string, string>? ConfigMapData(ObjectStore store, string ns, string name) =>
+    private static Dictionary<string, string>? ConfigMapData(IClusterApi store, string ns, string name) =>
         store.TryGet(BuiltInResources.ConfigMap, ns, name) is { } configMap
             ? new Dictionary<string, string>(ObjectFields.StringMap(configMap["data"]), StringComparer.Ordinal)
             : null;

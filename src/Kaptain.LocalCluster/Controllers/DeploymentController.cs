@@ -22,12 +22,12 @@ internal sealed class DeploymentController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var deployment = Store.TryGet(BuiltInResources.Deployment, ns, name);
         if (deployment is null || ObjectFields.IsDeleting(deployment))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var template = deployment["spec"]?["template"] as JsonObject ?? new JsonObject();
@@ -38,7 +38,7 @@ internal sealed class DeploymentController : ReconcilingController
         var current = pods.Where(p => ObjectFields.Labels(p).GetValueOrDefault("pod-template-hash") == hash && ObjectFields.Text(p["status"]?["phase"]) is not ("Failed" or "Succeeded")).ToList();
         foreach (var stale in pods.Except(current).Concat(current.Skip(replicas)))
         {
-            Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, ObjectFields.Name(stale)), 404);
+            await Tolerate(() => Store.DeleteAsync(BuiltInResources.Pod, ns, ObjectFields.Name(stale)), 404);
         }
 
         for (var i = current.Count; i < replicas; i++)
@@ -51,12 +51,12 @@ internal sealed class DeploymentController : ReconcilingController
             metadata["namespace"] = ns;
             metadata["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(deployment));
             ObjectFields.Child(metadata, "labels")["pod-template-hash"] = hash;
-            Store.Create(BuiltInResources.Pod, pod);
+            await Store.CreateAsync(BuiltInResources.Pod, pod);
         }
 
         var live = current.Take(replicas).ToList();
         var ready = live.Count(p => Conditions.IsTrue(p["status"], "Ready"));
-        MutateStatus(BuiltInResources.Deployment, ns, name, status =>
+        await MutateStatus(BuiltInResources.Deployment, ns, name, status =>
         {
             var before = status.DeepClone();
             status["observedGeneration"] = ObjectFields.Generation(deployment);
@@ -70,6 +70,6 @@ internal sealed class DeploymentController : ReconcilingController
             Conditions.Set(status, "Progressing", "True", available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", available ? $"ReplicaSet \"{name}-{hash}\" has successfully progressed." : $"ReplicaSet \"{name}-{hash}\" is progressing.", Now, withUpdateTime: true);
             return !ObjectFields.SameJson(before, status);
         });
-        return Task.CompletedTask;
+        return;
     }
 }

@@ -1,16 +1,21 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
-using Kaptain.LocalCluster.Storage;
+using Kaptain.LocalCluster.Operators;
 
 namespace Kaptain.LocalCluster.Controllers;
 
 /// <summary>Writes core/v1 Events about objects, as the real controllers and the kubelet do, so that a client can
-/// report why a pod or job failed (<c>kubectl describe</c>, <c>kubectl get events</c>).</summary>
-/// <param name="store">The cluster's objects.</param>
+/// report why a pod or job failed (<c>kubectl describe</c>, <c>kubectl get events</c>).
+/// Events are sent in the background, one at a time, as client-go's event broadcaster does: recording never waits
+/// for the API server.</summary>
+/// <param name="store">The cluster's API.</param>
 /// <param name="time">The clock.</param>
 /// <param name="component">The reporting component, e.g. <c>job-controller</c> or <c>kubelet</c>.</param>
-internal sealed class EventRecorder(ObjectStore store, TimeProvider time, string component)
+internal sealed class EventRecorder(IClusterApi store, TimeProvider time, string component)
 {
+    private readonly System.Threading.Channels.Channel<JsonObject> _pending = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>(new() { SingleReader = true });
+    private int _sending;
+
     /// <summary>Records a Normal event.</summary>
     public void Normal(JsonNode involved, string reason, string message) => Record(involved, "Normal", reason, message);
 
@@ -46,13 +51,34 @@ internal sealed class EventRecorder(ObjectStore store, TimeProvider time, string
             ["reportingComponent"] = component,
             ["reportingInstance"] = component,
         };
-        try
+        _pending.Writer.TryWrite(evt);
+        if (Interlocked.Exchange(ref _sending, 1) == 0)
         {
-            store.Create(BuiltInResources.Event, evt);
+            _ = Task.Run(SendAsync);
         }
-        catch (ApiException)
+    }
+
+    private async Task SendAsync()
+    {
+        while (true)
         {
-            // An event is best effort, as in Kubernetes (e.g. the namespace is being deleted).
+            while (_pending.Reader.TryRead(out var evt))
+            {
+                try
+                {
+                    await store.CreateAsync(BuiltInResources.Event, evt).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ApiException or HttpRequestException or IOException or OperationCanceledException)
+                {
+                    // An event is best effort, as in Kubernetes (e.g. the namespace is being deleted).
+                }
+            }
+
+            Volatile.Write(ref _sending, 0);
+            if (!_pending.Reader.TryPeek(out _) || Interlocked.Exchange(ref _sending, 1) == 1)
+            {
+                return;
+            }
         }
     }
 }

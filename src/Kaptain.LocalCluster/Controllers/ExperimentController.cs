@@ -36,14 +36,14 @@ internal sealed partial class ExperimentController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var experimentType = ExperimentType!;
         var experiment = Store.TryGet(experimentType, ns, name);
         if (experiment is null || ObjectFields.IsDeleting(experiment)
             || Conditions.IsTrue(experiment["status"], "Succeeded") || Conditions.IsTrue(experiment["status"], "Failed"))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var spec = experiment["spec"] ?? new JsonObject();
@@ -60,11 +60,11 @@ internal sealed partial class ExperimentController : ReconcilingController
         }
         catch (SuggestionException e)
         {
-            Finish(experimentType, experiment, succeeded: false, "ExperimentFailed", $"Experiment has failed because the suggestion failed: {e.Message}", []);
-            return Task.CompletedTask;
+            await Finish(experimentType, experiment, succeeded: false, "ExperimentFailed", $"Experiment has failed because the suggestion failed: {e.Message}", []);
+            return;
         }
 
-        var suggestion = EnsureSuggestion(experiment, generator);
+        var suggestion = await EnsureSuggestion(experiment, generator);
         var uid = ObjectFields.Uid(experiment);
         var trials = Store.List(TrialType!, ns).Items.Where(t => ObjectFields.IsControlledBy(t, uid)).ToList();
         var objective = spec["objective"];
@@ -131,18 +131,18 @@ internal sealed partial class ExperimentController : ReconcilingController
                 }
                 catch (SuggestionException e)
                 {
-                    Finish(experimentType, experiment, succeeded: false, "ExperimentFailed", $"Experiment has failed because a trial could not be rendered: {e.Message}", trials);
-                    return Task.CompletedTask;
+                    await Finish(experimentType, experiment, succeeded: false, "ExperimentFailed", $"Experiment has failed because a trial could not be rendered: {e.Message}", trials);
+                    return;
                 }
 
-                Tolerate(() => created.Add(Store.Create(TrialType!, trial)), 409);
+                await Tolerate(async () => created.Add(await Store.CreateAsync(TrialType!, trial)), 409);
             }
 
-            RecordSuggestions(suggestion, created);
+            await RecordSuggestions(suggestion, created);
         }
 
         var all = trials.Concat(created).ToList();
-        MutateStatus(experimentType, ns, name, status =>
+        await MutateStatus(experimentType, ns, name, status =>
         {
             var before = status.DeepClone();
             status["startTime"] ??= ObjectFields.Timestamp(Now);
@@ -189,10 +189,10 @@ internal sealed partial class ExperimentController : ReconcilingController
         if (endReason is not null)
         {
             Events.Normal(experiment, endSucceeded ? "ExperimentSucceeded" : "ExperimentFailed", endMessage!);
-            MarkSuggestionDone(suggestion, endSucceeded);
+            await MarkSuggestionDone(suggestion, endSucceeded);
         }
 
-        return Task.CompletedTask;
+        return;
     }
 
     private static JsonArray Names(IEnumerable<JsonObject> trials) => new(trials.Select(t => (JsonNode?)ObjectFields.Name(t)).ToArray());
@@ -217,9 +217,9 @@ internal sealed partial class ExperimentController : ReconcilingController
         status["completionTime"] = ObjectFields.Timestamp(Now);
     }
 
-    private void Finish(ResourceType experimentType, JsonObject experiment, bool succeeded, string reason, string message, IReadOnlyList<JsonObject> trials)
+    private async Task Finish(ResourceType experimentType, JsonObject experiment, bool succeeded, string reason, string message, IReadOnlyList<JsonObject> trials)
     {
-        MutateStatus(experimentType, ObjectFields.Namespace(experiment), ObjectFields.Name(experiment), status =>
+        await MutateStatus(experimentType, ObjectFields.Namespace(experiment), ObjectFields.Name(experiment), status =>
         {
             status["startTime"] ??= ObjectFields.Timestamp(Now);
             Conditions.Set(status, "Created", "True", "ExperimentCreated", "Experiment is created", Now, withUpdateTime: true);
@@ -230,7 +230,7 @@ internal sealed partial class ExperimentController : ReconcilingController
         Events.Warning(experiment, reason, message);
     }
 
-    private JsonObject EnsureSuggestion(JsonObject experiment, SuggestionGenerator generator)
+    private async Task<JsonObject> EnsureSuggestion(JsonObject experiment, SuggestionGenerator generator)
     {
         var ns = ObjectFields.Namespace(experiment);
         var name = ObjectFields.Name(experiment);
@@ -260,14 +260,14 @@ internal sealed partial class ExperimentController : ReconcilingController
         JsonObject created;
         try
         {
-            created = Store.Create(SuggestionType!, suggestion);
+            created = await Store.CreateAsync(SuggestionType!, suggestion);
         }
         catch (ApiException e) when (e.Code == 409)
         {
-            return Store.Get(SuggestionType!, ns, name);
+            return await Store.ReadAsync(SuggestionType!, ns, name, CancellationToken.None) ?? throw StatusErrors.NotFound(SuggestionType!, name);
         }
 
-        MutateStatus(SuggestionType!, ns, name, status =>
+        await MutateStatus(SuggestionType!, ns, name, status =>
         {
             status["startTime"] = ObjectFields.Timestamp(Now);
             Conditions.Set(status, "Created", "True", "SuggestionCreated", "Suggestion is created", Now, withUpdateTime: true);
@@ -284,7 +284,7 @@ internal sealed partial class ExperimentController : ReconcilingController
         return created;
     }
 
-    private void RecordSuggestions(JsonObject suggestion, IReadOnlyList<JsonObject> created)
+    private async Task RecordSuggestions(JsonObject suggestion, IReadOnlyList<JsonObject> created)
     {
         if (created.Count == 0)
         {
@@ -294,7 +294,7 @@ internal sealed partial class ExperimentController : ReconcilingController
         var ns = ObjectFields.Namespace(suggestion);
         var name = ObjectFields.Name(suggestion);
         int count = 0;
-        MutateStatus(SuggestionType!, ns, name, status =>
+        await MutateStatus(SuggestionType!, ns, name, status =>
         {
             var list = status["suggestions"] as JsonArray ?? (JsonArray)(status["suggestions"] = new JsonArray());
             foreach (var trial in created)
@@ -310,14 +310,14 @@ internal sealed partial class ExperimentController : ReconcilingController
             status["suggestionCount"] = count;
             return true;
         });
-        Tolerate(() => Store.Mutate(SuggestionType!, ns, name, s =>
+        await Tolerate(() => Store.MutateAsync(SuggestionType!, ns, name, s =>
         {
             ObjectFields.Child(s, "spec")["requests"] = count;
             return true;
         }), 404);
     }
 
-    private void MarkSuggestionDone(JsonObject suggestion, bool succeeded) =>
+    private Task<bool> MarkSuggestionDone(JsonObject suggestion, bool succeeded) =>
         MutateStatus(SuggestionType!, ObjectFields.Namespace(suggestion), ObjectFields.Name(suggestion), status =>
         {
             if (Conditions.Find(status, "Running") is not null)

@@ -41,20 +41,20 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
             ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var type = IsvcType!;
         var isvc = Store.TryGet(type, ns, name);
         if (isvc is null || ObjectFields.IsDeleting(isvc))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var raw = ObjectFields.Annotations(isvc).GetValueOrDefault(DeploymentModeAnnotation) == "RawDeployment";
         var template = PodTemplate(isvc);
-        var (ready, reason, message, latestCreated, latestReady) = raw ? ReconcileRaw(isvc, template) : ReconcileServerless(isvc, template);
+        var (ready, reason, message, latestCreated, latestReady) = raw ? await ReconcileRaw(isvc, template) : await ReconcileServerless(isvc, template);
         var value = ready is null ? "Unknown" : ready.Value ? "True" : "False";
-        MutateStatus(type, ns, name, status =>
+        await MutateStatus(type, ns, name, status =>
         {
             var before = status.DeepClone();
             status["observedGeneration"] = ObjectFields.Generation(isvc);
@@ -100,13 +100,13 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
             };
             return !ObjectFields.SameJson(before, status);
         });
-        return Task.CompletedTask;
+        return;
     }
 
     private IEnumerable<string> PodOfRawPredictor(JsonObject pod) =>
         ObjectFields.Labels(pod).TryGetValue("serving.kserve.io/inferenceservice", out var isvc) ? [Key(ObjectFields.Namespace(pod), isvc)] : [];
 
-    private (bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady) ReconcileServerless(JsonObject isvc, JsonObject template)
+    private async Task<(bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady)> ReconcileServerless(JsonObject isvc, JsonObject template)
     {
         var ns = ObjectFields.Namespace(isvc);
         var serviceName = $"{ObjectFields.Name(isvc)}-predictor";
@@ -127,14 +127,14 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
                 },
                 ["spec"] = new JsonObject { ["template"] = template },
             };
-            Tolerate(() => Store.Create(BuiltInResources.KnativeService, ksvc), 409);
+            await Tolerate(() => Store.CreateAsync(BuiltInResources.KnativeService, ksvc), 409);
             return (null, "PredictorNotReady", "Waiting for the predictor's Knative Service", null, null);
         }
 
         if (ObjectFields.Annotations(service).GetValueOrDefault(TemplateHashAnnotation) != Hash(template))
         {
             // A changed predictor is a new template: Knative makes a new Revision of it.
-            Tolerate(() => Store.Mutate(BuiltInResources.KnativeService, ns, serviceName, s =>
+            await Tolerate(() => Store.MutateAsync(BuiltInResources.KnativeService, ns, serviceName, s =>
             {
                 ObjectFields.Child(s, "spec")["template"] = template.DeepClone();
                 ObjectFields.Child(ObjectFields.Metadata(s), "annotations")[TemplateHashAnnotation] = Hash(template);
@@ -155,7 +155,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         };
     }
 
-    private (bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady) ReconcileRaw(JsonObject isvc, JsonObject template)
+    private async Task<(bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady)> ReconcileRaw(JsonObject isvc, JsonObject template)
     {
         var ns = ObjectFields.Namespace(isvc);
         var name = $"{ObjectFields.Name(isvc)}-predictor";
@@ -170,14 +170,14 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         var deployment = Store.TryGet(BuiltInResources.Deployment, ns, name);
         if (deployment is null)
         {
-            Tolerate(() => Store.Create(BuiltInResources.Deployment, new JsonObject
+            await Tolerate(() => Store.CreateAsync(BuiltInResources.Deployment, new JsonObject
             {
                 ["apiVersion"] = "apps/v1",
                 ["kind"] = "Deployment",
                 ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = Labels(isvc), ["annotations"] = new JsonObject { [TemplateHashAnnotation] = Hash(template) }, ["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(isvc)) },
                 ["spec"] = spec,
             }), 409);
-            Tolerate(() => Store.Create(BuiltInResources.Service, new JsonObject
+            await Tolerate(() => Store.CreateAsync(BuiltInResources.Service, new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Service",
@@ -193,7 +193,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
 
         if (ObjectFields.Annotations(deployment).GetValueOrDefault(TemplateHashAnnotation) != Hash(template))
         {
-            Tolerate(() => Store.Mutate(BuiltInResources.Deployment, ns, name, d =>
+            await Tolerate(() => Store.MutateAsync(BuiltInResources.Deployment, ns, name, d =>
             {
                 ObjectFields.Child(d, "spec")["template"] = template.DeepClone();
                 ObjectFields.Child(ObjectFields.Metadata(d), "annotations")[TemplateHashAnnotation] = Hash(template);

@@ -25,25 +25,25 @@ internal sealed class JobController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var job = Store.TryGet(BuiltInResources.Job, ns, name);
         if (job is null || ObjectFields.IsDeleting(job))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var spec = job["spec"] ?? new JsonObject();
         var status = job["status"];
         if (Conditions.IsTrue(status, "Complete") || Conditions.IsTrue(status, "Failed"))
         {
-            ExpireAfterTtl(job, cancellationToken);
-            return Task.CompletedTask;
+            await ExpireAfterTtl(job, cancellationToken);
+            return;
         }
 
         if (spec["suspend"] is JsonValue suspend && suspend.TryGetValue<bool>(out var suspended) && suspended)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var uid = ObjectFields.Uid(job);
@@ -81,7 +81,7 @@ internal sealed class JobController : ReconcilingController
         var toCreate = failReason is null && !complete ? Math.Max(0, Math.Min(parallelism, completions - succeeded) - active.Count) : 0;
         for (var i = 0; i < toCreate; i++)
         {
-            var pod = CreatePod(job);
+            var pod = await CreatePod(job);
             Events.Normal(job, "SuccessfulCreate", $"Created pod: {ObjectFields.Name(pod)}");
         }
 
@@ -90,7 +90,7 @@ internal sealed class JobController : ReconcilingController
             // A finished Job's remaining pods are stopped, as the real controller does.
             foreach (var pod in active)
             {
-                Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, ObjectFields.Name(pod)), 404);
+                await Tolerate(() => Store.DeleteAsync(BuiltInResources.Pod, ns, ObjectFields.Name(pod)), 404);
             }
 
             if (failReason is not null)
@@ -103,7 +103,7 @@ internal sealed class JobController : ReconcilingController
             }
         }
 
-        MutateStatus(BuiltInResources.Job, ns, name, jobStatus =>
+        await MutateStatus(BuiltInResources.Job, ns, name, jobStatus =>
         {
             var before = jobStatus.DeepClone();
             jobStatus["startTime"] ??= ObjectFields.Timestamp(startTime);
@@ -132,12 +132,12 @@ internal sealed class JobController : ReconcilingController
             Queue.AddAfter(Key(ns, name), startTime + until - Now, cancellationToken);
         }
 
-        return Task.CompletedTask;
+        return;
     }
 
     private static string? Phase(JsonNode pod) => ObjectFields.Text(pod["status"]?["phase"]);
 
-    private JsonObject CreatePod(JsonObject job)
+    private async Task<JsonObject> CreatePod(JsonObject job)
     {
         var template = job["spec"]?["template"]?.DeepClone() as JsonObject ?? new JsonObject();
         var jobName = ObjectFields.Name(job);
@@ -159,10 +159,10 @@ internal sealed class JobController : ReconcilingController
             ["metadata"] = metadata.DeepClone(),
             ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
         };
-        return Store.Create(BuiltInResources.Pod, pod);
+        return await Store.CreateAsync(BuiltInResources.Pod, pod);
     }
 
-    private void ExpireAfterTtl(JsonObject job, CancellationToken cancellationToken)
+    private async Task ExpireAfterTtl(JsonObject job, CancellationToken cancellationToken)
     {
         if (job["spec"]?["ttlSecondsAfterFinished"] is null)
         {
@@ -181,6 +181,6 @@ internal sealed class JobController : ReconcilingController
         }
 
         // The TTL controller deletes in the background: the garbage collector takes the pods.
-        Tolerate(() => Store.Delete(BuiltInResources.Job, ObjectFields.Namespace(job), ObjectFields.Name(job), new DeletionOptions { PropagationPolicy = PropagationPolicy.Background }), 404);
+        await Tolerate(() => Store.DeleteAsync(BuiltInResources.Job, ObjectFields.Namespace(job), ObjectFields.Name(job), new DeletionOptions { PropagationPolicy = PropagationPolicy.Background }), 404);
     }
 }

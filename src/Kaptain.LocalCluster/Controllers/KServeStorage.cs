@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
 using Kaptain.LocalCluster.Simulation;
-using Kaptain.LocalCluster.Storage;
+using Kaptain.LocalCluster.Operators;
 
 namespace Kaptain.LocalCluster.Controllers;
 
@@ -19,7 +19,7 @@ internal static class KServeStorage
 
     /// <summary>The init container for <paramref name="storageUri"/>, or null when the service account names no S3
     /// credentials (then the local cluster does not check the model).</summary>
-    public static JsonObject? InitContainer(ObjectStore store, string ns, string? serviceAccountName, string storageUri)
+    public static JsonObject? InitContainer(IClusterApi store, string ns, string? serviceAccountName, string storageUri)
     {
         if (!storageUri.StartsWith("s3://", StringComparison.Ordinal))
         {

@@ -27,12 +27,12 @@ internal sealed class KnativeServiceController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var service = Store.TryGet(BuiltInResources.KnativeService, ns, name);
         if (service is null || ObjectFields.IsDeleting(service))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var generation = ObjectFields.Generation(service);
@@ -42,7 +42,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         var latest = revisions.FirstOrDefault(r => ObjectFields.Name(r) == revisionName);
         if (latest is null)
         {
-            latest = CreateRevision(service, revisionName, generation);
+            latest = await CreateRevision(service, revisionName, generation);
             revisions.Add(latest);
         }
 
@@ -58,7 +58,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         foreach (var old in revisions.Where(r => r != latestReady && Conditions.IsTrue(r["status"], "Ready")))
         {
             // Scaled to zero and kept: the Revision stays Ready (it could serve again) but receives no traffic.
-            MutateStatus(BuiltInResources.KnativeRevision, ns, ObjectFields.Name(old), status =>
+            await MutateStatus(BuiltInResources.KnativeRevision, ns, ObjectFields.Name(old), status =>
             {
                 status["actualReplicas"] = 0;
                 status["desiredReplicas"] = 0;
@@ -70,11 +70,11 @@ internal sealed class KnativeServiceController : ReconcilingController
         var traffic = latestReady is null
             ? new JsonArray()
             : new JsonArray(new JsonObject { ["revisionName"] = ObjectFields.Name(latestReady), ["latestRevision"] = true, ["percent"] = 100 });
-        EnsureRoute(service, url, traffic, latestReady is not null);
+        await EnsureRoute(service, url, traffic, latestReady is not null);
 
         var latestStatus = Store.TryGet(BuiltInResources.KnativeRevision, ns, revisionName)?["status"];
         var latestFailed = Conditions.Find(latestStatus, "Ready") is { } readyCondition && ObjectFields.Text(readyCondition["status"]) == "False";
-        MutateStatus(BuiltInResources.KnativeService, ns, name, status =>
+        await MutateStatus(BuiltInResources.KnativeService, ns, name, status =>
         {
             var before = status.DeepClone();
             status["observedGeneration"] = generation;
@@ -97,10 +97,10 @@ internal sealed class KnativeServiceController : ReconcilingController
             Conditions.Set(status, "Ready", value, reason, message, Now);
             return !ObjectFields.SameJson(before, status);
         });
-        return Task.CompletedTask;
+        return;
     }
 
-    private JsonObject CreateRevision(JsonObject service, string revisionName, long generation)
+    private async Task<JsonObject> CreateRevision(JsonObject service, string revisionName, long generation)
     {
         var template = service["spec"]?["template"] as JsonObject ?? new JsonObject();
         var name = ObjectFields.Name(service);
@@ -122,11 +122,11 @@ internal sealed class KnativeServiceController : ReconcilingController
         };
         try
         {
-            return Store.Create(BuiltInResources.KnativeRevision, revision);
+            return await Store.CreateAsync(BuiltInResources.KnativeRevision, revision);
         }
         catch (ApiException e) when (e.Code == 409)
         {
-            return Store.Get(BuiltInResources.KnativeRevision, ObjectFields.Namespace(service), revisionName);
+            return await Store.ReadAsync(BuiltInResources.KnativeRevision, ObjectFields.Namespace(service), revisionName, CancellationToken.None) ?? throw StatusErrors.NotFound(BuiltInResources.KnativeRevision, revisionName);
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed class KnativeServiceController : ReconcilingController
 
     private async Task RunRevisionAsync(string ns, string name, JsonObject revision, List<ScenarioSubject> subjects, CancellationToken cancellationToken)
     {
-        MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
+        await MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
         {
             Conditions.Set(status, "ResourcesAvailable", "Unknown", "Deploying", null, Now);
             Conditions.Set(status, "ContainerHealthy", "Unknown", "Deploying", null, Now);
@@ -174,7 +174,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         }
         catch (ScenarioFormatException e)
         {
-            Fail(ns, name, "InvalidScenario", e.Message);
+            await Fail(ns, name, "InvalidScenario", e.Message);
             return;
         }
 
@@ -187,7 +187,7 @@ internal sealed class KnativeServiceController : ReconcilingController
                 : await StorageInitializer.CheckAsync((init["args"] as JsonArray)?.Select(ObjectFields.Text).FirstOrDefault() ?? string.Empty, environment.Variables, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
-                Fail(ns, name, "ExitCode1", $"Container failed with: {failure}");
+                await Fail(ns, name, "ExitCode1", $"Container failed with: {failure}");
                 return;
             }
         }
@@ -201,11 +201,11 @@ internal sealed class KnativeServiceController : ReconcilingController
         await Task.Delay(scenario.After, Cluster.Time, cancellationToken).ConfigureAwait(false);
         if (scenario.FailsOnRun(0))
         {
-            Fail(ns, name, $"ExitCode{scenario.ExitCode}", $"Container failed with: {scenario.Message ?? scenario.Reason}");
+            await Fail(ns, name, $"ExitCode{scenario.ExitCode}", $"Container failed with: {scenario.Message ?? scenario.Reason}");
             return;
         }
 
-        MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
+        await MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
         {
             status["observedGeneration"] = 1;
             status["actualReplicas"] = 1;
@@ -223,9 +223,9 @@ internal sealed class KnativeServiceController : ReconcilingController
         });
     }
 
-    private void Fail(string ns, string name, string reason, string message)
+    private async Task Fail(string ns, string name, string reason, string message)
     {
-        MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
+        await MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
         {
             status["actualReplicas"] = 0;
             Conditions.Set(status, "ContainerHealthy", "False", reason, message, Now);
@@ -238,7 +238,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         }
     }
 
-    private void EnsureRoute(JsonObject service, string url, JsonArray traffic, bool ready)
+    private async Task EnsureRoute(JsonObject service, string url, JsonArray traffic, bool ready)
     {
         var ns = ObjectFields.Namespace(service);
         var name = ObjectFields.Name(service);
@@ -260,10 +260,10 @@ internal sealed class KnativeServiceController : ReconcilingController
                     ["traffic"] = service["spec"]?["traffic"]?.DeepClone() ?? new JsonArray(new JsonObject { ["configurationName"] = name, ["latestRevision"] = true, ["percent"] = 100 }),
                 },
             };
-            Tolerate(() => Store.Create(BuiltInResources.KnativeRoute, route), 409);
+            await Tolerate(() => Store.CreateAsync(BuiltInResources.KnativeRoute, route), 409);
         }
 
-        MutateStatus(BuiltInResources.KnativeRoute, ns, name, status =>
+        await MutateStatus(BuiltInResources.KnativeRoute, ns, name, status =>
         {
             var before = status.DeepClone();
             status["url"] = url;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
-using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Operators;
 using Kaptain.LocalCluster.Simulation;
 
 namespace Kaptain.LocalCluster.Controllers;
@@ -12,11 +12,12 @@ namespace Kaptain.LocalCluster.Controllers;
 /// spread over its time, metrics for a Katib trial's pod, the exit), restarts with back-off as the restart policy
 /// says, and the status and Events the kubelet writes on the way. A Kaniko executor container does a real build.
 /// </summary>
-internal sealed class PodRun
+internal sealed partial class PodRun
 {
     private static int _lastAddress;
 
-    private readonly ClusterContext _cluster;
+    private readonly OperatorContext _cluster;
+    private readonly string _nodeName;
     private readonly ScenarioResolver _scenarios;
     private readonly EventRecorder _events;
     private readonly JsonObject _pod;
@@ -28,9 +29,10 @@ internal sealed class PodRun
     private readonly Dictionary<string, JsonObject> _lastStates = new(StringComparer.Ordinal);
 
     /// <summary>Prepares the run of a pod as first seen.</summary>
-    public PodRun(ClusterContext cluster, ScenarioResolver scenarios, EventRecorder events, JsonObject pod)
+    public PodRun(OperatorContext cluster, string nodeName, ScenarioResolver scenarios, EventRecorder events, JsonObject pod)
     {
         _cluster = cluster;
+        _nodeName = nodeName;
         _scenarios = scenarios;
         _events = events;
         _pod = pod;
@@ -48,7 +50,7 @@ internal sealed class PodRun
     /// <summary>Runs the pod until it ends, stays Pending for good, or the token is cancelled (pod deleted).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var owners = Owners();
+        var owners = await OwnersAsync(cancellationToken).ConfigureAwait(false);
         var kaniko = KanikoInvocation.IsKaniko(ObjectFields.Text(FirstContainer?["image"]), Args(FirstContainer));
         Scenario scenario;
         try
@@ -68,7 +70,7 @@ internal sealed class PodRun
         if (scenario.Outcome == ScenarioOutcome.Pending && !kaniko)
         {
             var message = scenario.Message ?? $"0/1 nodes are available: 1 {scenario.Reason}.";
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Pending";
                 Conditions.Set(status, "PodScheduled", "False", scenario.Reason, message, Now);
@@ -78,22 +80,23 @@ internal sealed class PodRun
         }
 
         await Task.Delay(SimulationSettings.StartDelay, _cluster.Time, cancellationToken).ConfigureAwait(false);
-        Bind();
-        UpdateStatus(status =>
+        await BindAsync(cancellationToken).ConfigureAwait(false);
+        await UpdateStatus(status =>
         {
             status["phase"] = "Pending";
             status["hostIP"] = "127.0.0.1";
-            status["qosClass"] = "BestEffort";
+            status["qosClass"] ??= "BestEffort"; // admission sets it on a real server (from the resources)
             status["startTime"] = ObjectFields.Timestamp(Now);
             Conditions.Set(status, "PodScheduled", "True", null, null, Now);
             status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } }, ready: false, restartCount: 0);
         });
-        _events.Normal(_pod, "Scheduled", $"Successfully assigned {_ns}/{_name} to {Kubelet.NodeName}");
+        _events.Normal(_pod, "Scheduled", $"Successfully assigned {_ns}/{_name} to {_nodeName}");
 
+        await RefreshInputsAsync(cancellationToken).ConfigureAwait(false);
         var inputs = ResolveInputs();
         if (inputs.Problem is { } problem)
         {
-            UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = problem.Reason, ["message"] = problem.Message } }, ready: false, restartCount: 0));
+            await UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = problem.Reason, ["message"] = problem.Message } }, ready: false, restartCount: 0));
             _events.Warning(_pod, problem.EventReason, problem.EventMessage);
             return;
         }
@@ -101,7 +104,7 @@ internal sealed class PodRun
         if (await RunStorageInitializerAsync(cancellationToken).ConfigureAwait(false) is { } initFailure)
         {
             // The init container fails on every try: the pod never starts (Init:CrashLoopBackOff on a real node).
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["initContainerStatuses"] = new JsonArray(new JsonObject
                 {
@@ -143,7 +146,7 @@ internal sealed class PodRun
                 _lastStates[container] = new JsonObject { ["terminated"] = terminated.DeepClone() };
             }
 
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Running";
                 SetReady(status, false);
@@ -163,22 +166,13 @@ internal sealed class PodRun
         }
     }
 
-    /// <summary>A default metric value for a trial whose scenario gives no formula: made up, but the same for the same
-    /// parameters, so that runs repeat.</summary>
-    internal static double DefaultMetricValue(string metric, IReadOnlyDictionary<string, string> parameters)
-    {
-        var text = metric + "|" + string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
-        var hash = SuggestionGenerator.StableSeed(text);
-        return Math.Round(0.5 + ((hash % 4500) / 10000.0), 4);
-    }
-
     /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,
     /// so that whoever waits for it sees an end instead of a pod running forever.</summary>
-    public void FailAfterError(Exception error)
+    public async Task FailAfterError(Exception error)
     {
         try
         {
-            UpdateStatus(status =>
+            await UpdateStatus(status =>
             {
                 status["phase"] = "Failed";
                 status["reason"] = "SimulationError";
@@ -186,9 +180,9 @@ internal sealed class PodRun
                 SetReady(status, false, "PodCompleted");
             });
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ApiException or HttpRequestException)
         {
-            // The pod is gone already.
+            // The pod is gone already, or the API server is.
         }
     }
 
@@ -204,7 +198,7 @@ internal sealed class PodRun
         }
 
         var startedAt = ObjectFields.Timestamp(Now);
-        UpdateStatus(status =>
+        await UpdateStatus(status =>
         {
             status["phase"] = "Running";
             status["podIP"] = _podIp;
@@ -230,7 +224,7 @@ internal sealed class PodRun
     {
         cancellationToken.ThrowIfCancellationRequested();
         var terminated = Terminated(exit);
-        UpdateStatus(status =>
+        await UpdateStatus(status =>
         {
             status["phase"] = exit.Code == 0 ? "Succeeded" : "Failed";
             SetReady(status, false, "PodCompleted");
@@ -247,16 +241,6 @@ internal sealed class PodRun
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
-
-    private JsonObject Terminated(Exit exit) => new()
-    {
-        ["exitCode"] = exit.Code,
-        ["reason"] = exit.Code == 0 ? "Completed" : exit.Reason,
-        ["message"] = exit.Message,
-        ["startedAt"] = ObjectFields.Timestamp(Now),
-        ["finishedAt"] = ObjectFields.Timestamp(Now),
-        ["containerID"] = $"containerd://{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(_name + _containers[0])))}",
-    };
 
     private async Task<Exit> RunScenarioAsync(Scenario scenario, int run, IReadOnlyList<JsonObject> owners, CancellationToken cancellationToken)
     {
@@ -300,121 +284,23 @@ internal sealed class PodRun
             : new Exit(0, "Completed", null);
     }
 
-    private static IEnumerable<string> TrialMetricLines(Scenario scenario, JsonObject trial)
-    {
-        var parameters = (trial["spec"]?["parameterAssignments"] as JsonArray ?? [])
-            .Where(a => ObjectFields.Text(a?["name"]) is not null)
-            .ToDictionary(a => ObjectFields.Text(a!["name"])!, a => ObjectFields.Text(a!["value"]) ?? string.Empty, StringComparer.Ordinal);
-        if (scenario.Metrics.Count > 0)
-        {
-            return scenario.Metrics.Select(m => $"{m.Name}={m.Formula.Evaluate(parameters).ToString("G6", CultureInfo.InvariantCulture)}").ToList();
-        }
-
-        var objective = trial["spec"]?["objective"];
-        var names = new[] { ObjectFields.Text(objective?["objectiveMetricName"]) }
-            .Concat((objective?["additionalMetricNames"] as JsonArray ?? []).Select(ObjectFields.Text))
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal);
-        return names.Select(n => $"{n}={DefaultMetricValue(n, parameters).ToString(CultureInfo.InvariantCulture)}").ToList();
-    }
-
-    private async Task<Exit> RunKanikoAsync(PodInputs inputs, CancellationToken cancellationToken)
-    {
-        KanikoInvocation invocation;
-        try
-        {
-            invocation = KanikoInvocation.Parse(Args(FirstContainer), inputs.Environment);
-        }
-        catch (KanikoFailure failure)
-        {
-            _cluster.Logs.Append(_ns, _name, _containers[0], failure.Message);
-            return new Exit(1, "Error", null);
-        }
-
-        var build = new KanikoBuild(invocation, inputs.DockerConfig, _cluster.Time);
-        var result = await build.RunAsync(
-            (line, _) =>
-            {
-                _cluster.Logs.Append(_ns, _name, _containers[0], line);
-                return Task.CompletedTask;
-            },
-            cancellationToken).ConfigureAwait(false);
-
-        // --digest-file=/dev/termination-log puts the digest in the container's termination message, as on a real node.
-        return result.Succeeded
-            ? new Exit(0, "Completed", invocation.DigestFile == "/dev/termination-log" ? result.Digest : null)
-            : new Exit(1, "Error", result.Error);
-    }
-
-    /// <summary>The environment of the first container and the mounted docker config, resolved from Secrets and
-    /// ConfigMaps as the kubelet does; a missing one keeps the pod from starting, as on a real node.</summary>
-    private PodInputs ResolveInputs()
-    {
-        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, FirstContainer);
-        if (environment.Problem is { } problem)
-        {
-            return PodInputs.Failed("CreateContainerConfigError", problem, "Failed", $"Error: {problem}");
-        }
-
-        string? dockerConfig = null;
-        var mount = (FirstContainer?["volumeMounts"] as JsonArray ?? []).FirstOrDefault(m => ObjectFields.Text(m?["mountPath"])?.TrimEnd('/') == "/kaniko/.docker");
-        var volume = mount is null ? null : (_pod["spec"]?["volumes"] as JsonArray ?? []).FirstOrDefault(v => ObjectFields.Text(v?["name"]) == ObjectFields.Text(mount["name"]));
-        if (volume?["secret"] is { } secretVolume)
-        {
-            var secretName = ObjectFields.Text(secretVolume["secretName"]) ?? string.Empty;
-            var data = ContainerEnvironment.SecretData(_cluster.Store, _ns, secretName);
-            if (data is null)
-            {
-                return PodInputs.Failed("ContainerCreating", null, "FailedMount", $"MountVolume.SetUp failed for volume \"{ObjectFields.Text(volume["name"])}\" : secret \"{secretName}\" not found");
-            }
-
-            // The file config.json exists when an item projects a key to it, or without items when a key is named so.
-            var items = secretVolume["items"] as JsonArray;
-            var key = items is null
-                ? "config.json"
-                : items.Where(i => ObjectFields.Text(i?["path"]) == "config.json").Select(i => ObjectFields.Text(i?["key"])).FirstOrDefault();
-            if (key is not null)
-            {
-                dockerConfig = data.GetValueOrDefault(key);
-            }
-        }
-
-        return new PodInputs(environment.Variables, dockerConfig, null);
-    }
-
-    /// <summary>Runs KServe's storage-initializer init container, when the pod has one: a real S3 check of the model.
-    /// Null when it succeeded (or there is none), else the line it printed.</summary>
-    private async Task<string?> RunStorageInitializerAsync(CancellationToken cancellationToken)
-    {
-        var init = (_pod["spec"]?["initContainers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == StorageInitializer.ContainerName);
-        if (init is null)
-        {
-            return null;
-        }
-
-        var environment = ContainerEnvironment.Resolve(_cluster.Store, _ns, init);
-        if (environment.Problem is { } problem)
-        {
-            return $"Error: {problem}";
-        }
-
-        var storageUri = (init["args"] as JsonArray)?.Select(ObjectFields.Text).FirstOrDefault() ?? string.Empty;
-        _cluster.Logs.StartContainer(_ns, _name, StorageInitializer.ContainerName);
-        var failure = await StorageInitializer.CheckAsync(storageUri, environment.Variables, cancellationToken).ConfigureAwait(false);
-        _cluster.Logs.Append(_ns, _name, StorageInitializer.ContainerName, failure ?? $"Successfully copied {storageUri} to /mnt/models");
-        _cluster.Logs.Terminate(_ns, _name, StorageInitializer.ContainerName);
-        return failure;
-    }
-
     /// <summary>The pod's controller, its controller, and so on (a TFJob's Trial, the Trial's Experiment).</summary>
-    private List<JsonObject> Owners()
+    private async Task<List<JsonObject>> OwnersAsync(CancellationToken cancellationToken)
     {
         var owners = new List<JsonObject>();
         JsonNode current = _pod;
         for (var depth = 0; depth < 4 && ObjectFields.ControllerOf(current) is { } reference; depth++)
         {
             var type = _cluster.Resources.FindByKind(ObjectFields.Text(reference["apiVersion"]) ?? string.Empty, ObjectFields.Text(reference["kind"]) ?? string.Empty);
-            if (type is null || _cluster.Store.TryGet(type, type.Namespaced ? _ns : null, ObjectFields.Text(reference["name"]) ?? string.Empty) is not { } owner)
+            var ownerName = ObjectFields.Text(reference["name"]) ?? string.Empty;
+            var owner = type is null ? null : _cluster.Store.TryGet(type, type.Namespaced ? _ns : null, ownerName);
+            if (type is not null && owner is null)
+            {
+                // Created a moment ago by someone else: the cache may not have it yet.
+                owner = await _cluster.Store.ReadAsync(type, type.Namespaced ? _ns : null, ownerName, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (owner is null)
             {
                 break;
             }
@@ -441,91 +327,33 @@ internal sealed class PodRun
             .Count(p => ObjectFields.IsControlledBy(p, ownerUid) && ObjectFields.Text(p["status"]?["phase"]) == "Failed" && ObjectFields.Uid(p) != ObjectFields.Uid(_pod));
     }
 
-    private void Bind()
+    /// <summary>Binds the pod to this kubelet's node through <c>pods/binding</c> unless it is bound already (by a
+    /// scheduler); a pod bound to another node is not this kubelet's to run.</summary>
+    private async Task BindAsync(CancellationToken cancellationToken)
     {
-        try
+        var bound = ObjectFields.Text(_pod["spec"]?["nodeName"]);
+        if (bound is null)
         {
-            _cluster.Store.Mutate(BuiltInResources.Pod, _ns, _name, pod =>
+            try
             {
-                var spec = ObjectFields.Child(pod, "spec");
-                if (ObjectFields.Text(spec["nodeName"]) is not null)
-                {
-                    return false;
-                }
-
-                spec["nodeName"] = Kubelet.NodeName;
-                return true;
-            });
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-            throw new OperationCanceledException("the pod was deleted");
-        }
-    }
-
-    private void UpdateStatus(Action<JsonObject> update)
-    {
-        try
-        {
-            _cluster.Store.Mutate(
-                BuiltInResources.Pod,
-                _ns,
-                _name,
-                pod =>
-                {
-                    var before = pod["status"]?.DeepClone();
-                    update(ObjectFields.Child(pod, "status"));
-                    return !ObjectFields.SameJson(before, pod["status"]);
-                },
-                status: true);
-        }
-        catch (ApiException e) when (e.Code == 404)
-        {
-            throw new OperationCanceledException("the pod was deleted");
-        }
-    }
-
-    private void SetReady(JsonObject status, bool ready, string? notReadyReason = "ContainersNotReady")
-    {
-        Conditions.Set(status, "Initialized", "True", null, null, Now);
-        var value = ready ? "True" : "False";
-        var reason = ready ? null : notReadyReason;
-        var message = ready || reason == "PodCompleted" ? null : $"containers with unready status: [{string.Join(" ", _containers)}]";
-        Conditions.Set(status, "ContainersReady", value, reason, message, Now);
-        Conditions.Set(status, "Ready", value, reason, message, Now);
-    }
-
-    private JsonArray ContainerStatuses(Func<string, JsonObject> state, bool ready, int restartCount)
-    {
-        var statuses = new JsonArray();
-        foreach (var container in (_pod["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            var name = ObjectFields.Text(container["name"]) ?? "main";
-            var image = ObjectFields.Text(container["image"]) ?? string.Empty;
-            var current = state(name);
-            statuses.Add(new JsonObject
+                await _cluster.Store.BindAsync(_ns, _name, _nodeName, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException e) when (e.Code == 404)
             {
-                ["name"] = name,
-                ["image"] = image,
-                ["imageID"] = $"{image}@sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(image)))}",
-                ["ready"] = ready,
-                ["started"] = current.ContainsKey("running"),
-                ["restartCount"] = restartCount,
-                ["state"] = current,
-                ["lastState"] = _lastStates.TryGetValue(name, out var last) ? last.DeepClone() : new JsonObject(),
-            });
+                throw new OperationCanceledException("the pod was deleted");
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                bound = ObjectFields.Text((await _cluster.Store.ReadAsync(BuiltInResources.Pod, _ns, _name, cancellationToken).ConfigureAwait(false))?["spec"]?["nodeName"]);
+            }
         }
 
-        return statuses;
+        if (bound != _nodeName)
+        {
+            throw new OperationCanceledException($"the pod runs on node {bound}");
+        }
     }
 
     private sealed record Exit(int Code, string Reason, string? Message);
-
-    private sealed record PodInputs(IReadOnlyDictionary<string, string> Environment, string? DockerConfig, PodInputs.Blocker? Problem)
-    {
-        public static PodInputs Failed(string reason, string? message, string eventReason, string eventMessage) =>
-            new(new Dictionary<string, string>(), null, new Blocker(reason, message, eventReason, eventMessage));
-
-        public sealed record Blocker(string Reason, string? Message, string EventReason, string EventMessage);
-    }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
 using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Operators;
 using Kaptain.LocalCluster.Simulation;
-using Kaptain.LocalCluster.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,10 +20,10 @@ internal abstract class ReconcilingController : IController
     public abstract string Name { get; }
 
     /// <summary>The cluster, set when the controller starts.</summary>
-    protected ClusterContext Cluster { get; private set; } = null!;
+    protected OperatorContext Cluster { get; private set; } = null!;
 
-    /// <summary>The objects of the cluster.</summary>
-    protected ObjectStore Store => Cluster.Store;
+    /// <summary>The objects of the cluster, through its API.</summary>
+    internal IClusterApi Store => Cluster.Store;
 
     /// <summary>What scripted workloads do.</summary>
     protected ScenarioResolver Scenarios { get; private set; } = null!;
@@ -38,20 +38,24 @@ internal abstract class ReconcilingController : IController
     protected DateTimeOffset Now => Cluster.Time.GetUtcNow();
 
     /// <inheritdoc/>
-    public async Task RunAsync(ClusterContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(OperatorContext context, CancellationToken cancellationToken)
     {
         Cluster = context;
         _logger = context.LoggerFactory.CreateLogger(Name);
         Scenarios = new ScenarioResolver(await SimulationSettings.LoadScenarioFileAsync(context, cancellationToken).ConfigureAwait(false));
         Events = new EventRecorder(context.Store, context.Time, Name);
         Queue = new ReconcileQueue(context.Time);
-        var watches = Watches()
-            .Where(w => w.Type is not null)
-            .Select(w => WatchAsync(w.Type!, w.Keys, cancellationToken))
-            .Append(Queue.RunAsync(ReconcileSafelyAsync, cancellationToken));
+        foreach (var (type, keys) in Watches())
+        {
+            if (type is not null)
+            {
+                Watch(type, keys);
+            }
+        }
+
         try
         {
-            await Task.WhenAll(watches).ConfigureAwait(false);
+            await Queue.RunAsync(ReconcileSafelyAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -78,11 +82,11 @@ internal abstract class ReconcilingController : IController
     protected static string Key(string ns, string name) => $"{ns}/{name}";
 
     /// <summary>Runs <paramref name="action"/> and ignores the API errors named (an object created or deleted meanwhile).</summary>
-    protected static void Tolerate(Action action, params int[] codes)
+    protected static async Task Tolerate(Func<Task> action, params int[] codes)
     {
         try
         {
-            action();
+            await action().ConfigureAwait(false);
         }
         catch (ApiException e) when (codes.Contains(e.Code))
         {
@@ -91,11 +95,11 @@ internal abstract class ReconcilingController : IController
     }
 
     /// <summary>Writes the status of an object when <paramref name="mutate"/> changes it; false when the object is gone.</summary>
-    protected bool MutateStatus(ResourceType type, string ns, string name, Func<JsonObject, bool> mutate)
+    protected async Task<bool> MutateStatus(ResourceType type, string ns, string name, Func<JsonObject, bool> mutate)
     {
         try
         {
-            Store.Mutate(type, ns, name, obj => mutate(ObjectFields.Child(obj, "status")), status: type.HasStatusSubresource);
+            await Store.MutateAsync(type, ns, name, obj => mutate(ObjectFields.Child(obj, "status")), status: type.HasStatusSubresource).ConfigureAwait(false);
             return true;
         }
         catch (ApiException e) when (e.Code == 404)
@@ -104,23 +108,16 @@ internal abstract class ReconcilingController : IController
         }
     }
 
-    private async Task WatchAsync(ResourceType type, Func<JsonObject, IEnumerable<string>> keys, CancellationToken cancellationToken)
-    {
-        // Without a resourceVersion the watch starts with every existing object (ADDED), so a restarted watch misses nothing.
-        while (!cancellationToken.IsCancellationRequested)
+    private void Watch(ResourceType type, Func<JsonObject, IEnumerable<string>> keys) =>
+
+        // The shared cache of the type calls back for every object already there (added) and every change after.
+        Store.OnChange(type, (_, obj) =>
         {
-            await foreach (var change in Store.WatchAsync(type, null, new WatchRequest(), cancellationToken).ConfigureAwait(false))
+            foreach (var key in keys(obj))
             {
-                if (change.Type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
-                {
-                    foreach (var key in keys(change.Object))
-                    {
-                        Queue.Add(key);
-                    }
-                }
+                Queue.Add(key);
             }
-        }
-    }
+        });
 
     private async Task ReconcileSafelyAsync(string key, CancellationToken cancellationToken)
     {

@@ -7,12 +7,13 @@ namespace Kaptain.LocalCluster.Controllers;
 /// and Knative Serving.</summary>
 public static class SimulatedControllers
 {
-    /// <summary>A new set of every simulated controller, for <see cref="LocalClusterOptions.Controllers"/>.</summary>
-    public static IReadOnlyList<IController> Create() =>
+    /// <summary>A new set of every simulated controller, for <see cref="LocalClusterOptions.Controllers"/>; without the
+    /// Job and Deployment controllers unless <paramref name="includeBuiltIn"/> (a server with kube-controller-manager
+    /// has its own).</summary>
+    public static IReadOnlyList<IController> Create(bool includeBuiltIn = true) =>
     [
         new Kubelet(),
-        new JobController(),
-        new DeploymentController(),
+        .. includeBuiltIn ? new IController[] { new JobController(), new DeploymentController() } : [],
         TrainingJobController.ForTFJob(),
         TrainingJobController.ForPyTorchJob(),
         new ExperimentController(),

@@ -1,4 +1,4 @@
-using Kaptain.LocalCluster.Hosting;
+using Kaptain.LocalCluster.Operators;
 using Kaptain.LocalCluster.Simulation;
 
 namespace Kaptain.LocalCluster.Controllers;
@@ -18,8 +18,8 @@ internal static class SimulationSettings
 
     /// <summary>Reads the cluster's scenario file, or none.</summary>
     /// <exception cref="ScenarioFormatException">The file has a line that is not a rule.</exception>
-    public static async Task<ScenarioFile> LoadScenarioFileAsync(ClusterContext context, CancellationToken cancellationToken) =>
-        context.Options.ScenarioFile is { Length: > 0 } path
+    public static async Task<ScenarioFile> LoadScenarioFileAsync(OperatorContext context, CancellationToken cancellationToken) =>
+        context.ScenarioFile is { Length: > 0 } path
             ? await ScenarioFile.LoadAsync(path, cancellationToken).ConfigureAwait(false)
             : ScenarioFile.Empty;
 }

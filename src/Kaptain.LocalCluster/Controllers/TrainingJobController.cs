@@ -67,21 +67,21 @@ internal sealed class TrainingJobController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var type = JobType!;
         var job = Store.TryGet(type, ns, name);
         if (job is null || ObjectFields.IsDeleting(job))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var status = job["status"];
         var runPolicy = job["spec"]?["runPolicy"];
         if (Conditions.IsTrue(status, "Succeeded") || Conditions.IsTrue(status, "Failed"))
         {
-            ExpireAfterTtl(type, job, runPolicy, cancellationToken);
-            return Task.CompletedTask;
+            await ExpireAfterTtl(type, job, runPolicy, cancellationToken);
+            return;
         }
 
         var replicaSpecs = (job["spec"]?[_specsField] as JsonObject ?? [])
@@ -107,7 +107,7 @@ internal sealed class TrainingJobController : ReconcilingController
                 var podName = $"{name}-{replicaType.ToLowerInvariant()}-{index.ToString(CultureInfo.InvariantCulture)}";
                 if (!pods.TryGetValue(podName, out var pod))
                 {
-                    Tolerate(() => Store.Create(BuiltInResources.Pod, Pod(job, replicaSpecs, replicaType, replicaSpec, index, podName, policy)), 409);
+                    await Tolerate(() => Store.CreateAsync(BuiltInResources.Pod, Pod(job, replicaSpecs, replicaType, replicaSpec, index, podName, policy)), 409);
                     Events.Normal(job, "SuccessfulCreatePod", $"Created pod: {podName}");
                     active++;
                     continue;
@@ -122,7 +122,7 @@ internal sealed class TrainingJobController : ReconcilingController
                     case "Failed" when policy == "ExitCode" && IsRetryable(ExitCode(pod)):
                         // The operator deletes the pod and the next reconcile creates it again.
                         _recreated.AddOrUpdate($"{uid}/{podName}", 1, (_, count) => count + 1);
-                        Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, podName), 404);
+                        await Tolerate(() => Store.DeleteAsync(BuiltInResources.Pod, ns, podName), 404);
                         restarting.Add(replicaType);
                         restarts++;
                         active++;
@@ -181,7 +181,7 @@ internal sealed class TrainingJobController : ReconcilingController
         var finished = succeededJob || failMessage is not null;
         if (finished)
         {
-            CleanPods(ns, runPolicy, pods.Values);
+            await CleanPods(ns, runPolicy, pods.Values);
             if (failMessage is not null)
             {
                 Events.Warning(job, $"{_kind}Failed", failMessage);
@@ -192,7 +192,7 @@ internal sealed class TrainingJobController : ReconcilingController
             }
         }
 
-        MutateStatus(type, ns, name, jobStatus =>
+        await MutateStatus(type, ns, name, jobStatus =>
         {
             var before = jobStatus.DeepClone();
             jobStatus["replicaStatuses"] = replicaStatuses;
@@ -229,7 +229,7 @@ internal sealed class TrainingJobController : ReconcilingController
             jobStatus["lastReconcileTime"] = ObjectFields.Timestamp(Now);
             return true;
         });
-        return Task.CompletedTask;
+        return;
     }
 
     /// <summary>Exit codes the operator treats as retryable under ExitCode: killed by a signal (128 + n), except the
@@ -247,7 +247,7 @@ internal sealed class TrainingJobController : ReconcilingController
         }
     }
 
-    private void CleanPods(string ns, JsonNode? runPolicy, IEnumerable<JsonObject> pods)
+    private async Task CleanPods(string ns, JsonNode? runPolicy, IEnumerable<JsonObject> pods)
     {
         var policy = ObjectFields.Text(runPolicy?["cleanPodPolicy"]) ?? "None";
         foreach (var pod in pods)
@@ -255,7 +255,7 @@ internal sealed class TrainingJobController : ReconcilingController
             var phase = ObjectFields.Text(pod["status"]?["phase"]);
             if (policy == "All" || (policy == "Running" && phase is not ("Succeeded" or "Failed")))
             {
-                Tolerate(() => Store.Delete(BuiltInResources.Pod, ns, ObjectFields.Name(pod)), 404);
+                await Tolerate(() => Store.DeleteAsync(BuiltInResources.Pod, ns, ObjectFields.Name(pod)), 404);
             }
         }
     }
@@ -343,7 +343,7 @@ internal sealed class TrainingJobController : ReconcilingController
         yield return ("PYTHONUNBUFFERED", "1");
     }
 
-    private void ExpireAfterTtl(ResourceType type, JsonObject job, JsonNode? runPolicy, CancellationToken cancellationToken)
+    private async Task ExpireAfterTtl(ResourceType type, JsonObject job, JsonNode? runPolicy, CancellationToken cancellationToken)
     {
         if (runPolicy?["ttlSecondsAfterFinished"] is null)
         {
@@ -358,6 +358,6 @@ internal sealed class TrainingJobController : ReconcilingController
             return;
         }
 
-        Tolerate(() => Store.Delete(type, ObjectFields.Namespace(job), ObjectFields.Name(job), new DeletionOptions { PropagationPolicy = PropagationPolicy.Background }), 404);
+        await Tolerate(() => Store.DeleteAsync(type, ObjectFields.Namespace(job), ObjectFields.Name(job), new DeletionOptions { PropagationPolicy = PropagationPolicy.Background }), 404);
     }
 }

@@ -28,22 +28,22 @@ internal sealed partial class TrialController : ReconcilingController
     ];
 
     /// <inheritdoc/>
-    protected override Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(string ns, string name, CancellationToken cancellationToken)
     {
         var trialType = TrialType!;
         var trial = Store.TryGet(trialType, ns, name);
         if (trial is null || ObjectFields.IsDeleting(trial)
             || Conditions.IsTrue(trial["status"], "Succeeded") || Conditions.IsTrue(trial["status"], "Failed") || Conditions.IsTrue(trial["status"], "MetricsUnavailable"))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var runSpec = trial["spec"]?["runSpec"] as JsonObject;
         var jobType = runSpec is null ? null : Cluster.Resources.FindByKind(ObjectFields.Text(runSpec["apiVersion"]) ?? string.Empty, ObjectFields.Text(runSpec["kind"]) ?? string.Empty);
         if (runSpec is null || jobType is null)
         {
-            End(trialType, trial, "Failed", "TrialFailed", $"Trial has failed: the run spec's kind {ObjectFields.Text(runSpec?["apiVersion"])} {ObjectFields.Text(runSpec?["kind"])} is not served by the local cluster", null);
-            return Task.CompletedTask;
+            await End(trialType, trial, "Failed", "TrialFailed", $"Trial has failed: the run spec's kind {ObjectFields.Text(runSpec?["apiVersion"])} {ObjectFields.Text(runSpec?["kind"])} is not served by the local cluster", null);
+            return;
         }
 
         var job = Store.TryGet(jobType, ns, name);
@@ -63,24 +63,24 @@ internal sealed partial class TrialController : ReconcilingController
 
             try
             {
-                job = Store.Create(jobType, toCreate);
+                job = await Store.CreateAsync(jobType, toCreate);
             }
             catch (ApiException e) when (e.Code != 409)
             {
-                End(trialType, trial, "Failed", "TrialFailed", $"Trial has failed: its {jobType.Kind} was refused: {e.Message}", null);
-                return Task.CompletedTask;
+                await End(trialType, trial, "Failed", "TrialFailed", $"Trial has failed: its {jobType.Kind} was refused: {e.Message}", null);
+                return;
             }
             catch (ApiException)
             {
-                return Task.CompletedTask;
+                return;
             }
 
-            MutateStatus(trialType, ns, name, status =>
+            await MutateStatus(trialType, ns, name, status =>
             {
                 status["startTime"] ??= ObjectFields.Timestamp(Now);
                 return Conditions.Set(status, "Created", "True", "TrialCreated", "Trial is created", Now, withUpdateTime: true);
             });
-            return Task.CompletedTask;
+            return;
         }
 
         var jobStatus = job["status"];
@@ -89,8 +89,8 @@ internal sealed partial class TrialController : ReconcilingController
         if (failed)
         {
             var message = ObjectFields.Text(Conditions.Find(jobStatus, "Failed")?["message"]);
-            End(trialType, trial, "Failed", "TrialFailed", message is null ? "Trial has failed" : $"Trial has failed. Job message: {message}", null);
-            return Task.CompletedTask;
+            await End(trialType, trial, "Failed", "TrialFailed", message is null ? "Trial has failed" : $"Trial has failed. Job message: {message}", null);
+            return;
         }
 
         if (succeeded)
@@ -99,23 +99,23 @@ internal sealed partial class TrialController : ReconcilingController
             var objective = ObjectFields.Text(trial["spec"]?["objective"]?["objectiveMetricName"]);
             if (objective is null || !metrics.Any(m => ObjectFields.Text(m?["name"]) == objective && ObjectFields.Text(m?["latest"]) != "unavailable"))
             {
-                End(trialType, trial, "MetricsUnavailable", "MetricsUnavailable", "Metrics are not available", metrics);
+                await End(trialType, trial, "MetricsUnavailable", "MetricsUnavailable", "Metrics are not available", metrics);
             }
             else
             {
-                End(trialType, trial, "Succeeded", "TrialSucceeded", "Trial has succeeded", metrics);
+                await End(trialType, trial, "Succeeded", "TrialSucceeded", "Trial has succeeded", metrics);
             }
 
-            return Task.CompletedTask;
+            return;
         }
 
-        MutateStatus(trialType, ns, name, status =>
+        await MutateStatus(trialType, ns, name, status =>
         {
             status["startTime"] ??= ObjectFields.Timestamp(Now);
             var changed = Conditions.Set(status, "Created", "True", "TrialCreated", "Trial is created", Now, withUpdateTime: true);
             return Conditions.Set(status, "Running", "True", "TrialRunning", "Trial is running", Now, withUpdateTime: true) || changed;
         });
-        return Task.CompletedTask;
+        return;
     }
 
     /// <summary>The objective and additional metrics from the <c>name=value</c> lines the job's pods printed, as Katib's
@@ -168,9 +168,9 @@ internal sealed partial class TrialController : ReconcilingController
 
     private static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
 
-    private void End(ResourceType trialType, JsonObject trial, string condition, string reason, string message, JsonArray? metrics)
+    private async Task End(ResourceType trialType, JsonObject trial, string condition, string reason, string message, JsonArray? metrics)
     {
-        MutateStatus(trialType, ObjectFields.Namespace(trial), ObjectFields.Name(trial), status =>
+        await MutateStatus(trialType, ObjectFields.Namespace(trial), ObjectFields.Name(trial), status =>
         {
             status["startTime"] ??= ObjectFields.Timestamp(Now);
             Conditions.Set(status, "Created", "True", "TrialCreated", "Trial is created", Now, withUpdateTime: true);

@@ -1,9 +1,11 @@
+using Kaptain.LocalCluster.Operators;
+
 namespace Kaptain.LocalCluster.Hosting;
 
 /// <summary>
-/// A simulated controller run inside the cluster process. It works on <see cref="ClusterContext.Store"/> and
-/// <see cref="ClusterContext.Logs"/> directly (no HTTP, so injected faults never reach it) and runs until the token is
-/// cancelled when the cluster stops. An exception that escapes is logged; the cluster keeps serving.
+/// A simulated operator. It works on the cluster only through <see cref="OperatorContext"/>'s API client (so it runs
+/// against the local cluster's API server or any other, and injected faults of the local cluster never reach it) and
+/// runs until the token is cancelled. An exception that escapes is logged; the others keep running.
 /// </summary>
 public interface IController
 {
@@ -11,5 +13,5 @@ public interface IController
     string Name { get; }
 
     /// <summary>Runs the controller until <paramref name="cancellationToken"/> is cancelled.</summary>
-    Task RunAsync(ClusterContext context, CancellationToken cancellationToken);
+    Task RunAsync(OperatorContext context, CancellationToken cancellationToken);
 }

@@ -5,6 +5,7 @@ using Kaptain.LocalCluster.Auth;
 using Kaptain.LocalCluster.Faults;
 using Kaptain.LocalCluster.Http;
 using Kaptain.LocalCluster.Logs;
+using Kaptain.LocalCluster.Operators;
 using Kaptain.LocalCluster.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -18,7 +19,8 @@ namespace Kaptain.LocalCluster.Hosting;
 
 /// <summary>
 /// A running local cluster: the API server on 127.0.0.1 (Kestrel) over an in-memory <see cref="ObjectStore"/>, with the
-/// configured controllers running in-process. Start it with <see cref="StartAsync"/>, point clients at it with
+/// configured controllers running in-process as clients of that API server (<see cref="SimulatedOperators"/>: no
+/// back door, the same code that <c>--attach</c> runs against another server). Start it with <see cref="StartAsync"/>, point clients at it with
 /// <see cref="WriteKubeconfigAsync"/>, stop it with <see cref="DisposeAsync"/>.
 /// (Named <c>LocalClusterServer</c> rather than <c>LocalCluster</c> so that it does not collide with the
 /// <c>Kaptain.LocalCluster</c> namespace in code under <c>Kaptain.*</c>.)
@@ -29,9 +31,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
     public static readonly IReadOnlyList<string> InitialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     private readonly WebApplication _app;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _controllers = [];
-    private readonly ILogger _log;
+    private SimulatedOperators? _operators;
     private int _disposed;
 
     private LocalClusterServer(WebApplication app, ClusterContext context, Uri url)
@@ -39,7 +39,6 @@ public sealed class LocalClusterServer : IAsyncDisposable
         _app = app;
         Context = context;
         Url = url;
-        _log = context.LoggerFactory.CreateLogger("Kaptain.LocalCluster");
     }
 
     /// <summary>The server URL, for example <c>http://127.0.0.1:41234/</c>.</summary>
@@ -99,27 +98,22 @@ public sealed class LocalClusterServer : IAsyncDisposable
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         context.ServerUrl = url;
         var cluster = new LocalClusterServer(app, context, url);
-        foreach (var controller in options.Controllers) cluster.StartController(controller);
-        return cluster;
-    }
-
-    private void StartController(IController controller)
-    {
-        _controllers.Add(Task.Run(async () =>
+        if (options.Controllers.Count > 0)
         {
             try
             {
-                await controller.RunAsync(Context, _stopping.Token).ConfigureAwait(false);
+                using var kubeconfig = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(cluster.KubeconfigYaml()));
+                var configuration = await k8s.KubernetesClientConfiguration.BuildConfigFromConfigFileAsync(kubeconfig).ConfigureAwait(false);
+                cluster._operators = await SimulatedOperators.StartAsync(configuration, [.. options.Controllers], logs, options.ScenarioFile, loggerFactory, options.Time, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch
             {
-                // Stopping.
+                await cluster.DisposeAsync().ConfigureAwait(false);
+                throw;
             }
-            catch (Exception e)
-            {
-                _log.LogError(e, "Controller {Controller} failed", controller.Name);
-            }
-        }));
+        }
+
+        return cluster;
     }
 
     private static void Seed(ObjectStore store, ResourceCatalog catalog)
@@ -141,11 +135,9 @@ public sealed class LocalClusterServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_controllers).ConfigureAwait(false);
+        if (_operators is not null) await _operators.DisposeAsync().ConfigureAwait(false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 }

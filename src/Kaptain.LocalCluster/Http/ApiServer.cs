@@ -46,8 +46,10 @@ internal sealed class ApiServer
                 await HandleAdminAsync(context, path).ConfigureAwait(false);
                 return;
             }
-            if (context.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE") Interlocked.Increment(ref cluster._mutatingRequests);
-            if (!await FaultsAllowAsync(context).ConfigureAwait(false)) return;
+            // The simulated operators are the cluster's own components: faults and the count of writes are the client's.
+            var byOperators = context.Request.Headers.UserAgent.ToString().StartsWith(Operators.KubernetesApi.UserAgent, StringComparison.Ordinal);
+            if (!byOperators && context.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE") Interlocked.Increment(ref cluster._mutatingRequests);
+            if (!byOperators && !await FaultsAllowAsync(context).ConfigureAwait(false)) return;
             // kube-apiserver authenticates first: a token it does not know is 401 whatever the path.
             var user = Authenticator.Authenticate(context.Request.Headers.Authorization.ToString())
                 ?? throw new ApiException(401, "Unauthorized", "Unauthorized");

@@ -10,10 +10,21 @@ namespace Kaptain.LocalCluster.Http;
 
 /// <summary>
 /// <c>GET pods/{name}/log</c> with <c>container</c>, <c>follow</c>, <c>previous</c>, <c>tailLines</c>,
-/// <c>timestamps</c> and <c>limitBytes</c>; plain text, streamed and flushed line by line when following.
+/// <c>timestamps</c> and <c>limitBytes</c>; plain text, streamed and flushed line by line when following. As the real
+/// API server does, it proxies to the kubelet of the pod's Node (<c>status.addresses</c> InternalIP and
+/// <c>daemonEndpoints.kubeletEndpoint.Port</c>, <c>/containerLogs/…</c> over HTTPS, the kubelet's certificate not
+/// verified as without <c>--kubelet-certificate-authority</c>; kubernetes <c>pkg/registry/core/pod/rest/log.go</c>);
+/// a pod on no such Node is read from the cluster's own log store.
 /// </summary>
 internal sealed class PodLogEndpoint(ClusterContext cluster)
 {
+    private static readonly HttpClient Kubelets = new(new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    { Timeout = Timeout.InfiniteTimeSpan };
+
     public async Task HandleAsync(HttpContext context, ApiPath path)
     {
         if (context.Request.Method != "GET") throw StatusErrors.MethodNotAllowed("the server does not allow this method on the requested resource");
@@ -22,6 +33,11 @@ internal sealed class PodLogEndpoint(ClusterContext cluster)
         var podName = path.Name!;
         var pod = cluster.Store.Get(path.Type, ns, podName);
         var container = ResolveContainer(pod, podName, query["container"]);
+        if (KubeletOf(pod) is { } kubelet)
+        {
+            await ProxyAsync(context, new Uri(kubelet, $"containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(podName)}/{Uri.EscapeDataString(container)}{context.Request.QueryString}")).ConfigureAwait(false);
+            return;
+        }
         var previous = ResourceEndpoint.IsTrue(query["previous"]);
         var follow = ResourceEndpoint.IsTrue(query["follow"]);
         var timestamps = ResourceEndpoint.IsTrue(query["timestamps"]);
@@ -75,6 +91,62 @@ internal sealed class PodLogEndpoint(ClusterContext cluster)
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client stopped following.
+        }
+    }
+
+    private Uri? KubeletOf(JsonObject pod)
+    {
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(nodeName) || cluster.Store.TryGet(BuiltInResources.Node, null, nodeName) is not { } node) return null;
+        var address = (node["status"]?["addresses"] as JsonArray ?? []).FirstOrDefault(a => a?["type"]?.GetValue<string>() == "InternalIP")?["address"]?.GetValue<string>();
+        var port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] is JsonValue p && p.TryGetValue<int>(out var n) ? n : 0;
+        return address is null || port <= 0 ? null : new Uri($"https://{address}:{port}/");
+    }
+
+    /// <summary>Streams the kubelet's answer; its errors become the API's, as <c>GenericHttpResponseChecker</c> makes them.</summary>
+    private static async Task ProxyAsync(HttpContext context, Uri location)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await Kubelets.GetAsync(location, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw StatusErrors.InternalError($"Get \"{location}\": {e.Message}");
+        }
+
+        using (response)
+        {
+            if ((int)response.StatusCode is < 200 or > 206)
+            {
+                var text = await response.Content.ReadAsStringAsync(context.RequestAborted).ConfigureAwait(false);
+                throw (int)response.StatusCode switch
+                {
+                    400 => StatusErrors.BadRequest(text),
+                    500 => StatusErrors.InternalError(text),
+                    var code => new ApiException(code, response.ReasonPhrase ?? "Unknown", text),
+                };
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/plain";
+            await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                int read;
+                while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                {
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client stopped following.
+            }
         }
     }
 

@@ -7,15 +7,29 @@ namespace Kaptain.Build.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// What the end-to-end tests share: the servers, running a build to its end or interrupting it, and assertions that
-/// print the whole build log when they fail.
+/// print the whole build log when they fail. Every suite derives from it once and is run once per engine (a sealed
+/// class per engine, as Nerdbank.GitVersioning runs one abstract suite per engine), so that the same scenario,
+/// assertion for assertion, holds on the local cluster and on the real control plane.
 /// </summary>
-public abstract partial class LifecycleTest(EndToEndServers fixture)
+public abstract partial class LifecycleTest(EndToEndServers fixture) : IAsyncLifetime
 {
+    private LifecycleServers? _servers;
+
     /// <summary>Long enough for the slowest build on a busy 2-core machine; a hung build fails the test, not the run.</summary>
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
 
-    /// <summary>The shared servers.</summary>
-    protected LifecycleServers Servers => fixture.Servers;
+    /// <summary>The shared servers of the engine.</summary>
+    protected LifecycleServers Servers => _servers ?? throw new InvalidOperationException("Not initialized.");
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync() => _servers = await fixture.GetAsync(Token);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>The test's token.</summary>
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -118,9 +132,9 @@ public abstract partial class LifecycleTest(EndToEndServers fixture)
     /// Asserts that the project's namespace holds exactly <paramref name="expected"/> (<c>Kind/name</c>), every one
     /// labelled with the model and, when given, the run.
     /// </summary>
-    protected void AssertResources(SampleProject project, DotnetCommandResult result, IEnumerable<string> expected, string? runId = null)
+    protected async Task AssertResources(SampleProject project, DotnetCommandResult result, IEnumerable<string> expected, string? runId = null)
     {
-        var resources = Servers.ResourcesIn(project.Namespace);
+        var resources = await Servers.ResourcesInAsync(project.Namespace, Token);
         var want = expected.Order(StringComparer.Ordinal).ToList();
         if (!want.SequenceEqual(resources.Names))
         {
@@ -141,9 +155,9 @@ public abstract partial class LifecycleTest(EndToEndServers fixture)
     /// directly or through what they own (a training job's pods; an experiment's trials, their jobs and pods), and that
     /// every kept resource is there.
     /// </summary>
-    protected void AssertKeptWithDependents(SampleProject project, DotnetCommandResult result, IReadOnlyList<string> kept, string runId)
+    protected async Task AssertKeptWithDependents(SampleProject project, DotnetCommandResult result, IReadOnlyList<string> kept, string runId)
     {
-        var resources = Servers.ResourcesIn(project.Namespace);
+        var resources = await Servers.ResourcesInAsync(project.Namespace, Token);
         var uids = new HashSet<string>(resources.All.Where(r => kept.Contains(r.ToString())).Select(Uid));
         if (uids.Count != kept.Count)
         {
@@ -184,7 +198,7 @@ public abstract partial class LifecycleTest(EndToEndServers fixture)
         (resource.Object["metadata"]?["ownerReferences"]?.AsArray() ?? []).Select(o => o!["uid"]!.GetValue<string>());
 
     /// <summary>Asserts that the project's namespace holds nothing at all.</summary>
-    protected void AssertNothingLeft(SampleProject project, DotnetCommandResult result) => AssertResources(project, result, []);
+    protected Task AssertNothingLeft(SampleProject project, DotnetCommandResult result) => AssertResources(project, result, []);
 
     /// <summary>Asserts that an object is (or is not) in the S3 server, by HEAD.</summary>
     protected async Task AssertObjectAsync(string bucket, string key, bool exists, DotnetCommandResult result)
