@@ -29,7 +29,7 @@ internal sealed class ContextUploadFigure : IFigure
 
     public string Title => "Build context packing + upload of 1 GiB vs tar czf";
 
-    public TimeSpan TimeLimit => TimeSpan.FromMinutes(40);
+    public TimeSpan TimeLimit => TimeSpan.FromMinutes(90);
 
     public async Task<FigureResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +43,7 @@ internal sealed class ContextUploadFigure : IFigure
         {
             try
             {
-                await BenchLimits.WithinAsync(TimeSpan.FromMinutes(10), "tar czf of the 1 GiB folder", process.WaitForExitAsync, cancellationToken);
+                await BenchLimits.WithinAsync(TimeSpan.FromMinutes(20), "tar czf of the 1 GiB folder", process.WaitForExitAsync, cancellationToken);
             }
             finally
             {
@@ -220,7 +220,7 @@ internal sealed class ContextUploadFigure : IFigure
         string output;
         try
         {
-            output = await BenchLimits.WithinAsync(TimeSpan.FromMinutes(8), $"the context worker ({mode})", async token =>
+            output = await BenchLimits.WithinAsync(TimeSpan.FromMinutes(15), $"the context worker ({mode})", async token =>
             {
                 var read = await process.StandardOutput.ReadToEndAsync(token);
                 await process.WaitForExitAsync(token);

@@ -60,6 +60,8 @@ public sealed class ValidationTableTests
         ["cache repository with a tag"] = new(DiagnosticCodes.InvalidBuilderCacheRepository, P.BuilderCacheRepository, p => { p.Properties[P.BuilderCache] = "true"; p.Properties[P.BuilderCacheRepository] = "dev/mnist/cache:v1"; }),
         ["cache ttl without a unit"] = new(DiagnosticCodes.InvalidBuilderCacheTtl, P.BuilderCacheTtl, p => { p.Properties[P.BuilderCache] = "true"; p.Properties[P.BuilderCacheTtl] = "24"; }),
         ["cache ttl in days"] = new(DiagnosticCodes.InvalidBuilderCacheTtl, P.BuilderCacheTtl, p => { p.Properties[P.BuilderCache] = "true"; p.Properties[P.BuilderCacheTtl] = "14d"; }),
+        ["image builder unknown"] = new(DiagnosticCodes.UnknownImageBuilder, P.ImageBuilder, p => p.Properties[P.ImageBuilder] = "buildah"),
+        ["append with the model's own dockerfile"] = new(DiagnosticCodes.AppendNeedsGeneratedDockerfile, P.ImageBuilder, p => { p.Properties[P.ImageBuilder] = "append"; p.Write("Dockerfile", "FROM python:3.11\n"); p.Properties[P.Dockerfile] = "Dockerfile"; }),
         ["cache malformed"] = new(DiagnosticCodes.InvalidBoolean, P.BuilderCache, p => p.Properties[P.BuilderCache] = "yes please"),
         ["builder image with spaces"] = new(DiagnosticCodes.InvalidImageReference, P.BuilderImage, p => p.Properties[P.BuilderImage] = "gcr.io/kaniko executor"),
         ["registry url with a path"] = new(DiagnosticCodes.InvalidImageReference, P.Registry, p => p.Properties[P.Registry] = "http://127.0.0.1:5000/v2"),
