@@ -42,6 +42,11 @@ foreach (var figure in chosen)
     {
         result = await BenchLimits.WithinAsync(figure.TimeLimit, $"figure {figure.Number} ({figure.Name})", figure.RunAsync, cancel.Token);
     }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        Console.Error.WriteLine($"Interrupted during figure {figure.Number}; the figures measured before it are in {BenchResults.MarkdownPath}");
+        return 130;
+    }
     catch (Exception exception) when (exception is BenchFailure or InvalidOperationException or TimeoutException or IOException
         || (exception is OperationCanceledException && !cancel.IsCancellationRequested))
     {
