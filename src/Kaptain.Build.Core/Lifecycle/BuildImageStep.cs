@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Context;
+using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
@@ -46,62 +47,13 @@ internal static class BuildImageStep
                     };
                 }
 
-                // Every credential before anything is created.
-                var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
-                var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
-                await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                var store = run.Own(StepCredentials.ObjectStore(run, s3));
-                var bucket = model.Storage.Bucket;
-                var key = RunContext.ContextObjectKeyFor(model, context, run.RunId);
-                run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
-                await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
-
-                var runContext = new RunContext
+                if (model.Builder.Mode != ImageBuilderMode.Kaniko && context.IsDockerfileGenerated)
                 {
-                    RunId = run.RunId,
-                    Namespace = run.Namespace,
-                    Image = context.Image,
-                    ContextObjectKey = key,
-                    Secrets = secrets,
-                };
-                var resources = ManifestRenderer.Render(model, LifecycleStep.BuildImage, runContext).Resources;
-                foreach (var resource in resources)
-                {
-                    await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+                    return await AppendAsync(run, context, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
                 }
 
-                var name = resources.OfType<k8s.Models.V1Job>().Single().Metadata.Name;
-                run.Report.Set("jobName", name);
-                var sink = new StepLogSink(run.Log);
-                ResourceWaitResult end;
-                await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
-                {
-                    logs.Start(cancellationToken);
-                    var states = new StateReporter(run.Log, $"Job {name}", JobState);
-                    end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
-                    await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
-                }
-
-                var state = end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : JobState(end.Resource);
-                run.Report.Set("state", state);
-                switch (end.Outcome)
-                {
-                    case ResourceWaitOutcome.Deleted:
-                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
-                    case ResourceWaitOutcome.TimedOut:
-                        throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
-                    case ResourceWaitOutcome.Satisfied when state != "Complete":
-                        var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
-                        throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
-                            ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
-                            : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
-                }
-
-                var digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) ?? sink.Digest
-                    ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
-                run.Report.Set("digest", digest);
-                await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
-                await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
+                var (digest, name) = await KanikoAsync(run, context, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
+                run.Report.Set("builder", "kaniko");
                 run.Log.Info($"Built and pushed {context.Image}@{digest} in {LifecycleText.Duration(run.Elapsed)}");
                 return new BuildImageResult
                 {
@@ -113,6 +65,109 @@ internal static class BuildImageStep
             },
             () => FailureKeepPolicy.For(model, ResourceKinds.Job),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The append builder: the base image (the generated Dockerfile without the model's files) is found in the registry,
+    /// or built by Kaniko once; the model image is that base plus one layer of the context's files, pushed through the
+    /// registry API. With the base in the registry nothing is written to the cluster and nothing is uploaded to S3.
+    /// </summary>
+    private static async Task<BuildImageResult> AppendAsync(
+        LifecycleRun run, BuildContext context, DockerConfig dockerConfig, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        var model = run.Model;
+        var baseContext = await BuildContextBuilder.CreateBaseAsync(model, cancellationToken).ConfigureAwait(false);
+        run.Report.Set("baseImage", baseContext.Image.ToString());
+        var baseManifest = await AppendImageBuilder.FindBaseAsync(registry, baseContext.Image, cancellationToken).ConfigureAwait(false);
+        string? jobName = null;
+        if (baseManifest is null)
+        {
+            run.Log.Info($"Base image {baseContext.Image} (base image and requirements) is not in the registry; building it with Kaniko once");
+            (_, jobName) = await KanikoAsync(run, baseContext, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
+            baseManifest = await AppendImageBuilder.FindBaseAsync(registry, baseContext.Image, cancellationToken).ConfigureAwait(false)
+                ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", jobName, jobName, baseContext.Image, baseContext.Image.Domain ?? model.Registry.Host));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var appended = await AppendImageBuilder.AppendAsync(
+            registry, baseContext.Image, baseManifest.Value, context.Image, ArchiveEntries(context).ToList(), DockerfileGenerator.WorkDirectory, context.Checksum, cancellationToken).ConfigureAwait(false);
+        run.Report.Set("builder", "append");
+        run.Report.Set("state", "Appended");
+        run.Report.Set("digest", appended.Digest);
+        run.Log.Info($"Appended the model's files ({LifecycleText.Size(appended.LayerBytes)} layer) to {baseContext.Image} and pushed {context.Image}@{appended.Digest} in {LifecycleText.Duration(watch.Elapsed)}" +
+            (appended.MountedLayers > 0 ? $" ({appended.MountedLayers} base layers mounted)" : string.Empty));
+        return new BuildImageResult
+        {
+            Image = context.Image with { Digest = appended.Digest },
+            ContextChecksum = context.Checksum,
+            Built = true,
+            JobName = jobName,
+        };
+    }
+
+    /// <summary>Builds and pushes <paramref name="context"/>'s image with a Kaniko Job; returns its digest and the Job's name.</summary>
+    private static async Task<(string Digest, string JobName)> KanikoAsync(
+        LifecycleRun run, BuildContext context, DockerConfig dockerConfig, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        var model = run.Model;
+
+        // Every credential before anything is created.
+        var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
+        var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
+        await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var store = run.Own(StepCredentials.ObjectStore(run, s3));
+        var bucket = model.Storage.Bucket;
+        var key = RunContext.ContextObjectKeyFor(model, context, run.RunId);
+        run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
+        await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
+
+        var runContext = new RunContext
+        {
+            RunId = run.RunId,
+            Namespace = run.Namespace,
+            Image = context.Image,
+            ContextObjectKey = key,
+            Secrets = secrets,
+        };
+        var resources = ManifestRenderer.Render(model, LifecycleStep.BuildImage, runContext).Resources;
+        foreach (var resource in resources)
+        {
+            await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+        }
+
+        var name = resources.OfType<k8s.Models.V1Job>().Single().Metadata.Name;
+        run.Report.Set("jobName", name);
+        var sink = new StepLogSink(run.Log);
+        ResourceWaitResult end;
+        await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
+        {
+            logs.Start(cancellationToken);
+            var states = new StateReporter(run.Log, $"Job {name}", JobState);
+            end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+            await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
+        }
+
+        var state = end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : JobState(end.Resource);
+        run.Report.Set("state", state);
+        switch (end.Outcome)
+        {
+            case ResourceWaitOutcome.Deleted:
+                throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
+            case ResourceWaitOutcome.TimedOut:
+                throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
+            case ResourceWaitOutcome.Satisfied when state != "Complete":
+                var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
+                throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
+                    ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
+                    : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        var digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) ?? sink.Digest
+            ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
+        run.Report.Set("digest", digest);
+        await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
+        await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
+        return (digest, name);
     }
 
     /// <summary>Whether a Job has ended: a true <c>Complete</c> or <c>Failed</c> condition.</summary>

@@ -36,7 +36,7 @@ internal static class TuningStep
                 run.Report.Set("experimentName", name);
                 await run.CreateAsync(experiment, cancellationToken).ConfigureAwait(false);
 
-                var trials = new TrialTracker(run.Log);
+                var trials = new TrialTracker(run.Log, model.Tune.Trials);
                 using var stopTrials = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var following = FollowTrialsAsync(run, name, trials, stopTrials.Token);
                 ResourceWaitResult end;

@@ -102,6 +102,22 @@ public static class BuildJobManifest
             args.Add("--skip-tls-verify");
         }
 
+        // Kaniko's layer cache (https://github.com/GoogleContainerTools/kaniko#caching, pkg/config/options.go): off unless
+        // asked for; without --cache-repo Kaniko caches in the destination's repository + "/cache".
+        if (model.Builder.Cache)
+        {
+            args.Add("--cache=true");
+            if (model.Builder.CacheRepository is { } cacheRepository)
+            {
+                args.Add("--cache-repo=" + cacheRepository);
+            }
+
+            if (model.Builder.CacheTtl is { } cacheTtl)
+            {
+                args.Add("--cache-ttl=" + cacheTtl);
+            }
+        }
+
         var mounts = new List<V1VolumeMount> { new() { Name = "docker-config", MountPath = DockerConfigDirectory, ReadOnlyProperty = true } };
         var volumes = new List<V1Volume>
         {

@@ -18,7 +18,7 @@ namespace Kaptain.Build.Registry;
 /// manifest with the OCI and docker media types, answering basic-auth and bearer-token challenges with the
 /// credentials of the docker config. Failures are <see cref="KaptainException"/>s with <c>KAPT31xx</c> codes.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     private const string DockerHubApiHost = "registry-1.docker.io";
 

@@ -76,7 +76,7 @@ internal sealed partial class ModelDefinitionParser
         var train = ReadTrain();
         var tune = ReadTune();
         var publish = ReadPublish(id, version, storage);
-        var builder = ReadBuilder();
+        var builder = ReadBuilder(registry.Host);
 
         if (diagnostics.Count > 0 || id is null || name is null || framework is null || frameworkVersion is null
             || baseImage is null || mainFile is null || image is null || storage is null || publish is null)
@@ -737,11 +737,64 @@ internal sealed partial class ModelDefinitionParser
                 revisions, Seconds(P.PublishTimeout));
     }
 
-    private BuilderSettings ReadBuilder()
+    private BuilderSettings ReadBuilder(string? registryHost)
     {
         var image = ReadImage(P.BuilderImage, Value(P.BuilderImage)!);
         var resources = Resources(null, null, null, P.BuilderCpuRequest, P.BuilderCpuLimit, P.BuilderMemoryRequest, P.BuilderMemoryLimit);
-        return new BuilderSettings(image?.ToString() ?? string.Empty, resources, Seconds(P.BuildTimeout));
+        var cache = Boolean(P.BuilderCache);
+        string? cacheRepository = null;
+        if (Value(P.BuilderCacheRepository) is { } repositoryText)
+        {
+            if (!ImageReference.TryParse(repositoryText, out var repository) || repository.Tag is not null || repository.Digest is not null)
+            {
+                Error(InvalidBuilderCacheRepository, P.BuilderCacheRepository, repositoryText);
+            }
+            else
+            {
+                // Kaniko reads a repository without a registry as Docker Hub's; the model's registry is meant.
+                cacheRepository = (repository.Domain is null && !string.IsNullOrEmpty(registryHost) ? repository with { Domain = registryHost } : repository).ToString();
+            }
+        }
+
+        var cacheTtl = Value(P.BuilderCacheTtl);
+        if (cacheTtl is not null && !GoDurationRegex().IsMatch(cacheTtl))
+        {
+            Error(InvalidBuilderCacheTtl, P.BuilderCacheTtl, cacheTtl);
+            cacheTtl = null;
+        }
+
+        foreach (var (property, value) in new[] { (P.BuilderCacheRepository, Value(P.BuilderCacheRepository)), (P.BuilderCacheTtl, Value(P.BuilderCacheTtl)) })
+        {
+            if (value is not null && !cache)
+            {
+                Error(BuilderCacheSettingWithoutCache, property, property);
+            }
+        }
+
+        var modeText = Value(P.ImageBuilder)!.Trim().ToLowerInvariant();
+        var mode = modeText switch
+        {
+            "auto" => ImageBuilderMode.Auto,
+            "kaniko" => ImageBuilderMode.Kaniko,
+            "append" => ImageBuilderMode.Append,
+            _ => (ImageBuilderMode?)null,
+        };
+        if (mode is null)
+        {
+            Error(UnknownImageBuilder, P.ImageBuilder, modeText);
+        }
+        else if (mode == ImageBuilderMode.Append && Value(P.Dockerfile) is not null)
+        {
+            Error(AppendNeedsGeneratedDockerfile, P.ImageBuilder, Value(P.Dockerfile));
+        }
+
+        return new BuilderSettings(image?.ToString() ?? string.Empty, resources, Seconds(P.BuildTimeout))
+        {
+            Mode = mode ?? ImageBuilderMode.Auto,
+            Cache = cache,
+            CacheRepository = cacheRepository,
+            CacheTtl = cacheTtl,
+        };
     }
 
     /// <summary>
@@ -962,6 +1015,11 @@ internal sealed partial class ModelDefinitionParser
     // rejects when they contain '{' or '}'.
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*$")]
     private static partial Regex ParameterNameRegex();
+
+    // A positive Go duration as Kaniko's --cache-ttl flag parses it (time.ParseDuration), limited to the units that make
+    // sense for a cache: h, m, s. "24h", "90m", "1h30m".
+    [GeneratedRegex("^(?=.*[1-9])([0-9]+(\\.[0-9]+)?(h|m|s))+$")]
+    private static partial Regex GoDurationRegex();
 
     // Katib's StdOut collector reads `name=value` lines with the default filter `([\w|-]+)\s*=\s*(number)`.
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]

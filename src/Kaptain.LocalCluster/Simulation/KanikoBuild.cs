@@ -83,9 +83,18 @@ internal sealed class KanikoBuild(KanikoInvocation invocation, string? dockerCon
         await Info("Built cross stage deps: map[]").ConfigureAwait(false);
         await Info("Executing 0 build triggers").ConfigureAwait(false);
         await Info($"Building stage '{dockerfile.BaseImage}' [idx: '0', base-idx: '-1']").ConfigureAwait(false);
+        var cache = invocation.Cache ? new KanikoLayerCache(invocation, CreatePusher, time) : null;
+        var missed = cache is null
+            ? []
+            : await cache.LookUpAsync(invocation.Destinations[0], dockerfile, context, Info, cancellationToken).ConfigureAwait(false);
         foreach (var instruction in dockerfile.Instructions.Where(i => !i.StartsWith("FROM", StringComparison.OrdinalIgnoreCase)))
         {
             await Info(instruction).ConfigureAwait(false);
+        }
+
+        if (cache is not null)
+        {
+            await cache.PushAsync(invocation.Destinations[0], missed, Info, cancellationToken).ConfigureAwait(false);
         }
 
         await Info("Taking snapshot of full filesystem...").ConfigureAwait(false);

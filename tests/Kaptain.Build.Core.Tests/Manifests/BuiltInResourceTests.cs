@@ -113,6 +113,23 @@ public sealed class BuiltInResourceTests
     }
 
     [Fact]
+    public async Task Kaniko_caches_only_when_asked_with_the_repository_qualified_by_the_registry_and_the_ttl()
+    {
+        using var project = new TestModelProject();
+        var (plain, plainRun) = await ModelAndRunAsync(project);
+        project.Properties[P.BuilderCache] = "true";
+        project.Properties[P.BuilderCacheRepository] = "dev/mnist/cache";
+        project.Properties[P.BuilderCacheTtl] = "24h";
+        var (cached, cachedRun) = await ModelAndRunAsync(project);
+
+        var plainArgs = ManifestRenderer.Render(plain, LifecycleStep.BuildImage, plainRun).Single<V1Job>().Spec.Template.Spec.Containers.Single().Args;
+        var cachedArgs = ManifestRenderer.Render(cached, LifecycleStep.BuildImage, cachedRun).Single<V1Job>().Spec.Template.Spec.Containers.Single().Args;
+
+        Assert.DoesNotContain(plainArgs, a => a.StartsWith("--cache", StringComparison.Ordinal));
+        Assert.Equal(["--cache=true", "--cache-repo=127.0.0.1:5000/dev/mnist/cache", "--cache-ttl=24h"], cachedArgs.Where(a => a.StartsWith("--cache", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Every_resource_carries_the_contract_2_labels_and_names()
     {
         using var project = new TestModelProject();
