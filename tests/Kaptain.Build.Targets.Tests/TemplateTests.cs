@@ -34,7 +34,7 @@ public sealed class TemplateTests
         var project = await NewProjectAsync(package, work, framework, "Mnist." + framework);
 
         Assert.Equal(
-            [".dockerignore", "Mnist." + framework + ".proj", "README.md", "requirements.txt", "train.py"],
+            [".dockerignore", "Directory.Build.rsp", "Mnist." + framework + ".proj", "README.md", "requirements.txt", "train.py"],
             Directory.EnumerateFiles(project.Directory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(project.Directory, f)).Order(StringComparer.Ordinal));
         var xml = XDocument.Load(project.File);
         Assert.Equal("Microsoft.Build.NoTargets/3.7.0", xml.Root!.Attribute("Sdk")?.Value);
