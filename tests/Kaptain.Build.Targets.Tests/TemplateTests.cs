@@ -1,3 +1,6 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Kaptain.Build.Targets.Tests.Infrastructure;
@@ -76,6 +79,12 @@ public sealed class TemplateTests
         var project = await NewProjectAsync(package, work, framework, "mnist-" + framework);
         await using var servers = await LifecycleServers.StartAsync(Repository.FreshTasksAssembly, scenarios: null, TestContext.Current.CancellationToken);
         var @namespace = "template-" + framework;
+
+        // A module next to train.py goes into the image; a folder the template's .dockerignore names does not.
+        Directory.CreateDirectory(Path.Combine(project.Directory, "helpers"));
+        await File.WriteAllTextAsync(Path.Combine(project.Directory, "helpers", "data.py"), "BATCH = 64\n", TestContext.Current.CancellationToken);
+        Directory.CreateDirectory(Path.Combine(project.Directory, "tests"));
+        await File.WriteAllTextAsync(Path.Combine(project.Directory, "tests", "test_train.py"), "def test(): pass\n", TestContext.Current.CancellationToken);
         servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = @namespace } });
 
         var result = await RunAsync(
@@ -100,10 +109,16 @@ public sealed class TemplateTests
         Assert.Equal(trainingKind, report["jobKind"]?.GetValue<string>());
         Assert.Equal(job.Name, report["jobName"]?.GetValue<string>());
 
-        // The image the training ran is the one the build pushed to the registry, from the template's files.
-        var image = job.Object.ToJsonString();
-        Assert.Contains($"{servers.Registry.Host}/mnist-{framework}", image, StringComparison.Ordinal);
-        Assert.Contains("train.py", image, StringComparison.Ordinal);
+        // The training ran the image the build pushed, whose one layer is the build context (the simulated Kaniko pushes
+        // the context as it was uploaded): the template's files and the module, not what .dockerignore leaves out.
+        var image = System.Text.RegularExpressions.Regex.Match(job.Object.ToJsonString(), "\"image\":\"(?<image>[^\"]+)\"").Groups["image"].Value;
+        Assert.StartsWith($"{servers.Registry.Host}/mnist-{framework}", image, StringComparison.Ordinal);
+        var files = await ImageFilesAsync(servers.Registry.Endpoint, image[(servers.Registry.Host.Length + 1)..]);
+        Assert.Contains("train.py", files);
+        Assert.Contains("requirements.txt", files);
+        Assert.Contains("helpers/data.py", files);
+        Assert.Contains("Dockerfile", files);
+        Assert.DoesNotContain(files, f => f.StartsWith("tests", StringComparison.Ordinal) || f.EndsWith(".proj", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -133,6 +148,39 @@ public sealed class TemplateTests
         package.WriteNuGetConfig(work.Path);
         var directory = work.Combine(name);
         return (directory, Path.Combine(directory, name + ".proj"));
+    }
+
+    /// <summary>The files of the single layer of <paramref name="repositoryAndReference"/> (<c>repo:tag</c> or <c>repo@digest</c>).</summary>
+    private static async Task<List<string>> ImageFilesAsync(Uri registry, string repositoryAndReference)
+    {
+        var at = repositoryAndReference.IndexOf('@', StringComparison.Ordinal);
+        var name = at >= 0 ? repositoryAndReference[..at] : repositoryAndReference;
+        var colon = name.LastIndexOf(':');
+        var repository = colon >= 0 ? name[..colon] : name;
+        var reference = at >= 0 ? repositoryAndReference[(at + 1)..] : name[(colon + 1)..];
+        using var http = new HttpClient { BaseAddress = registry };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repository}/manifests/{reference}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        var manifest = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        var layer = Assert.Single(manifest["layers"]!.AsArray())!["digest"]!.GetValue<string>();
+
+        await using var blob = await http.GetStreamAsync($"/v2/{repository}/blobs/{layer}", TestContext.Current.CancellationToken);
+        await using var gzip = new GZipStream(blob, CompressionMode.Decompress);
+        await using var tar = new TarReader(gzip);
+        var files = new List<string>();
+        while (await tar.GetNextEntryAsync(cancellationToken: TestContext.Current.CancellationToken) is { } entry)
+        {
+            if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+            {
+                files.Add(entry.Name.TrimStart('.', '/'));
+            }
+        }
+
+        Assert.NotEmpty(files);
+        return files;
     }
 
     private static DotnetCommand Consumer(PackedPackage package, (string Directory, string File) project, params string[] arguments)
