@@ -110,7 +110,7 @@ public sealed class TemplateTests
         Assert.True(report["state"]?.GetValue<string>() == "Succeeded", $"The training did not succeed: {report}{Environment.NewLine}{result.Log}");
         var jobs = servers.ResourcesIn(@namespace).OfKind(trainingKind);
         var job = Assert.Single(jobs);
-        Assert.Equal("mnist-" + framework, job.Label("kaptain.build/model"));
+        Assert.Equal("mnist-" + framework, Kaptain.Build.Manifests.ManifestLabels.ModelIdOf(job.Object));
         Assert.Equal(trainingKind, report["jobKind"]?.GetValue<string>());
         Assert.Equal(job.Name, report["jobName"]?.GetValue<string>());
 
