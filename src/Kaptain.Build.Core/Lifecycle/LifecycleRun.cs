@@ -86,6 +86,13 @@ internal sealed class LifecycleRun : IAsyncDisposable
         await connection.VerifyAsync(Resilience, cancellationToken).ConfigureAwait(false);
         Log.Detail($"Cluster: {connection.Description}");
         Report.Set("namespace", connection.Namespace);
+        if (cluster.CreateNamespace && await NamespaceCreation.EnsureAsync(connection, Resilience, cancellationToken).ConfigureAwait(false))
+        {
+            // Not journalled: the namespace outlives the run (KaptainCreateNamespace, as helm's --create-namespace).
+            Report.Set("namespaceCreated", true);
+            Log.Info($"Created Namespace {connection.Namespace} (KaptainCreateNamespace; it stays when the step ends)");
+        }
+
         journal = ResourceJournal.Open(JournalPath(Options.IntermediateDirectory, RunId));
         client = new ClusterResourceClient(connection, Resilience, journal);
     }

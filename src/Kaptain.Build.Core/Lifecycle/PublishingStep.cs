@@ -93,6 +93,7 @@ internal static class PublishingStep
                 await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
                 var pruned = await PruneRevisionsAsync(run, name, revision, cancellationToken).ConfigureAwait(false);
                 run.Log.Info($"InferenceService {name} is ready at {url}" + (revision is null ? string.Empty : $" (revision {revision})"));
+                StepSummary.Report(run, "InferenceService", name, $"ready at {url}", kept: true, removal: "with 'dotnet build -t:KaptainUndeploy'");
                 return new PublishResult
                 {
                     InferenceServiceName = name,
