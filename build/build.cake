@@ -48,10 +48,16 @@ Task("Test")
 });
 
 Task("Pack")
-    .Description("Packs Kaptain.Build and Cake.Kaptain into artifacts/packages/.")
+    .Description("Packs Kaptain.Build, Cake.Kaptain and Kaptain.Build.Templates into artifacts/packages/, with one version.")
     .Does(() =>
 {
-    foreach (var project in new[] { "src/Kaptain.Build.Tasks/Kaptain.Build.Tasks.csproj", "src/Cake.Kaptain/Cake.Kaptain.csproj" })
+    // One PackageVersion for all three: the template's new projects reference the Kaptain.Build of its own version.
+    foreach (var project in new[]
+    {
+        "src/Kaptain.Build.Tasks/Kaptain.Build.Tasks.csproj",
+        "src/Cake.Kaptain/Cake.Kaptain.csproj",
+        "src/Kaptain.Build.Templates/Kaptain.Build.Templates.csproj",
+    })
     {
         DotNetPack(root.CombineWithFilePath(project).FullPath, new DotNetPackSettings
         {
