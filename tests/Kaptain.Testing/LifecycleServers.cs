@@ -85,7 +85,7 @@ public sealed class LifecycleServers : IAsyncDisposable
     {
         var id = $"{name}-{Interlocked.Increment(ref _projects)}";
         var project = SampleProject.Create(this, sample, id);
-        Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = project.Namespace } });
+        Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = project.Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
         return project;
     }
 

@@ -27,7 +27,9 @@ internal sealed class LifecycleProject : IDisposable
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject { ["name"] = Namespace },
+
+            // Enabled for Katib's metrics collector, as a tuning namespace must be (KAPT1030).
+            ["metadata"] = new JsonObject { ["name"] = Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } },
         });
         Properties = new Dictionary<string, string>
         {
