@@ -46,6 +46,8 @@ start() {
 
   rm -rf "$dir"; mkdir -p "$dir/s3" "$dir/registry"
 
+  # The log exists before the server starts writing to it, so that the wait below can read it at once.
+  : >"$dir/s3rver.log"
   nohup node "$root/tests/servers/s3rver-start.js" --directory "$dir/s3" --address 127.0.0.1 --port "$s3_port" \
     >"$dir/s3rver.log" 2>&1 </dev/null &
   local s3_pid=$!

@@ -17,6 +17,34 @@ public static class RepositoryPaths
     /// <summary>The <c>artifacts/</c> folder (ignored by git).</summary>
     public static string Artifacts => Path.Combine(Root, "artifacts");
 
+    /// <summary>
+    /// The <c>shared/</c> folder beside the repository (CI clones the repository with a copy of it beside;
+    /// <c>KAPTAIN_SHARED_DIR</c> names another): the real CRDs (<c>crds/</c>) and the envtest scripts (<c>envtest/</c>).
+    /// From a git worktree nested deeper, the first <c>shared/</c> with a <c>crds/</c> folder above the root is taken.
+    /// </summary>
+    public static string Shared
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("KAPTAIN_SHARED_DIR");
+            if (!string.IsNullOrEmpty(configured))
+            {
+                return Path.GetFullPath(configured);
+            }
+
+            for (var directory = new DirectoryInfo(Root).Parent; directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, "shared");
+                if (Directory.Exists(Path.Combine(candidate, "crds")))
+                {
+                    return candidate;
+                }
+            }
+
+            return Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+        }
+    }
+
     /// <summary>Combines <paramref name="relative"/> parts onto the repository root.</summary>
     public static string Combine(params string[] relative) => Path.Combine([Root, .. relative]);
 

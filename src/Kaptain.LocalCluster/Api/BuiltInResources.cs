@@ -16,13 +16,16 @@ public static class BuiltInResources
     public static readonly ResourceType ConfigMap = Core("ConfigMap", "configmaps", shortNames: ["cm"]);
 
     /// <summary>ServiceAccounts.</summary>
-    public static readonly ResourceType ServiceAccount = Core("ServiceAccount", "serviceaccounts", shortNames: ["sa"]);
+    public static readonly ResourceType ServiceAccount = Core("ServiceAccount", "serviceaccounts", shortNames: ["sa"]) with { ExtraSubresources = ["token"] };
+
+    /// <summary>Nodes (cluster-scoped), for a simulated kubelet to register.</summary>
+    public static readonly ResourceType Node = Core("Node", "nodes", namespaced: false, status: true, shortNames: ["no"]);
 
     /// <summary>Pods, with <c>pods/log</c>.</summary>
     public static readonly ResourceType Pod = Core("Pod", "pods", status: true, shortNames: ["po"]) with
     {
         Categories = ["all"],
-        ExtraSubresources = ["log"],
+        ExtraSubresources = ["log", "binding"],
         SelectableFields = ["status.phase", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.podIP", "status.nominatedNodeName"],
     };
 
@@ -82,10 +85,28 @@ public static class BuiltInResources
         Singular = "customresourcedefinition", Namespaced = false, HasStatusSubresource = true, TracksGeneration = true, ShortNames = ["crd", "crds"],
     };
 
+    private static ResourceType Rbac(string kind, string plural, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io", Version = "v1", Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = namespaced,
+    };
+
+    /// <summary>RBAC Roles.</summary>
+    public static readonly ResourceType Role = Rbac("Role", "roles", namespaced: true);
+
+    /// <summary>RBAC RoleBindings.</summary>
+    public static readonly ResourceType RoleBinding = Rbac("RoleBinding", "rolebindings", namespaced: true);
+
+    /// <summary>RBAC ClusterRoles (cluster-scoped).</summary>
+    public static readonly ResourceType ClusterRole = Rbac("ClusterRole", "clusterroles", namespaced: false);
+
+    /// <summary>RBAC ClusterRoleBindings (cluster-scoped).</summary>
+    public static readonly ResourceType ClusterRoleBinding = Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false);
+
     /// <summary>All built-in types.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
-        Namespace, Secret, ConfigMap, ServiceAccount, Pod, Service, Event, Job, Deployment, ReplicaSet,
+        Namespace, Secret, ConfigMap, ServiceAccount, Node, Pod, Service, Event, Job, Deployment, ReplicaSet,
+        Role, RoleBinding, ClusterRole, ClusterRoleBinding,
         KnativeService, KnativeRoute, KnativeRevision, KnativeConfiguration, CustomResourceDefinition,
     ];
 }

@@ -81,7 +81,29 @@ public static class DiscoveryDocuments
             if (type.HasStatusSubresource)
                 resources.Add(new JsonObject { ["name"] = type.Plural + "/status", ["singularName"] = "", ["namespaced"] = type.Namespaced, ["kind"] = type.Kind, ["verbs"] = new JsonArray("get", "patch", "update") });
             foreach (var sub in type.ExtraSubresources)
-                resources.Add(new JsonObject { ["name"] = $"{type.Plural}/{sub}", ["singularName"] = "", ["namespaced"] = type.Namespaced, ["kind"] = type.Kind, ["verbs"] = new JsonArray("get") });
+            {
+                // As kube-apiserver lists them: pods/log (get, kind Pod), pods/binding (create, kind Binding),
+                // serviceaccounts/token (create, kind authentication.k8s.io/v1 TokenRequest).
+                var entry = new JsonObject { ["name"] = $"{type.Plural}/{sub}", ["singularName"] = "", ["namespaced"] = type.Namespaced };
+                switch (sub)
+                {
+                    case "binding":
+                        entry["kind"] = "Binding";
+                        entry["verbs"] = new JsonArray("create");
+                        break;
+                    case "token":
+                        entry["group"] = "authentication.k8s.io";
+                        entry["version"] = "v1";
+                        entry["kind"] = "TokenRequest";
+                        entry["verbs"] = new JsonArray("create");
+                        break;
+                    default:
+                        entry["kind"] = type.Kind;
+                        entry["verbs"] = new JsonArray("get");
+                        break;
+                }
+                resources.Add(entry);
+            }
         }
         return new JsonObject
         {

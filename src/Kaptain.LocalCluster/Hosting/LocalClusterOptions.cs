@@ -28,7 +28,10 @@ public sealed class LocalClusterOptions
     /// <summary>Store tuning: watch history size (410 window) and bookmark interval.</summary>
     public ObjectStoreOptions Store { get; set; } = new();
 
-    /// <summary>The bearer token written to the kubeconfig (any token is accepted; one is written because clients expect a user).</summary>
+    /// <summary>
+    /// The bearer token written to the kubeconfig: the admin (<c>system:masters</c>). Requests with another token the
+    /// server did not issue are 401; requests without one are <c>system:anonymous</c> (403 but for /version and health).
+    /// </summary>
     public string Token { get; set; } = "kaptain-local-" + Guid.NewGuid().ToString("N")[..16];
 
     /// <summary>Logging for the server and the controllers; null logs nothing.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Auth;
 using Kaptain.LocalCluster.Faults;
 using Kaptain.LocalCluster.Http;
 using Kaptain.LocalCluster.Logs;
@@ -90,7 +91,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024; // the KServe CRD alone is ~2 MB
         });
         var app = builder.Build();
-        var api = new ApiServer(context);
+        var api = new ApiServer(context, new TokenAuthenticator(store, options.Token));
         app.Run(api.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -132,6 +133,8 @@ public sealed class LocalClusterServer : IAsyncDisposable
             ObjectStore.Metadata(definition).Remove("creationTimestamp");
             store.Create(BuiltInResources.CustomResourceDefinition, definition);
         }
+        foreach (var role in BootstrapPolicy.ClusterRoles()) store.Create(BuiltInResources.ClusterRole, role);
+        foreach (var binding in BootstrapPolicy.ClusterRoleBindings()) store.Create(BuiltInResources.ClusterRoleBinding, binding);
     }
 
     /// <summary>Stops the controllers, then the server.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Auth;
 using Kaptain.LocalCluster.Discovery;
 using Kaptain.LocalCluster.Faults;
 using Kaptain.LocalCluster.Hosting;
@@ -9,13 +10,31 @@ using Microsoft.Extensions.Logging;
 namespace Kaptain.LocalCluster.Http;
 
 /// <summary>
-/// The request pipeline: fault injection, then discovery, health, the admin endpoint (<c>/localcluster/faults</c>) and
-/// the resource paths. Every failure is answered with a <c>Status</c> body.
+/// The request pipeline: fault injection, authentication (bearer token; 401 for an unknown one), then discovery, health,
+/// the admin endpoint (<c>/localcluster/faults</c>, outside the Kubernetes API and its authorization) and the resource
+/// paths, each authorized by RBAC (403 with the real message). Every failure is answered with a <c>Status</c> body.
 /// </summary>
-internal sealed class ApiServer(ClusterContext cluster)
+internal sealed class ApiServer
 {
-    private readonly ResourceEndpoint _resources = new(cluster);
-    private readonly ILogger _log = cluster.LoggerFactory.CreateLogger("Kaptain.LocalCluster.Api");
+    /// <summary>The item of <see cref="HttpContext.Items"/> that holds the request's <see cref="AuthenticatedUser"/>.</summary>
+    public const string UserItem = "kaptain.user";
+
+    private readonly ClusterContext cluster;
+    private readonly ResourceEndpoint _resources;
+    private readonly RbacAuthorizer _authorizer;
+    private readonly ILogger _log;
+
+    public ApiServer(ClusterContext cluster, TokenAuthenticator authenticator)
+    {
+        this.cluster = cluster;
+        Authenticator = authenticator;
+        _authorizer = new RbacAuthorizer(cluster.Store);
+        _resources = new ResourceEndpoint(cluster, authenticator);
+        _log = cluster.LoggerFactory.CreateLogger("Kaptain.LocalCluster.Api");
+    }
+
+    /// <summary>The bearer tokens this server accepts.</summary>
+    public TokenAuthenticator Authenticator { get; }
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -29,6 +48,10 @@ internal sealed class ApiServer(ClusterContext cluster)
             }
             if (context.Request.Method is "POST" or "PUT" or "PATCH" or "DELETE") Interlocked.Increment(ref cluster._mutatingRequests);
             if (!await FaultsAllowAsync(context).ConfigureAwait(false)) return;
+            // kube-apiserver authenticates first: a token it does not know is 401 whatever the path.
+            var user = Authenticator.Authenticate(context.Request.Headers.Authorization.ToString())
+                ?? throw new ApiException(401, "Unauthorized", "Unauthorized");
+            context.Items[UserItem] = user;
             await RouteAsync(context, path.TrimEnd('/')).ConfigureAwait(false);
         }
         catch (ApiException e)
@@ -75,6 +98,7 @@ internal sealed class ApiServer(ClusterContext cluster)
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var catalog = cluster.Resources;
+        if (segments is not (["api", "v1", _, ..] or ["apis", _, _, _, ..])) AuthorizeNonResource(context, path.Length == 0 ? "/" : path);
         switch (segments)
         {
             case ["version"]:
@@ -121,8 +145,23 @@ internal sealed class ApiServer(ClusterContext cluster)
 
     private Task ResourceAsync(HttpContext context, string group, string version, string[] rest)
     {
-        var apiPath = ApiPath.Parse(cluster.Resources, group, version, rest) ?? throw StatusErrors.NotFoundPath();
+        var apiPath = ApiPath.Parse(cluster.Resources, group, version, rest);
+        if (apiPath is null)
+        {
+            AuthorizeNonResource(context, context.Request.Path.Value ?? "/");
+            throw StatusErrors.NotFoundPath();
+        }
+        var user = (AuthenticatedUser)context.Items[UserItem]!;
+        var request = apiPath.Attributes(context.Request);
+        if (!_authorizer.Allows(user, request)) throw RbacAuthorizer.Forbidden(user, request);
         return _resources.HandleAsync(context, apiPath);
+    }
+
+    private void AuthorizeNonResource(HttpContext context, string path)
+    {
+        var user = (AuthenticatedUser)context.Items[UserItem]!;
+        var request = new RequestAttributes { Verb = context.Request.Method.ToLowerInvariant(), Path = path };
+        if (!_authorizer.Allows(user, request)) throw RbacAuthorizer.Forbidden(user, request);
     }
 
     private async Task HandleAdminAsync(HttpContext context, string path)

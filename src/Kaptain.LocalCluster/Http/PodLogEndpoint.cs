@@ -28,6 +28,13 @@ internal sealed class PodLogEndpoint(ClusterContext cluster)
         int? tail = int.TryParse(query["tailLines"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
         long? limitBytes = long.TryParse(query["limitBytes"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : null;
 
+        // A pod no one has put on a node has no kubelet to ask: the real server answers 204 with no body
+        // (pkg/registry/core/pod/strategy.go LogLocation returns no location; handlers/rest StreamObject writes 204).
+        if (string.IsNullOrEmpty(pod["spec"]?["nodeName"]?.GetValue<string>()))
+        {
+            context.Response.StatusCode = 204;
+            return;
+        }
         if (previous && !cluster.Logs.HasPrevious(ns, podName, container))
             throw StatusErrors.BadRequest($"previous terminated container \"{container}\" in pod \"{podName}\" not found");
         if (!previous && !cluster.Logs.HasStarted(ns, podName, container))

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Auth;
 using Kaptain.LocalCluster.Hosting;
 using Kaptain.LocalCluster.Storage;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +12,9 @@ namespace Kaptain.LocalCluster.Http;
 /// apply), delete and deletecollection, with <c>dryRun</c>, <c>fieldValidation</c> and <c>fieldManager</c>; watch and
 /// <c>pods/log</c> are handed to their endpoints.
 /// </summary>
-internal sealed class ResourceEndpoint(ClusterContext cluster)
+internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticator authenticator)
 {
+    private readonly SubresourceEndpoint _subresources = new(cluster, authenticator);
     private readonly WatchEndpoint _watch = new(cluster);
     private readonly PodLogEndpoint _logs = new(cluster);
 
@@ -22,8 +24,13 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
     {
         var method = context.Request.Method;
         var query = context.Request.Query;
-        if (path.Subresource is { } sub && sub != "status" && !(sub == "log" && path.Type.ExtraSubresources.Contains("log")))
+        if (path.Subresource is { } sub && sub != "status" && !path.Type.ExtraSubresources.Contains(sub))
             throw StatusErrors.NotFoundPath();
+        if (path.Subresource is "binding" or "token")
+        {
+            await _subresources.HandleAsync(context, path).ConfigureAwait(false);
+            return;
+        }
         if (path.Subresource == "status" && !path.Type.HasStatusSubresource) throw StatusErrors.NotFoundPath();
 
         if (path.WatchPrefix || (method == "GET" && path.Name is null && IsTrue(query["watch"])))
@@ -79,7 +86,17 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
             return;
         }
         var items = new JsonArray();
-        foreach (var item in page) items.Add(item);
+        foreach (var item in page)
+        {
+            // Built-in lists are typed lists on the real server: their items carry no kind or apiVersion. Custom
+            // resource lists are unstructured and keep them.
+            if (!path.Type.IsCustomResource)
+            {
+                item.Remove("kind");
+                item.Remove("apiVersion");
+            }
+            items.Add(item);
+        }
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion };
         if (continueToken is not null)
         {
@@ -178,7 +195,10 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         ApiResponses.AddWarnings(context, options.Warnings!);
         if (!result.Removed)
         {
-            await WriteObjectAsync(context, path.Type, result.Object, 202).ConfigureAwait(false);
+            // 200 with the object still there (finalizers, foreground deletion); 202 only when the client asked for
+            // orphanDependents=false (k8s.io/apiserver endpoints/handlers/delete.go).
+            var orphanFalse = context.Request.Query["orphanDependents"].Any(v => v == "false") || options.OrphanDependentsFalse;
+            await WriteObjectAsync(context, path.Type, result.Object, orphanFalse ? 202 : 200).ConfigureAwait(false);
             return;
         }
         // Pods, namespaces and custom resources return the deleted object; the other kinds a Status (ReturnDeletedObject).
@@ -229,7 +249,7 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         var query = context.Request.Query;
         return new WriteOptions
         {
-            DryRun = query["dryRun"].Any(v => v == "All"),
+            DryRun = DryRunOf(context, query["dryRun"].Select(v => v ?? "").ToList()),
             FieldValidation = query["fieldValidation"].FirstOrDefault(),
             FieldManager = query["fieldManager"].FirstOrDefault(),
             Force = IsTrue(query["force"]),
@@ -252,15 +272,30 @@ internal sealed class ResourceEndpoint(ClusterContext cluster)
         };
         var orphan = query["orphanDependents"].FirstOrDefault() ?? body?["orphanDependents"]?.ToString();
         if (policy is null && orphan is not null) policy = orphan == "true" ? PropagationPolicy.Orphan : PropagationPolicy.Background;
-        var dryRun = query["dryRun"].Any(v => v == "All") || (body?["dryRun"] as JsonArray)?.Any(v => v?.GetValue<string>() == "All") == true;
+        var dryRun = DryRunOf(context, [.. query["dryRun"].Select(v => v ?? ""), .. (body?["dryRun"] as JsonArray)?.Select(v => v?.GetValue<string>() ?? "") ?? []]);
         return new DeletionOptions
         {
             PropagationPolicy = policy,
             DryRun = dryRun,
+            OrphanDependentsFalse = orphan == "false",
             PreconditionUid = body?["preconditions"]?["uid"]?.GetValue<string>(),
             PreconditionResourceVersion = body?["preconditions"]?["resourceVersion"]?.GetValue<string>(),
             Warnings = new List<string>(),
         };
+    }
+
+    /// <summary>
+    /// <c>dryRun</c>: only <c>All</c> is supported; any other value is 422 before anything is written
+    /// (k8s.io/apimachinery pkg/apis/meta/v1/validation ValidateDryRun).
+    /// </summary>
+    private static bool DryRunOf(HttpContext context, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return false;
+        if (values.All(v => v == "All")) return true;
+        var options = context.Request.Method switch { "POST" => "CreateOptions", "PUT" => "UpdateOptions", "PATCH" => "PatchOptions", _ => "DeleteOptions" };
+        var type = BuiltInResources.Namespace with { Kind = options, Group = "meta.k8s.io" };
+        var given = string.Join(", ", values.Select(v => $"\"{v}\""));
+        throw StatusErrors.Invalid(type, "", "dryRun", "FieldValueNotSupported", $"Unsupported value: []string{{{given}}}: supported values: \"All\"");
     }
 
     internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) => value.Any(v => v is "true" or "1" or "True");

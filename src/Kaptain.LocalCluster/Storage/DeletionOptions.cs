@@ -18,6 +18,9 @@ public sealed record DeletionOptions
     /// <summary><c>preconditions.resourceVersion</c>: 409 when the object's resourceVersion differs.</summary>
     public string? PreconditionResourceVersion { get; init; }
 
+    /// <summary><c>orphanDependents=false</c> given explicitly (then a deletion that is still pending answers 202).</summary>
+    public bool OrphanDependentsFalse { get; init; }
+
     /// <summary>Receives warnings for the <c>Warning</c> header, if given.</summary>
     public IList<string>? Warnings { get; init; }
 }

@@ -29,6 +29,7 @@ public sealed class ObjectStore
     private readonly List<JsonObject> _removedPods = [];
     private readonly ObjectStoreOptions _options;
     private readonly TimeProvider _time;
+    private readonly Lazy<string> _rootCa = new(NewRootCa);
     private long _resourceVersion;
     private long _compactedThrough;
 
@@ -402,9 +403,37 @@ public sealed class ObjectStore
         Table(type)[Key(ns, name)] = entry;
         _byUid[Uid(obj)] = entry;
         Record(WatchEventType.Added, entry, null);
-        if (type.StorageKey == BuiltInResources.Namespace.StorageKey) CreateDefaultServiceAccount(name);
+        if (type.StorageKey == BuiltInResources.Namespace.StorageKey)
+        {
+            CreateDefaultServiceAccount(name);
+            CreateRootCaConfigMap(name);
+        }
         CollectGarbage();
         return Present(type, obj);
+    }
+
+    /// <summary>
+    /// Every namespace gets the <c>kube-root-ca.crt</c> ConfigMap (the cluster CA), as kube-controller-manager's
+    /// root-ca-cert-publisher makes it (on by default since v1.20). The stand-in serves plain HTTP, so its "CA" is a
+    /// certificate made for this store only.
+    /// </summary>
+    private void CreateRootCaConfigMap(string ns)
+    {
+        if (Find(BuiltInResources.ConfigMap, ns, "kube-root-ca.crt") is not null) return;
+        CreateLocked(BuiltInResources.ConfigMap, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kube-root-ca.crt", ["namespace"] = ns },
+            ["data"] = new JsonObject { ["ca.crt"] = _rootCa.Value },
+        }, WriteOptions.Default);
+    }
+
+    private static string NewRootCa()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=kaptain-local-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(10));
+        return certificate.ExportCertificatePem() + "\n";
     }
 
     /// <summary>Every namespace gets a <c>default</c> ServiceAccount, as the service account controller makes.</summary>
@@ -447,6 +476,9 @@ public sealed class ObjectStore
         {
             throw StatusErrors.Conflict(type, name);
         }
+        // A uid in the body is a precondition (k8s.io/apiserver registry/generic/registry/store.go Update).
+        if (meta["uid"]?.GetValue<string>() is { Length: > 0 } uid && uid != Uid(old))
+            throw StatusErrors.Conflict(type, name, $"StorageError: invalid object, Code: 4, Key: {StorageKeyPath(type, ns, name)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {uid}, UID in object meta: {Uid(old)}");
 
         JsonObject updated;
         if (status)
@@ -707,6 +739,11 @@ public sealed class ObjectStore
 
     private void Validate(ResourceType type, JsonObject obj, string name, WriteOptions options)
     {
+        if (!type.IsCustomResource)
+        {
+            BuiltInDecoding.Check(type, obj);
+            BuiltInPruning.Prune(type, obj);
+        }
         var causes = new List<StatusCause>();
         ObjectValidation.ValidateMetadata(type, obj, causes);
         ObjectValidation.ValidateBuiltIn(type, obj, causes);
@@ -798,6 +835,10 @@ public sealed class ObjectStore
 
     private ResourceType StorageType(ResourceType type) => type;
 
+    /// <summary>The etcd key kube-apiserver would store the object under (its storage errors name it).</summary>
+    private static string StorageKeyPath(ResourceType type, string? ns, string name) =>
+        $"/registry/{(type.IsCustomResource ? type.Group + "/" : "")}{type.Plural}/{(ns is null ? "" : ns + "/")}{name}";
+
     private static string Key(string? ns, string name) => ns is null ? name : ns + "/" + name;
 
     /// <summary>The stored form: apiVersion is kept as written by whichever served version wrote last (conversion None).</summary>
@@ -819,7 +860,7 @@ public sealed class ObjectStore
 
     internal static string? Namespace(JsonObject obj) => obj["metadata"]?["namespace"]?.GetValue<string>();
 
-    private static string Uid(JsonObject obj) => obj["metadata"]?["uid"]?.GetValue<string>() ?? "";
+    internal static string Uid(JsonObject obj) => obj["metadata"]?["uid"]?.GetValue<string>() ?? "";
 
     private static string ResourceVersionOf(JsonObject obj) => obj["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
 

@@ -10,34 +10,101 @@ namespace Kaptain.LocalCluster.Storage;
 /// </summary>
 internal static partial class ObjectValidation
 {
+    // k8s.io/apimachinery pkg/api/validation/objectmeta.go and pkg/util/validation/validation.go.
+    private const string LabelValueRule = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    private const string QualifiedNameRule = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    private const string SubdomainRule = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    private const string LabelRule = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
     public static void ValidateMetadata(ResourceType type, JsonObject obj, List<StatusCause> causes)
     {
         var meta = ObjectStore.Metadata(obj);
         var name = meta["name"]?.GetValue<string>() ?? "";
-        // Namespaces, services and most core kinds need DNS labels; everything else DNS subdomains.
-        var label = type == BuiltInResources.Namespace || type == BuiltInResources.Service;
-        if (label ? !IsDnsLabel(name) : !IsDnsSubdomain(name))
+        if (type.Group == "rbac.authorization.k8s.io")
         {
-            var rule = label
-                ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-                : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-            causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {rule}", "metadata.name"));
+            // RBAC names are path segments (pkg/apis/rbac/validation ValidateRBACName): "system:discovery" is fine.
+            if (name is "" or "." or ".." || name.Contains('/') || name.Contains('%'))
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": may not contain '/' or '%'", "metadata.name"));
         }
-        if (meta["labels"] is JsonObject labels)
+        else
         {
-            foreach (var (key, value) in labels)
+            // Namespaces, services and most core kinds need DNS labels; everything else DNS subdomains.
+            var label = type == BuiltInResources.Namespace || type == BuiltInResources.Service;
+            if (label ? !IsDnsLabel(name) : !IsDnsSubdomain(name))
             {
-                var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-                if (text is null || text.Length > 63 || (text.Length > 0 && !LabelValue().IsMatch(text)))
-                    causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{text ?? value?.ToJsonString()}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')", $"metadata.labels"));
+                var rule = name.Length > (label ? 63 : 253) ? $"must be no more than {(label ? 63 : 253)} characters" : label ? LabelRule : SubdomainRule;
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": {rule}", "metadata.name"));
             }
         }
+        ValidateLabels(meta["labels"], "metadata.labels", causes);
         if (meta["annotations"] is JsonObject annotations)
         {
+            var total = 0L;
             foreach (var (key, value) in annotations)
-                if (value is not JsonValue v || !v.TryGetValue<string>(out _))
+            {
+                foreach (var problem in QualifiedNameProblems(key.ToLowerInvariant()))
+                    causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{key}\": {problem}", "metadata.annotations"));
+                if (value is not JsonValue v || !v.TryGetValue<string>(out var text))
                     causes.Add(new StatusCause("FieldValueInvalid", "Invalid value: annotation values must be strings", $"metadata.annotations[{key}]"));
+                else
+                    total += key.Length + text.Length;
+            }
+            if (total > 256 * 1024)
+                causes.Add(new StatusCause("FieldValueTooLong", $"Too long: must have at most {256 * 1024} bytes", "metadata.annotations"));
         }
+        foreach (var reference in (meta["ownerReferences"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            // ValidateOwnerReferences: the path has no index.
+            foreach (var (field, what) in new[] { ("apiVersion", "version"), ("kind", "kind"), ("name", "name"), ("uid", "uid") })
+            {
+                if (string.IsNullOrEmpty(reference[field]?.GetValue<string>()))
+                    causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"\": {what} must not be empty", $"metadata.ownerReferences.{field}"));
+            }
+        }
+    }
+
+    /// <summary>Label keys (qualified names) and values (pkg/apis/meta/v1/validation ValidateLabels).</summary>
+    public static void ValidateLabels(JsonNode? node, string path, List<StatusCause> causes)
+    {
+        if (node is not JsonObject labels) return;
+        foreach (var (key, value) in labels)
+        {
+            foreach (var problem in QualifiedNameProblems(key))
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{key}\": {problem}", path));
+            var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            if (text is null)
+            {
+                causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{value?.ToJsonString()}\": {LabelValueRule}", path));
+                continue;
+            }
+            if (text.Length > 63) causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{text}\": must be no more than 63 characters", path));
+            if (text.Length > 0 && !LabelValue().IsMatch(text)) causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{text}\": {LabelValueRule}", path));
+        }
+    }
+
+    /// <summary>What is wrong with a qualified name (<c>[prefix/]name</c>), as IsQualifiedName words it.</summary>
+    private static IEnumerable<string> QualifiedNameProblems(string key)
+    {
+        var parts = key.Split('/');
+        string name;
+        switch (parts.Length)
+        {
+            case 1:
+                name = parts[0];
+                break;
+            case 2:
+                var prefix = parts[0];
+                name = parts[1];
+                if (prefix.Length == 0) yield return "prefix part must be non-empty";
+                else if (!IsDnsSubdomain(prefix)) yield return "prefix part " + (prefix.Length > 253 ? "must be no more than 253 characters" : SubdomainRule);
+                break;
+            default:
+                yield return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
+                yield break;
+        }
+        if (name.Length == 0) yield return "name part must be non-empty";
+        else if (name.Length > 63) yield return "name part must be no more than 63 characters";
+        if (name.Length > 0 && !QualifiedNamePart().IsMatch(name)) yield return QualifiedNameRule;
     }
 
     public static void ValidateBuiltIn(ResourceType type, JsonObject obj, List<StatusCause> causes)
@@ -47,6 +114,9 @@ internal static partial class ObjectValidation
         else if (type == BuiltInResources.Job)
         {
             var template = obj["spec"]?["template"] as JsonObject;
+            // The labels the Job adds to its template (job-name: the Job's name) must be valid label values, so a Job
+            // name over 63 characters fails here (pkg/apis/batch/validation ValidateJob, as v1.20 reports it).
+            ValidateLabels(template?["metadata"]?["labels"], "spec.template.labels", causes);
             ValidatePodSpec(template?["spec"] as JsonObject, "spec.template.spec", causes);
             var restart = template?["spec"]?["restartPolicy"]?.GetValue<string>();
             if (restart is not ("Never" or "OnFailure"))
@@ -166,6 +236,15 @@ internal static partial class ObjectValidation
             else if (!IsDnsLabel(name)) causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", $"{path}.containers[{i}].name"));
             if (string.IsNullOrEmpty(container?["image"]?.GetValue<string>()))
                 causes.Add(new StatusCause("FieldValueRequired", "Required value", $"{path}.containers[{i}].image"));
+            // Requests may not exceed limits (pkg/apis/core/validation ValidateResourceRequirements).
+            var limits = container?["resources"]?["limits"] as JsonObject;
+            foreach (var (resource, request) in container?["resources"]?["requests"] as JsonObject ?? [])
+            {
+                var requested = request is JsonValue rv && rv.TryGetValue<string>(out var rs) ? Quantity.Parse(rs) : null;
+                var limit = limits?[resource] is JsonValue lv && lv.TryGetValue<string>(out var ls) ? Quantity.Parse(ls) : null;
+                if (requested is { } r && limit is { } l && r > l)
+                    causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{request!.GetValue<string>()}\": must be less than or equal to {resource} limit", $"{path}.containers[{i}].resources.requests"));
+            }
         }
     }
 
@@ -184,4 +263,7 @@ internal static partial class ObjectValidation
 
     [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
     private static partial Regex LabelValue();
+
+    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    private static partial Regex QualifiedNamePart();
 }

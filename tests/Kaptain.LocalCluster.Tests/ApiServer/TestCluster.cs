@@ -22,6 +22,7 @@ internal sealed class TestCluster : IAsyncDisposable
         KubeconfigPath = kubeconfigPath;
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath));
         Http = new HttpClient { BaseAddress = server.Url };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.Context.Options.Token);
     }
 
     public LocalClusterServer Server { get; }

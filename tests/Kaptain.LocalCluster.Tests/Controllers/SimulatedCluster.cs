@@ -24,6 +24,14 @@ public sealed class SimulatedCluster : IAsyncLifetime
 
     public LocalClusterServer Server => _server ?? throw new InvalidOperationException("not started");
 
+    /// <summary>An HTTP client with the cluster's admin token (the stand-in answers 401/403 without one, as a real server).</summary>
+    private HttpClient NewHttpClient()
+    {
+        var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Server.Context.Options.Token);
+        return http;
+    }
+
     public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
 
     public static async Task<SimulatedCluster> StartAsync(string? scenarioFile, CancellationToken cancellationToken)
@@ -63,7 +71,7 @@ public sealed class SimulatedCluster : IAsyncLifetime
             {
                 Content = new StringContent(json, Encoding.UTF8, "application/json"),
             };
-            using var http = new HttpClient();
+            using var http = NewHttpClient();
             using var response = await http.SendAsync(request, cancellationToken);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
             return;
@@ -75,7 +83,7 @@ public sealed class SimulatedCluster : IAsyncLifetime
     /// <summary>Reads any object as JSON.</summary>
     public async Task<JsonNode> GetAsync(string apiVersion, string plural, string ns, string name, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient();
+        using var http = NewHttpClient();
         var (group, version) = Split(apiVersion);
         var path = group.Length == 0 ? $"api/{version}/namespaces/{ns}/{plural}/{name}" : $"apis/{group}/{version}/namespaces/{ns}/{plural}/{name}";
         var text = await http.GetStringAsync(new Uri(Server.Url, path), cancellationToken);
@@ -85,7 +93,7 @@ public sealed class SimulatedCluster : IAsyncLifetime
     /// <summary>Lists any objects as JSON.</summary>
     public async Task<IReadOnlyList<JsonNode>> ListAsync(string apiVersion, string plural, string ns, CancellationToken cancellationToken, string? labelSelector = null)
     {
-        using var http = new HttpClient();
+        using var http = NewHttpClient();
         var (group, version) = Split(apiVersion);
         var path = group.Length == 0 ? $"api/{version}/namespaces/{ns}/{plural}" : $"apis/{group}/{version}/namespaces/{ns}/{plural}";
         if (labelSelector is not null)
