@@ -166,6 +166,7 @@ public sealed class PodLogStreamer : IAsyncDisposable
         var seen = new LogLineDeduplicator();
         int? instance = null;
         var failuresInARow = 0;
+        var notAvailableInARow = 0;
         var reported = false;
         try
         {
@@ -209,11 +210,17 @@ public sealed class PodLogStreamer : IAsyncDisposable
                 if (end.NotAvailable)
                 {
                     // No log yet (204): ask again when the pod changes, or after a back-off.
-                    failuresInARow++;
-                    var backOff = resilience?.ResumeDelay(failuresInARow) ?? TimeSpan.FromMilliseconds(200 * Math.Min(failuresInARow, 10));
+                    notAvailableInARow++;
+                    var backOff = resilience?.ResumeDelay(notAvailableInARow) ?? TimeSpan.FromMilliseconds(200 * Math.Min(notAvailableInARow, 10));
                     var observed = pod.Current.Resource;
                     await pod.WaitUntilAsync(p => p.IsOver || !ReferenceEquals(p.Resource, observed), backOff, cancellationToken).ConfigureAwait(false);
                     continue;
+                }
+
+                notAvailableInARow = 0;
+                if (end.Delivered)
+                {
+                    failuresInARow = 0;
                 }
 
                 // Where is the container now? A stream also ends when the container stops, and the kubelet reports
@@ -258,10 +265,12 @@ public sealed class PodLogStreamer : IAsyncDisposable
 
                 // The stream could not be opened, or dropped while the container runs: say so once for this container
                 // (silence would read as "the job prints nothing"), then reopen it; the deduplicator skips what was shown.
-                if (!reported)
+                // A clean end is reported only when it repeats: once, it is usually a status that lags behind the
+                // container's stop.
+                var reason = end.Failure ?? (failuresInARow > 0 ? "the stream keeps ending while the container is still running" : null);
+                if (!reported && reason is not null)
                 {
                     reported = true;
-                    var reason = end.Failure ?? "the stream ended while the container is still running";
                     Write(new PodLogLine(podName, container, $"the log of container {container} is not available: {reason}; retrying", IsNote: true));
                 }
 
@@ -282,6 +291,7 @@ public sealed class PodLogStreamer : IAsyncDisposable
         string podName, string container, bool previous, bool follow, LogLineDeduplicator seen, CancellationToken cancellationToken)
     {
         seen.BeginStream();
+        var delivered = false;
         try
         {
             var options = new PodLogOptions { Container = container, Follow = follow, Previous = previous, Timestamps = true };
@@ -291,20 +301,21 @@ public sealed class PodLogStreamer : IAsyncDisposable
             {
                 if (seen.TryAccept(raw, out var text))
                 {
+                    delivered = true;
                     Write(new PodLogLine(podName, container, text));
                 }
             }
 
-            return StreamEnd.Ended;
+            return new StreamEnd(true, false, false, null, delivered);
         }
         catch (PodLogNotAvailableException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new StreamEnd(false, true, false, null);
+            return new StreamEnd(false, true, false, null, false);
         }
         catch (KaptainException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // Unauthorized or forbidden: asking again will not help.
-            return new StreamEnd(false, false, true, $"{exception.Diagnostics[0].Code}: {exception.Diagnostics[0].Message}");
+            return new StreamEnd(false, false, true, $"{exception.Diagnostics[0].Code}: {exception.Diagnostics[0].Message}", delivered);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
                                           && exception is IOException or HttpRequestException or k8s.Autorest.HttpOperationException
@@ -312,7 +323,7 @@ public sealed class PodLogStreamer : IAsyncDisposable
         {
             // A 400 "container is waiting to start", a 5xx from an unreachable kubelet, or a cut connection; the caller
             // decides from the pod's state.
-            return new StreamEnd(false, false, false, Reason(exception));
+            return new StreamEnd(false, false, false, Reason(exception), delivered);
         }
     }
 
@@ -342,10 +353,7 @@ public sealed class PodLogStreamer : IAsyncDisposable
         return exception is OperationCanceledException ? "the request timed out" : exception.Message;
     }
 
-    private readonly record struct StreamEnd(bool Completed, bool NotAvailable, bool Denied, string? Failure)
-    {
-        public static StreamEnd Ended => new(true, false, false, null);
-    }
+    private readonly record struct StreamEnd(bool Completed, bool NotAvailable, bool Denied, string? Failure, bool Delivered);
 
     private void Write(PodLogLine line)
     {

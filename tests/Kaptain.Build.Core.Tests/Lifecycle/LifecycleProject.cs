@@ -133,6 +133,12 @@ internal sealed class LifecycleProject : IDisposable
                     continue;
                 }
 
+                // Nor is the root CA ConfigMap the cluster publishes into every namespace.
+                if (type.Kind == "ConfigMap" && item["metadata"]?["name"]?.GetValue<string>() == "kube-root-ca.crt")
+                {
+                    continue;
+                }
+
                 var owner = (item["metadata"]?["ownerReferences"] as JsonArray)?.OfType<JsonObject>()
                     .FirstOrDefault(o => o["controller"]?.GetValue<bool>() == true);
                 found.Add(($"{type.Kind}/{item["metadata"]!["name"]!.GetValue<string>()}",
