@@ -47,6 +47,27 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
     }
 
     [Fact]
+    public async Task Another_model_of_the_same_name_neither_undeploys_nor_replaces_the_deployment()
+    {
+        var project = await NewPublishProjectAsync("mnist-pytorch", "serve-owner");
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
+        var before = Servers.ResourcesIn(project.Namespace);
+
+        // team-b/<name> in the same namespace: its Kubernetes name defaults to <name> too, the deployed service's name.
+        var otherModel = ("KaptainModelId", $"team-b/{project.ModelName}");
+        var undeploy = await RunAsync(project.Build("KaptainUndeploy", otherModel));
+        var replace = await RunAsync(project.Build("KaptainPublish", otherModel, ("KaptainReplace", "true"), ("KaptainPublishTimeout", "90")));
+
+        AssertFailedWith(undeploy, "KAPT1020");
+        AssertFailedWith(replace, "KAPT1020");
+        var after = Servers.ResourcesIn(project.Namespace);
+        Assert.Equal(before.Names, after.Names);
+        Assert.Equal(
+            before.OfKind("InferenceService").Single().Object["metadata"]!["resourceVersion"]!.GetValue<string>(),
+            after.OfKind("InferenceService").Single().Object["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Replaces_a_deployment_when_asked_to()
     {
         var project = await NewPublishProjectAsync("mnist-tensorflow", "serve-replace");

@@ -37,8 +37,12 @@ public sealed class SampleProject
     /// <summary>The model id given to the build: <c>e2e/{id}</c>.</summary>
     public string ModelId => "e2e/" + Id;
 
-    /// <summary>The model id as the value of the <c>kaptain.build/model</c> label.</summary>
-    public string ModelLabel => "e2e-" + Id;
+    /// <summary>
+    /// The model id as the value of the <c>kaptain.build/model</c> label: the id made a label value, '-', and the first
+    /// 10 hex digits of the id's SHA-256 (written out here, not taken from the core, so that a change of it fails).
+    /// </summary>
+    public string ModelLabel =>
+        "e2e-" + Id + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ModelId)))[..10];
 
     /// <summary>The model name, which starts every per-run resource name.</summary>
     public string ModelName => Id;

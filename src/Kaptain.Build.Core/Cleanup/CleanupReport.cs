@@ -18,6 +18,12 @@ public sealed record CleanupReport(
     /// <summary>A report of a cleanup that had nothing to do.</summary>
     public static CleanupReport Empty { get; } = new([], [], [], []);
 
+    /// <summary>
+    /// Objects that had the name of something to remove but were another object (<c>KAPT4010</c> warnings): left alone,
+    /// and not a failure of the cleanup.
+    /// </summary>
+    public IReadOnlyList<KaptainDiagnostic> LeftAlone { get; init; } = [];
+
     /// <summary>Whether everything that was to go is gone.</summary>
     public bool Complete => Problems.Count == 0;
 }

@@ -87,6 +87,7 @@ public sealed class ResourceCleaner
         var alreadyGone = new List<ResourceReference>();
         var kept = new List<ResourceReference>();
         var problems = new List<KaptainDiagnostic>();
+        var leftAlone = new List<KaptainDiagnostic>();
         var seconds = ((int)Math.Ceiling(Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
         foreach (var target in targets)
@@ -107,10 +108,17 @@ public sealed class ResourceCleaner
 
             try
             {
+                // With the uid it was created (or found) with: a later object of the same name is not ours to delete.
                 var accepted = await client
-                    .DeleteAsync(resource.ResourceKind, resource.Namespace, resource.Name, null, deadline.Token)
+                    .DeleteAsync(resource.ResourceKind, resource.Namespace, resource.Name, null, resource.Uid, deadline.Token)
                     .ConfigureAwait(false);
                 (accepted ? deleted : alreadyGone).Add(resource);
+                journal?.Record(JournalAction.Deleted, resource, target.Step, target.RunId);
+            }
+            catch (ResourceReplacedException replaced)
+            {
+                // The object created is gone (nothing of it is pending); the one now there is left, with a warning.
+                leftAlone.Add(replaced.Warning);
                 journal?.Record(JournalAction.Deleted, resource, target.Step, target.RunId);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -130,7 +138,7 @@ public sealed class ResourceCleaner
             removed = await WaitUntilGoneAsync(deleted, problems, seconds, deadline.Token).ConfigureAwait(false);
         }
 
-        return new CleanupReport(removed, alreadyGone, kept, problems);
+        return new CleanupReport(removed, alreadyGone, kept, problems) { LeftAlone = leftAlone };
     }
 
     private async Task<List<ResourceReference>> WaitUntilGoneAsync(

@@ -108,12 +108,21 @@ public sealed class ClusterResourceClient : IClusterResourceClient
     }
 
     /// <inheritdoc />
+    public Task<bool> DeleteAsync(
+        ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, CancellationToken cancellationToken) =>
+        DeleteAsync(kind, @namespace, name, propagation, null, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<bool> DeleteAsync(
-        ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, CancellationToken cancellationToken)
+        ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, string? uid, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kind);
         var ns = @namespace ?? DefaultNamespace;
-        var options = new V1DeleteOptions { PropagationPolicy = (propagation ?? kind.Propagation).ToString() };
+        var options = new V1DeleteOptions
+        {
+            PropagationPolicy = (propagation ?? kind.Propagation).ToString(),
+            Preconditions = uid is null ? null : new V1Preconditions { Uid = uid },
+        };
         try
         {
             await Resilience.ExecuteAsync(
@@ -127,6 +136,21 @@ public sealed class ClusterResourceClient : IClusterResourceClient
         catch (Exception exception) when (ClusterApiErrors.StatusCode(exception) == HttpStatusCode.NotFound)
         {
             return false;
+        }
+        catch (Exception exception) when (uid is not null && ClusterApiErrors.StatusCode(exception) == HttpStatusCode.Conflict)
+        {
+            // A failed precondition is 409 Conflict (kubernetes/kubernetes,
+            // staging/src/k8s.io/apiserver/pkg/storage/errors/storage.go, InterpretDeleteError: IsInvalidObj ->
+            // NewConflict): the name now belongs to another object. Read its uid for the message; if it went meanwhile,
+            // ours is gone all the same.
+            var current = await GetAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return false;
+            }
+
+            throw new ResourceReplacedException(
+                new Cleanup.ResourceReference(kind.ApiVersion, kind.Kind, ns, name, uid), KubernetesObjectJson.Uid(current) ?? "(none)", exception);
         }
         catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
         {

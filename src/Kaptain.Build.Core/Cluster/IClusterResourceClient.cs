@@ -28,7 +28,18 @@ public interface IClusterResourceClient
     /// <see langword="null"/>).
     /// </summary>
     /// <returns><see langword="true"/> when the server accepted the delete; <see langword="false"/> when it was already gone (404).</returns>
-    Task<bool> DeleteAsync(ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, CancellationToken cancellationToken);
+    Task<bool> DeleteAsync(ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, CancellationToken cancellationToken) =>
+        DeleteAsync(kind, @namespace, name, propagation, null, cancellationToken);
+
+    /// <summary>
+    /// Deletes one resource if it is still the object with <paramref name="uid"/> (the delete carries
+    /// <c>preconditions.uid</c>; <see langword="null"/> deletes whatever has the name). Everything a run created is
+    /// deleted this way, with the uid recorded at create, so that a later object of the same name is never deleted in
+    /// its place.
+    /// </summary>
+    /// <returns><see langword="true"/> when the server accepted the delete; <see langword="false"/> when it was already gone (404).</returns>
+    /// <exception cref="ResourceReplacedException">The object of that name has another uid; nothing was deleted.</exception>
+    Task<bool> DeleteAsync(ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, string? uid, CancellationToken cancellationToken);
 
     /// <summary>Lists resources of a kind, optionally filtered by label and field selectors.</summary>
     /// <exception cref="Diagnostics.KaptainException"><c>KAPT1010</c> when the cluster does not serve the kind.</exception>

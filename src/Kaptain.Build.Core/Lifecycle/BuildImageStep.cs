@@ -53,7 +53,7 @@ internal static class BuildImageStep
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 var store = run.Own(StepCredentials.ObjectStore(run, s3));
                 var bucket = model.Storage.Bucket;
-                var key = RunContext.ContextObjectKeyFor(model, context);
+                var key = RunContext.ContextObjectKeyFor(model, context, run.RunId);
                 run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
                 await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
 
@@ -95,7 +95,7 @@ internal static class BuildImageStep
                         var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
                         throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
                             ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
-                            : await FailureAsync(run, "KAPT1101", name, TrainingStep.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
+                            : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
                 }
 
                 // Kaniko's own report first (its --digest-file is the termination message); the registry's answer for
@@ -115,7 +115,7 @@ internal static class BuildImageStep
                     JobName = name,
                 };
             },
-            () => TrainingStep.FailurePolicy(model, ResourceKinds.Job),
+            () => FailureKeepPolicy.For(model, ResourceKinds.Job),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -252,7 +252,7 @@ internal static class BuildImageStep
     private static async Task<KaptainException> FailureAsync(
         LifecycleRun run, string code, string name, string detail, StepLogSink sink, CancellationToken cancellationToken)
     {
-        var events = await TrainingStep.EventsAsync(run, ResourceKinds.Job, name, cancellationToken).ConfigureAwait(false);
+        var events = await StepEvents.DescribeAsync(run, ResourceKinds.Job, name, ManifestLabels.Selector(run.Model, null, run.RunId), cancellationToken).ConfigureAwait(false);
         return new KaptainException(KaptainDiagnostic.Error(code, name, name, detail, LifecycleText.Lines(sink.Tail, "  (no log)"), events));
     }
 }

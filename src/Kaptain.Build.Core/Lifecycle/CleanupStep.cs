@@ -4,6 +4,7 @@ using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
 
 using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
 
 namespace Kaptain.Build.Lifecycle;
 
@@ -14,6 +15,10 @@ namespace Kaptain.Build.Lifecycle;
 /// </summary>
 internal static class CleanupStep
 {
+    /// <summary>The kinds a sweep looks at, owners first (their deletion takes their dependents along).</summary>
+    public static IReadOnlyList<ResourceKind> SweptKinds { get; } =
+        ResourceKinds.All.Where(kind => kind != ResourceKinds.Event).ToList();
+
     public static async Task<CleanupResult> RunAsync(LifecycleOptions options, CancellationToken cancellationToken)
     {
         await using var run = LifecycleRun.Begin(options, "cleanup");
@@ -25,15 +30,12 @@ internal static class CleanupStep
                     ? Directory.GetFiles(options.IntermediateDirectory, "journal-*.jsonl").Where(path => !path.EndsWith($"journal-{run.RunId}.jsonl", StringComparison.Ordinal)).ToList()
                     : [];
                 var cleaner = new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout };
-                var (targets, problems) = await FindAsync(run, cancellationToken).ConfigureAwait(false);
-
-                // A killed run's journal may name resources whose labels were changed or never set.
-                foreach (var entry in ResourceJournal.PendingOf(journals.SelectMany(ResourceJournal.Read)))
+                var sweep = await FindAsync(
+                    run.Client, run.Model, run.Namespace, journals.SelectMany(ResourceJournal.Read), cancellationToken).ConfigureAwait(false);
+                var targets = sweep.Found;
+                foreach (var warning in sweep.LeftAlone)
                 {
-                    if (!targets.Any(t => t.SameObjectAs(entry.Resource)))
-                    {
-                        targets.Add(entry.Resource);
-                    }
+                    run.Warn(warning);
                 }
 
                 foreach (var target in targets)
@@ -41,16 +43,21 @@ internal static class CleanupStep
                     run.Log.Info($"Found leftover {target}");
                 }
 
-                var report = await cleaner.RemoveAsync(SweepOrder(targets), cancellationToken).ConfigureAwait(false);
+                var report = await cleaner.RemoveAsync(targets, cancellationToken).ConfigureAwait(false);
                 foreach (var removed in report.Removed.Concat(report.AlreadyGone))
                 {
                     run.Report.AddRemoved(removed.ToString());
                 }
 
+                foreach (var warning in report.LeftAlone)
+                {
+                    run.Warn(warning);
+                }
+
                 run.Log.Info(targets.Count == 0
                     ? $"Nothing of model {run.Model.Id} was left on the cluster"
                     : $"Removed {report.Removed.Count + report.AlreadyGone.Count} of {targets.Count} leftovers of model {run.Model.Id}");
-                var all = problems.Concat(report.Problems).ToList();
+                var all = sweep.Problems.Concat(report.Problems).ToList();
                 if (all.Count > 0)
                 {
                     throw new KaptainException(all);
@@ -99,58 +106,137 @@ internal static class CleanupStep
     /// <summary>Owners before what they own or use, as the sweep's kind order says.</summary>
     internal static IReadOnlyList<ResourceReference> SweepOrder(IEnumerable<ResourceReference> resources)
     {
-        var order = CleanupSweep.SweptKinds.Select((k, i) => (k.ApiVersion, k.Kind, i)).ToList();
+        var order = SweptKinds.Select((k, i) => (k.ApiVersion, k.Kind, i)).ToList();
         return resources
             .OrderBy(r => order.FindIndex(o => o.ApiVersion == r.ApiVersion && o.Kind == r.Kind) is var i and >= 0 ? i : int.MaxValue)
             .ToList();
     }
 
     /// <summary>
-    /// The model's resources by label, owners first, except the published deployment: the InferenceService named after
-    /// the model, the ServiceAccount it uses, and what KServe made of it (labelled with its name).
+    /// What earlier runs of <paramref name="model"/> left, from two sources under one rule. The sources: the objects
+    /// the model's labels find (a server that ignores selectors cannot cost another model its objects: each must also
+    /// carry the model's full id, else a <c>KAPT4011</c> warning), and the pending entries of killed runs' journals
+    /// (read back by name: one whose uid differs is another object, left with a <c>KAPT4010</c> warning). The rule,
+    /// the same for both: the published deployment stays (the model's own InferenceService, the ServiceAccount it
+    /// uses, and what KServe made of it, labelled with its name). Every reference found carries the uid of the object
+    /// seen, so the deletes that follow carry it as their precondition.
     /// </summary>
-    private static async Task<(List<ResourceReference> Found, List<KaptainDiagnostic> Problems)> FindAsync(
-        LifecycleRun run, CancellationToken cancellationToken)
+    internal static async Task<SweepFindings> FindAsync(
+        IClusterResourceClient client,
+        ModelDefinition model,
+        string @namespace,
+        IEnumerable<JournalEntry> journal,
+        CancellationToken cancellationToken)
     {
-        var isvcKind = PublishingStep.InferenceServiceKind(run.Model.Publish);
+        var isvcKind = PublishingStep.InferenceServiceKind(model.Publish);
         JsonObject? deployed = null;
-        if (await run.Client.IsServedAsync(isvcKind, cancellationToken).ConfigureAwait(false))
+        if (await client.IsServedAsync(isvcKind, cancellationToken).ConfigureAwait(false))
         {
-            deployed = await run.Client.GetAsync(isvcKind, run.Namespace, run.Model.Name, cancellationToken).ConfigureAwait(false);
+            deployed = await client.GetAsync(isvcKind, @namespace, model.Name, cancellationToken).ConfigureAwait(false);
         }
 
+        var deployedUid = deployed is null ? null : KubernetesObjectJson.Uid(deployed);
         var account = deployed is null ? null : KubernetesObjectJson.StringAt(deployed, "spec.predictor.serviceAccountName");
         bool IsDeployment(JsonObject item, ResourceKind kind) =>
             deployed is not null
-            && ((kind.Kind == isvcKind.Kind && KubernetesObjectJson.Name(item) == run.Model.Name)
+            && ((kind == isvcKind && KubernetesObjectJson.Uid(item) == deployedUid)
                 || (kind == ResourceKinds.ServiceAccount && KubernetesObjectJson.Name(item) == account)
-                || KubernetesObjectJson.Label(item, PublishingStep.InferenceServiceLabel) == run.Model.Name);
+                || KubernetesObjectJson.Label(item, PublishingStep.InferenceServiceLabel) == model.Name);
 
-        var selector = ManifestLabels.Selector(run.Model);
-        var found = new List<ResourceReference>();
+        var selector = ManifestLabels.Selector(model);
+        var seen = new List<(JsonObject Item, ResourceKind Kind)>();
+        var leftAlone = new List<KaptainDiagnostic>();
         var problems = new List<KaptainDiagnostic>();
-        foreach (var kind in CleanupSweep.SweptKinds)
+        foreach (var kind in SweptKinds)
         {
             try
             {
-                if (!await run.Client.IsServedAsync(kind, cancellationToken).ConfigureAwait(false))
+                if (!await client.IsServedAsync(kind, cancellationToken).ConfigureAwait(false))
                 {
                     continue;
                 }
 
-                var list = await run.Client.ListAsync(kind, run.Namespace, selector, null, cancellationToken).ConfigureAwait(false);
-                found.AddRange(list.Items
-                    .Where(item => KubernetesObjectJson.Label(item, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByValue
-                                   && KubernetesObjectJson.Label(item, ManifestLabels.Model) == run.ModelLabel
-                                   && !IsDeployment(item, kind))
-                    .Select(item => ResourceReference.From(item, run.Namespace)));
+                var list = await client.ListAsync(kind, @namespace, selector, null, cancellationToken).ConfigureAwait(false);
+                foreach (var item in list.Items.Where(item =>
+                             KubernetesObjectJson.Label(item, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByValue
+                             && KubernetesObjectJson.Label(item, ManifestLabels.Model) == ManifestLabels.ModelLabelValue(model.Id)))
+                {
+                    if (ManifestLabels.IsOf(item, model))
+                    {
+                        seen.Add((item, kind));
+                    }
+                    else
+                    {
+                        var reference = ResourceReference.From(item, @namespace);
+                        leftAlone.Add(KaptainDiagnostic.Warning("KAPT4011", reference.ToString(), reference, ModelIdentity.Owner(item), model.Id));
+                    }
+                }
             }
             catch (KaptainException exception)
             {
-                problems.Add(KaptainDiagnostic.Error("KAPT4004", kind.ResourceName, kind.ResourceName, run.Namespace, exception.Diagnostics[0].ToString()));
+                problems.Add(KaptainDiagnostic.Error("KAPT4004", kind.ResourceName, kind.ResourceName, @namespace, exception.Diagnostics[0].ToString()));
             }
         }
 
-        return (found, problems);
+        // A killed run's journal may name resources whose labels were changed or never set: read each back by name.
+        foreach (var entry in ResourceJournal.PendingOf(journal))
+        {
+            var recorded = entry.Resource;
+            if (seen.Any(s => ResourceReference.From(s.Item, @namespace).SameObjectAs(recorded)))
+            {
+                continue;
+            }
+
+            ResourceKind kind;
+            JsonObject? current;
+            try
+            {
+                kind = recorded.ResourceKind;
+                if (!await client.IsServedAsync(kind, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                current = await client.GetAsync(kind, recorded.Namespace, recorded.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KaptainException exception)
+            {
+                problems.Add(KaptainDiagnostic.Error("KAPT4001", recorded.ToString(), recorded, exception.Diagnostics[0].ToString()));
+                continue;
+            }
+
+            if (current is null)
+            {
+                continue;
+            }
+
+            var currentUid = KubernetesObjectJson.Uid(current);
+            if (recorded.Uid is not null && currentUid != recorded.Uid)
+            {
+                leftAlone.Add(KaptainDiagnostic.Warning("KAPT4010", recorded.ToString(), recorded, currentUid ?? "(none)", recorded.Uid));
+            }
+            else if (recorded.Uid is null && !ManifestLabels.IsOf(current, model))
+            {
+                // An entry without a uid (written before journals recorded uids) proves nothing: the full id decides.
+                leftAlone.Add(KaptainDiagnostic.Warning("KAPT4011", recorded.ToString(), recorded, ModelIdentity.Owner(current), model.Id));
+            }
+            else
+            {
+                seen.Add((current, kind));
+            }
+        }
+
+        var found = seen
+            .Where(s => !IsDeployment(s.Item, s.Kind))
+            .Select(s => ResourceReference.From(s.Item, @namespace))
+            .DistinctBy(r => (r.ApiVersion, r.Kind, r.Namespace, r.Name))
+            .ToList();
+        return new SweepFindings(SweepOrder(found), leftAlone, problems);
     }
 }
+
+/// <summary>What a sweep found: what to remove (owners first, with uids), what it leaves with a warning, what it could not check.</summary>
+internal sealed record SweepFindings(
+    IReadOnlyList<ResourceReference> Found,
+    IReadOnlyList<KaptainDiagnostic> LeftAlone,
+    IReadOnlyList<KaptainDiagnostic> Problems);

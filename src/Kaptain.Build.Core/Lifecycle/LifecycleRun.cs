@@ -48,8 +48,8 @@ internal sealed class LifecycleRun : IAsyncDisposable
 
     public ClusterResilience Resilience { get; } = new();
 
-    /// <summary>The model id as a label value (<c>dev-mnist</c>).</summary>
-    public string ModelLabel => KubernetesNames.ToLabelValue(Model.Id);
+    /// <summary>The model id as a label value (<see cref="ManifestLabels.ModelLabelValue"/>).</summary>
+    public string ModelLabel => ManifestLabels.ModelLabelValue(Model.Id);
 
     /// <summary>The selector of this run's resources of <paramref name="step"/> (their pods carry the same labels).</summary>
     public string RunSelector(LifecycleStep step) =>
@@ -124,7 +124,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
             Report.AddKept(resource.ToString());
         }
 
-        foreach (var problem in report.Problems)
+        foreach (var problem in report.Problems.Concat(report.LeftAlone))
         {
             Warn(problem with { Severity = DiagnosticSeverity.Warning });
         }

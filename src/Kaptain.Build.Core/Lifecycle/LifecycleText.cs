@@ -65,4 +65,23 @@ internal static class LifecycleText
         var list = lines.ToList();
         return list.Count == 0 ? none : string.Join(Environment.NewLine, list.Select(line => "  " + line));
     }
+
+    /// <summary>A condition's reason and message, for a diagnostic.</summary>
+    public static string Reason(JsonObject? condition)
+    {
+        if (condition is null)
+        {
+            return "no reason given";
+        }
+
+        var reason = Text(condition["reason"]);
+        var message = Text(condition["message"]);
+        return (reason, message) switch
+        {
+            ("", "") => "no reason given",
+            (_, "") => reason,
+            ("", _) => message,
+            _ => $"{reason}: {message}",
+        };
+    }
 }

@@ -33,6 +33,13 @@ internal static class PublishingStep
                 run.Report.Set("inferenceService", name);
                 var existing = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false);
                 var previousRevision = existing is null ? null : KubernetesObjectJson.StringAt(existing, "status.components.predictor.latestCreatedRevision");
+                if (existing is not null)
+                {
+                    // Replacing another model's service (same Kubernetes name, other model id) would take its
+                    // deployment: refused whatever KaptainReplace says.
+                    ModelIdentity.EnsureOwn(existing, model, kind, run.Namespace);
+                }
+
                 if (existing is not null && !model.Publish.Replace)
                 {
                     throw new KaptainException(KaptainDiagnostic.Error(
@@ -70,7 +77,7 @@ internal static class PublishingStep
                         run.Report.Set("state", "TimedOut");
                         throw new KaptainException(KaptainDiagnostic.Error(
                             "KAPT1108", name, name, LifecycleText.Duration(model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
-                            await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                            await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
                 }
 
                 var ready = end.Resource!;
@@ -147,7 +154,7 @@ internal static class PublishingStep
     /// </summary>
     public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind, bool replaced)
     {
-        var policy = TrainingStep.FailurePolicy(model, kind);
+        var policy = FailureKeepPolicy.For(model, kind);
         return replaced
             ? policy.Keep(ResourceKinds.ServiceAccount, RunOutcome.Failed).Keep(ResourceKinds.Secret, RunOutcome.Failed)
             : policy;
@@ -196,7 +203,7 @@ internal static class PublishingStep
             {
                 var list = await run.Client.ListAsync(kind, run.Namespace, selector, null, timeout.Token).ConfigureAwait(false);
                 earlier.AddRange(list.Items
-                    .Where(item => KubernetesObjectJson.Label(item, ManifestLabels.Run) != run.RunId)
+                    .Where(item => ManifestLabels.IsOf(item, run.Model) && KubernetesObjectJson.Label(item, ManifestLabels.Run) != run.RunId)
                     .Select(item => ResourceReference.From(item, run.Namespace)));
             }
         }
@@ -216,7 +223,7 @@ internal static class PublishingStep
                 run.Log.Detail($"Removed {removed} of an earlier publish run");
             }
 
-            foreach (var problem in report.Problems)
+            foreach (var problem in report.Problems.Concat(report.LeftAlone))
             {
                 run.Warn(problem with { Severity = DiagnosticSeverity.Warning });
             }
@@ -241,7 +248,7 @@ internal static class PublishingStep
             var revision = KubernetesObjectJson.Name(old);
             try
             {
-                await run.Client.DeleteAsync(ResourceKinds.KnativeRevision, run.Namespace, revision, null, cancellationToken).ConfigureAwait(false);
+                await run.Client.DeleteAsync(ResourceKinds.KnativeRevision, run.Namespace, revision, null, KubernetesObjectJson.Uid(old), cancellationToken).ConfigureAwait(false);
                 removed.Add(revision);
                 run.Report.AddRemoved($"{ResourceKinds.KnativeRevision.Kind} {run.Namespace}/{revision}");
                 run.Log.Info($"Removed old revision {revision}");
@@ -249,6 +256,10 @@ internal static class PublishingStep
             catch (KaptainException exception)
             {
                 run.Warn(KaptainDiagnostic.Warning("KAPT5002", revision, revision, exception.Diagnostics[0].Message));
+            }
+            catch (ResourceReplacedException replaced)
+            {
+                run.Warn(replaced.Warning);
             }
         }
 
@@ -274,20 +285,5 @@ internal static class PublishingStep
 
         static int Generation(JsonObject revision) =>
             int.TryParse(KubernetesObjectJson.Label(revision, "serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0;
-    }
-
-    private static async Task<string> EventsAsync(LifecycleRun run, ResourceKind kind, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var events = await new PodEvents(run.Client)
-                .ForWorkloadAsync(run.Namespace, kind.Kind, name, $"{InferenceServiceLabel}={name}", cancellationToken)
-                .ConfigureAwait(false);
-            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
-        }
-        catch (KaptainException exception)
-        {
-            return $"  (the events could not be read: {exception.Diagnostics[0].Code})";
-        }
     }
 }

@@ -36,7 +36,7 @@ internal static class StepInputs
             RunId = run.RunId,
             Namespace = run.Namespace,
             Image = image,
-            ContextObjectKey = RunContext.ContextObjectKeyFor(run.Model, context),
+            ContextObjectKey = RunContext.ContextObjectKeyFor(run.Model, context, run.RunId),
         };
     }
 }

@@ -49,12 +49,12 @@ internal static class TrainingStep
                     case ResourceWaitOutcome.TimedOut:
                         throw new KaptainException(KaptainDiagnostic.Error(
                             "KAPT1104", name, kind.Kind, name, LifecycleText.Duration(model.Train.Timeout),
-                            LifecycleText.Conditions(end.Resource), await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                            LifecycleText.Conditions(end.Resource), await StepEvents.DescribeAsync(run, kind, name, ManifestLabels.Selector(model, null, run.RunId), cancellationToken).ConfigureAwait(false)));
                     case ResourceWaitOutcome.Satisfied when state != "Succeeded":
                         var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
                         throw new KaptainException(KaptainDiagnostic.Error(
-                            "KAPT1103", name, kind.Kind, name, Reason(failed), LifecycleText.Conditions(end.Resource),
-                            await EventsAsync(run, kind, name, cancellationToken).ConfigureAwait(false)));
+                            "KAPT1103", name, kind.Kind, name, LifecycleText.Reason(failed), LifecycleText.Conditions(end.Resource),
+                            await StepEvents.DescribeAsync(run, kind, name, ManifestLabels.Selector(model, null, run.RunId), cancellationToken).ConfigureAwait(false)));
                 }
 
                 var keepJob = !model.Cluster.ForceCleanup;
@@ -64,7 +64,7 @@ internal static class TrainingStep
                     : $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it was removed (force cleanup)");
                 return new TrainResult { JobKind = kind.Kind, JobName = name, State = state, JobKept = keepJob };
             },
-            () => FailurePolicy(model, kind),
+            () => FailureKeepPolicy.For(model, kind),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -75,12 +75,6 @@ internal static class TrainingStep
     /// <summary>What a successful run keeps: the training job (as the Kaptain SDK leaves it), unless force cleanup was asked for.</summary>
     public static KeepPolicy SuccessPolicy(ModelDefinition model, ResourceKind kind) =>
         model.Cluster.ForceCleanup ? KeepPolicy.RemoveEverything : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded);
-
-    /// <summary>What a failed (or timed-out) run keeps: its own resources of <paramref name="kind"/> only with KaptainKeepFailedResources, never with force cleanup.</summary>
-    public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind) =>
-        model.Cluster.KeepFailedResources && !model.Cluster.ForceCleanup
-            ? KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Failed)
-            : KeepPolicy.RemoveEverything;
 
     /// <summary>Whether a training-operator job has ended: a true <c>Succeeded</c> or <c>Failed</c> condition.</summary>
     public static bool IsFinished(JsonObject job) =>
@@ -109,40 +103,5 @@ internal static class TrainingStep
             .LastOrDefault(c => LifecycleText.Text(c["status"]) == "True") is { } latest
             ? LifecycleText.Text(latest["type"])
             : "Pending";
-    }
-
-    /// <summary>A condition's reason and message, for a diagnostic.</summary>
-    public static string Reason(JsonObject? condition)
-    {
-        if (condition is null)
-        {
-            return "no reason given";
-        }
-
-        var reason = LifecycleText.Text(condition["reason"]);
-        var message = LifecycleText.Text(condition["message"]);
-        return (reason, message) switch
-        {
-            ("", "") => "no reason given",
-            (_, "") => reason,
-            ("", _) => message,
-            _ => $"{reason}: {message}",
-        };
-    }
-
-    /// <summary>The events of an object and of this run's pods, one per line, for a diagnostic.</summary>
-    public static async Task<string> EventsAsync(LifecycleRun run, ResourceKind kind, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var events = await new PodEvents(run.Client)
-                .ForWorkloadAsync(run.Namespace, kind.Kind, name, ManifestLabels.Selector(run.Model, null, run.RunId), cancellationToken)
-                .ConfigureAwait(false);
-            return LifecycleText.Lines(events.Select(e => e.ToString()).Distinct(StringComparer.Ordinal).TakeLast(15), "  (none)");
-        }
-        catch (KaptainException exception)
-        {
-            return $"  (the events could not be read: {exception.Diagnostics[0].Code})";
-        }
     }
 }

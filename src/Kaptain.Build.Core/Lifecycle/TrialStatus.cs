@@ -19,7 +19,7 @@ internal static class TrialStatus
         string? reason = null;
         if (state is "Failed" or "MetricsUnavailable" or "Killed")
         {
-            reason = TrainingStep.Reason(KubernetesObjectJson.Condition(trial, state));
+            reason = LifecycleText.Reason(KubernetesObjectJson.Condition(trial, state));
         }
 
         return new TrialSummary(

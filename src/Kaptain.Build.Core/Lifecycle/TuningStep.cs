@@ -80,7 +80,7 @@ internal static class TuningStep
                     case ResourceWaitOutcome.Satisfied when state != "Succeeded":
                         var failedTrials = all.Where(t => t.State is "Failed" or "MetricsUnavailable" or "Killed").Select(TrialStatus.Describe);
                         throw new KaptainException(KaptainDiagnostic.Error(
-                            "KAPT1105", name, name, TrainingStep.Reason(KubernetesObjectJson.Condition(end.Resource!, "Failed")),
+                            "KAPT1105", name, name, LifecycleText.Reason(KubernetesObjectJson.Condition(end.Resource!, "Failed")),
                             LifecycleText.Lines(failedTrials, "  (none reported a failure)")));
                 }
 
@@ -117,7 +117,7 @@ internal static class TuningStep
                     ExperimentDeleted = delete,
                 };
             },
-            () => TrainingStep.FailurePolicy(model, kind),
+            () => FailureKeepPolicy.For(model, kind),
             cancellationToken).ConfigureAwait(false);
     }
 

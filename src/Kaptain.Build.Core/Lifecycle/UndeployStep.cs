@@ -31,6 +31,9 @@ internal static class UndeployStep
                 }
                 else
                 {
+                    // Two models can share a Kubernetes name (team-a/mnist and team-b/mnist are both "mnist"): only the
+                    // service whose model-id annotation is this model's id is this model's to remove.
+                    ModelIdentity.EnsureOwn(service, model, kind, run.Namespace);
                     targets.Add(ResourceReference.From(service, run.Namespace));
                 }
 
@@ -38,7 +41,7 @@ internal static class UndeployStep
                 foreach (var credentials in new[] { ResourceKinds.ServiceAccount, ResourceKinds.Secret })
                 {
                     var list = await run.Client.ListAsync(credentials, run.Namespace, selector, null, cancellationToken).ConfigureAwait(false);
-                    targets.AddRange(list.Items.Select(item => ResourceReference.From(item, run.Namespace)));
+                    targets.AddRange(list.Items.Where(item => ManifestLabels.IsOf(item, model)).Select(item => ResourceReference.From(item, run.Namespace)));
                 }
 
                 var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout }
@@ -47,6 +50,11 @@ internal static class UndeployStep
                 {
                     run.Report.AddRemoved(removed.ToString());
                     run.Log.Info($"Removed {removed}");
+                }
+
+                foreach (var left in report.LeftAlone)
+                {
+                    run.Warn(left);
                 }
 
                 if (report.Problems.Count > 0)

@@ -25,12 +25,17 @@ public sealed record RunContext
     /// <summary>A new random run id.</summary>
     public static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 
-    /// <summary>The key of the context object for a model and context checksum: <c>contexts/{model-id}/{checksum}.tar.gz</c>.</summary>
-    public static string ContextObjectKeyFor(ModelDefinition model, BuildContext context)
+    /// <summary>
+    /// The key of one run's context object: <c>contexts/{model-id}/{checksum}-{run-id}.tar.gz</c>. The run id is part of
+    /// it because every run removes its context when it ends (success, failure or Ctrl+C): two builds of the same content
+    /// at once must not share one object, or the first to end deletes it before the other's Kaniko has read it.
+    /// </summary>
+    public static string ContextObjectKeyFor(ModelDefinition model, BuildContext context, string runId)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
-        return $"contexts/{model.Id}/{context.Checksum}.tar.gz";
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        return $"contexts/{model.Id}/{context.Checksum}-{runId}.tar.gz";
     }
 
     /// <summary>
@@ -41,12 +46,13 @@ public sealed record RunContext
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
+        var runId = context.Checksum[..10];
         return new RunContext
         {
-            RunId = context.Checksum[..10],
+            RunId = runId,
             Namespace = model.Cluster.Namespace ?? "default",
             Image = context.Image,
-            ContextObjectKey = ContextObjectKeyFor(model, context),
+            ContextObjectKey = ContextObjectKeyFor(model, context, runId),
         };
     }
 }

@@ -168,7 +168,7 @@ public static class ModelProperties
     /// <summary><c>KaptainServingGpus</c>: NVIDIA GPUs for each serving replica.</summary>
     public const string ServingGpus = "KaptainServingGpus";
 
-    /// <summary><c>KaptainReplace</c>: Whether publishing may replace an InferenceService of the same name that another model or run created.</summary>
+    /// <summary><c>KaptainReplace</c>: Whether publishing may replace the InferenceService an earlier publish of this model created (one of another model, by its kaptain.build/model-id annotation, is never replaced).</summary>
     public const string Replace = "KaptainReplace";
 
     /// <summary><c>KaptainCanaryTrafficPercent</c>: The percent of traffic (0-100) the new revision receives; the rest stays on the previous one.</summary>
@@ -255,7 +255,7 @@ public static class ModelProperties
         new(ServingCpu, ModelPropertyGroup.Publish, null, "CPU for each serving replica (request = limit; a Kubernetes quantity)."),
         new(ServingMemory, ModelPropertyGroup.Publish, null, "Memory for each serving replica (request = limit; a Kubernetes quantity)."),
         new(ServingGpus, ModelPropertyGroup.Publish, "0", "NVIDIA GPUs for each serving replica."),
-        new(Replace, ModelPropertyGroup.Publish, "false", "Whether publishing may replace an InferenceService of the same name that another model or run created."),
+        new(Replace, ModelPropertyGroup.Publish, "false", "Whether publishing may replace the InferenceService an earlier publish of this model created (one of another model, by its kaptain.build/model-id annotation, is never replaced)."),
         new(CanaryTrafficPercent, ModelPropertyGroup.Publish, null, "The percent of traffic (0-100) the new revision receives; the rest stays on the previous one."),
         new(RevisionsToKeep, ModelPropertyGroup.Publish, null, "How many previous revisions of the model image and storage to keep when publishing (a positive integer)."),
         new(PublishTimeout, ModelPropertyGroup.Publish, "600", "Seconds to wait for the InferenceService to become ready."),

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Core.Tests.Cluster;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Manifests;
 using Xunit;
 
 namespace Kaptain.Build.Core.Tests.Cleanup;
@@ -16,19 +18,28 @@ public sealed class CleanupSweepTests(SharedLocalCluster shared)
     public async Task The_sweep_removes_every_run_of_the_model_and_nothing_else()
     {
         await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        using var project = new TestModelProject();
+        var model = project.Model();
         var client = bed.Client;
-        await client.CreateAsync(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
-        var tfjob = await client.CreateAsync(TestResources.TfJob("mnist-train-aaaaaaaaaa", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
-        await client.CreateAsync(TestResources.Job("mnist-build-bbbbbbbbbb", TestResources.Labels("dev-mnist", "bbbbbbbbbb", "build-image")), Token);
-        await client.CreateAsync(TestResources.Secret("other-train-cccccccccc-s3", TestResources.Labels("dev-other", "cccccccccc")), Token);
+        await client.CreateAsync(Ours(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", Labels("dev/mnist", "aaaaaaaaaa")), "dev/mnist"), Token);
+        var tfjob = await client.CreateAsync(Ours(TestResources.TfJob("mnist-train-aaaaaaaaaa", Labels("dev/mnist", "aaaaaaaaaa")), "dev/mnist"), Token);
+        await client.CreateAsync(Ours(TestResources.Job("mnist-build-bbbbbbbbbb", Labels("dev/mnist", "bbbbbbbbbb", "build-image")), "dev/mnist"), Token);
+        await client.CreateAsync(Ours(TestResources.Secret("other-train-cccccccccc-s3", Labels("dev/other", "cccccccccc")), "dev/other"), Token);
+        // dev-mnist is another model; a plain '/' -> '-' made its label value the same as dev/mnist's.
+        await client.CreateAsync(Ours(TestResources.Secret("dashed-train-dddddddddd-s3", Labels("dev-mnist", "dddddddddd")), "dev-mnist"), Token);
+        // This model's label, another model's id: a hand-edited label (or a hash collision) is not enough.
+        await client.CreateAsync(Ours(TestResources.Secret("relabelled", Labels("dev/mnist", "eeeeeeeeee")), "dev/other"), Token);
         await client.CreateAsync(TestResources.Secret("hand-made"), Token);
         // A replica pod the training operator made: owned by the TFJob, labelled by the operator, not by us.
         bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("mnist-train-aaaaaaaaaa-worker-0", bed.Namespace, new JsonObject(), tfjob));
-        var sweep = new CleanupSweep(client, new ResourceCleaner(client));
 
-        var report = await sweep.SweepAsync("dev-mnist", null, null, CancellationToken.None);
+        var sweep = await CleanupStep.FindAsync(client, model, bed.Namespace, [], CancellationToken.None);
+        var report = await new ResourceCleaner(client).RemoveAsync(sweep.Found, CancellationToken.None);
 
+        Assert.Empty(sweep.Problems);
+        Assert.Equal("KAPT4011", Assert.Single(sweep.LeftAlone).Code);
         Assert.True(report.Complete, string.Join(Environment.NewLine, report.Problems));
+        Assert.All(sweep.Found, found => Assert.NotNull(found.Uid));
         Assert.Equal(
             ["Job mnist-build-bbbbbbbbbb", "Secret mnist-train-aaaaaaaaaa-s3", "TFJob mnist-train-aaaaaaaaaa"],
             report.Removed.Select(r => $"{r.Kind} {r.Name}").Order());
@@ -36,25 +47,28 @@ public sealed class CleanupSweepTests(SharedLocalCluster shared)
         Assert.Null(bed.Stored(ResourceKinds.Pod, "mnist-train-aaaaaaaaaa-worker-0"));
         Assert.Null(bed.Stored(ResourceKinds.Job, "mnist-build-bbbbbbbbbb"));
         Assert.NotNull(bed.Stored(ResourceKinds.Secret, "other-train-cccccccccc-s3"));
+        Assert.NotNull(bed.Stored(ResourceKinds.Secret, "dashed-train-dddddddddd-s3"));
+        Assert.NotNull(bed.Stored(ResourceKinds.Secret, "relabelled"));
         Assert.NotNull(bed.Stored(ResourceKinds.Secret, "hand-made"));
 
-        var again = await sweep.SweepAsync("dev-mnist", null, null, CancellationToken.None);
-        Assert.Empty(again.Removed);
-        Assert.True(again.Complete);
+        var again = await CleanupStep.FindAsync(client, model, bed.Namespace, [], CancellationToken.None);
+        Assert.Empty(again.Found);
     }
 
     [Fact]
-    public async Task A_sweep_for_one_run_leaves_the_other_runs()
+    public async Task A_delete_with_the_uid_of_an_object_that_was_replaced_leaves_the_new_one()
     {
         await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
-        await bed.Client.CreateAsync(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
-        await bed.Client.CreateAsync(TestResources.Secret("mnist-train-bbbbbbbbbb-s3", TestResources.Labels("dev-mnist", "bbbbbbbbbb")), Token);
+        var first = await bed.Client.CreateAsync(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "aaaaaaaaaa")), Token);
+        Assert.True(await bed.Client.DeleteAsync(ResourceKinds.Secret, null, "mnist-train-aaaaaaaaaa-s3", null, KubernetesObjectJson.Uid(first), Token));
+        var second = await bed.Client.CreateAsync(TestResources.Secret("mnist-train-aaaaaaaaaa-s3", TestResources.Labels("dev-mnist", "bbbbbbbbbb")), Token);
 
-        var report = await new CleanupSweep(bed.Client, new ResourceCleaner(bed.Client))
-            .SweepAsync("dev-mnist", "aaaaaaaaaa", null, CancellationToken.None);
+        var replaced = await Assert.ThrowsAsync<ResourceReplacedException>(() =>
+            bed.Client.DeleteAsync(ResourceKinds.Secret, null, "mnist-train-aaaaaaaaaa-s3", null, KubernetesObjectJson.Uid(first), Token));
 
-        Assert.Equal(["mnist-train-aaaaaaaaaa-s3"], report.Removed.Select(r => r.Name));
-        Assert.NotNull(bed.Stored(ResourceKinds.Secret, "mnist-train-bbbbbbbbbb-s3"));
+        Assert.Equal("KAPT4010", replaced.Warning.Code);
+        Assert.Equal(KubernetesObjectJson.Uid(second), replaced.CurrentUid);
+        Assert.Equal(KubernetesObjectJson.Uid(second), KubernetesObjectJson.Uid(bed.Stored(ResourceKinds.Secret, "mnist-train-aaaaaaaaaa-s3")!));
     }
 
     [Fact]
@@ -71,6 +85,19 @@ public sealed class CleanupSweepTests(SharedLocalCluster shared)
         Assert.Equal(["mnist-build-aaaaaaaaaa", "mnist-build-aaaaaaaaaa-docker"], report.Removed.Select(r => r.Name));
         Assert.Null(bed.Stored(ResourceKinds.Job, "mnist-build-aaaaaaaaaa"));
         Assert.Null(bed.Stored(ResourceKinds.Secret, "mnist-build-aaaaaaaaaa-docker"));
+    }
+
+    private static JsonObject Labels(string modelId, string run, string step = "train")
+    {
+        var labels = TestResources.Labels(ManifestLabels.ModelLabelValue(modelId), run, step);
+        return labels;
+    }
+
+    // What every created object carries besides its labels: the model's full id.
+    private static JsonObject Ours(JsonObject resource, string modelId)
+    {
+        resource["metadata"]!["annotations"] = new JsonObject { [ManifestLabels.ModelIdAnnotation] = modelId };
+        return resource;
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
     }
 
     public async Task<bool> DeleteAsync(
-        ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, CancellationToken cancellationToken)
+        ResourceKind kind, string? @namespace, string name, DeletePropagation? propagation, string? uid, CancellationToken cancellationToken)
     {
         lock (gate)
         {
@@ -96,9 +96,16 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
         lock (gate)
         {
             var key = (kind.ApiVersion, kind.Kind, @namespace ?? DefaultNamespace, name);
-            if (!objects.ContainsKey(key))
+            if (!objects.TryGetValue(key, out var existing))
             {
                 return false;
+            }
+
+            if (uid is not null && KubernetesObjectJson.Uid(existing) != uid)
+            {
+                // What the API server answers with a 409 on a failed precondition, as the real client reports it.
+                throw new ResourceReplacedException(
+                    new Kaptain.Build.Cleanup.ResourceReference(kind.ApiVersion, kind.Kind, key.Item3, name, uid), KubernetesObjectJson.Uid(existing)!);
             }
 
             if (!Sticky.Contains(name))

@@ -44,8 +44,8 @@ public sealed class ClusterResourceClientTests(SharedLocalCluster shared)
         await bed.Client.CreateAsync(TestResources.TfJob("mnist-train-bbbbbbbbbb", TestResources.Labels("dev-mnist", "bbbbbbbbbb")), Token);
         await bed.Client.CreateAsync(TestResources.TfJob("other-train-cccccccccc", TestResources.Labels("dev-other", "cccccccccc")), Token);
 
-        var mine = await bed.Client.ListAsync(ResourceKinds.TFJob, null, CleanupSweep.Selector("dev-mnist"), null, Token);
-        var oneRun = await bed.Client.ListAsync(ResourceKinds.TFJob, null, CleanupSweep.Selector("dev-mnist", "bbbbbbbbbb"), null, Token);
+        var mine = await bed.Client.ListAsync(ResourceKinds.TFJob, null, "app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", null, Token);
+        var oneRun = await bed.Client.ListAsync(ResourceKinds.TFJob, null, "app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist,kaptain.build/run=bbbbbbbbbb", null, Token);
 
         Assert.Equal(["mnist-train-aaaaaaaaaa", "mnist-train-bbbbbbbbbb"], mine.Items.Select(KubernetesObjectJson.Name).Order());
         Assert.All(mine.Items, item => Assert.Equal("TFJob", KubernetesObjectJson.Kind(item)));
@@ -137,7 +137,7 @@ public sealed class ClusterResourceClientTests(SharedLocalCluster shared)
             Assert.NotNull(await bed.Client.GetAsync(ResourceKinds.Secret, null, name, Token));
         }
 
-        var list = await bed.Client.ListAsync(ResourceKinds.Secret, null, CleanupSweep.Selector("dev-mnist"), null, Token);
+        var list = await bed.Client.ListAsync(ResourceKinds.Secret, null, "app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", null, Token);
         bed.Cluster.Faults.Options = FaultOptions.None;
 
         Assert.Equal(12, list.Items.Count);

@@ -15,11 +15,14 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 [Collection(LifecycleCollection.Name)]
 public sealed class BuildImageStepTests(LifecycleServers servers)
 {
-    private async Task<(string Bucket, string Key)> ContextObjectAsync(LifecycleProject project)
+    // The run id of the tests that look at the context object: its key is the run's own.
+    private const string RunId = "c0ffee0001";
+
+    private async Task<(string Bucket, string Key)> ContextObjectAsync(LifecycleProject project, string? runId = null)
     {
         var model = project.Model();
         var context = await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken);
-        return (model.Storage.Bucket, RunContext.ContextObjectKeyFor(model, context));
+        return (model.Storage.Bucket, RunContext.ContextObjectKeyFor(model, context, runId ?? RunId));
     }
 
     [Fact]
@@ -27,9 +30,9 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "build-ok");
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
 
-        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), token);
 
         Assert.True(result.Built);
         Assert.NotNull(result.Image.Digest);
@@ -124,6 +127,56 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     }
 
     [Fact]
+    public async Task Two_concurrent_builds_of_the_same_content_each_read_their_own_context()
+    {
+        using var project = new LifecycleProject(servers, "build-twice");
+        var token = TestContext.Current.CancellationToken;
+        var (bucket, _) = await ContextObjectAsync(project);
+        var first = new RecordingLog();
+        var second = new RecordingLog();
+        var secondUploaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The worst order: the second build has uploaded its context (the same content) and waits; the first builds,
+        // and removes its context, before the second's Kaniko reads the second's.
+        second.When(line => line.StartsWith("Uploaded build context:", StringComparison.Ordinal), _ =>
+        {
+            secondUploaded.TrySetResult();
+            Assert.True(firstDone.Task.Wait(TimeSpan.FromSeconds(120), token), "The first build did not finish.");
+        });
+        var secondBuild = Task.Run(() => KaptainLifecycle.BuildImageAsync(project.Options(log: second), CancellationToken.None), token);
+        await secondUploaded.Task.WaitAsync(TimeSpan.FromSeconds(120), token);
+        BuildImageResult firstResult;
+        try
+        {
+            firstResult = await KaptainLifecycle.BuildImageAsync(project.Options(log: first), token);
+        }
+        finally
+        {
+            firstDone.TrySetResult();
+        }
+
+        var secondResult = await secondBuild.WaitAsync(TimeSpan.FromSeconds(180), token);
+
+        Assert.True(firstResult.Built);
+        Assert.True(secondResult.Built, second.Text);
+        Assert.Equal(firstResult.ContextChecksum, secondResult.ContextChecksum);
+        var firstObject = Assert.Single(firstResult.Created, r => r.StartsWith("s3://", StringComparison.Ordinal));
+        var secondObject = Assert.Single(secondResult.Created, r => r.StartsWith("s3://", StringComparison.Ordinal));
+        Assert.NotEqual(firstObject, secondObject);
+        Assert.Contains(firstObject, firstResult.Removed);
+        Assert.Contains(secondObject, secondResult.Removed);
+        foreach (var removed in new[] { firstObject, secondObject })
+        {
+            Assert.False(await servers.S3.ObjectExistsAsync(bucket, removed[$"s3://{bucket}/".Length..], token), removed);
+        }
+
+        Assert.Empty(project.Resources());
+        Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*"));
+        Assert.Empty(Directory.GetFiles(project.Intermediate, "objects-*"));
+    }
+
+    [Fact]
     public async Task An_image_the_registry_has_is_not_built_and_the_cluster_is_not_written()
     {
         using var project = new LifecycleProject(servers, "build-uptodate");
@@ -163,11 +216,11 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "build-nocreds");
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
         project.Environment.Remove("AWS_ACCESS_KEY_ID");
         project.Environment.Remove("AWS_SECRET_ACCESS_KEY");
 
-        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), token));
 
         Assert.Equal("KAPT2201", error.Diagnostics[0].Code);
         Assert.Empty(project.Resources());
@@ -179,12 +232,12 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "build-fail");
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
 
         // Kaniko starts its pod some 150 ms after the Job exists; the context it would read is gone by then.
         project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => DeleteObject(bucket, key));
 
-        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), token));
 
         var diagnostic = Assert.Single(error.Diagnostics);
         Assert.Equal("KAPT1101", diagnostic.Code);
@@ -200,10 +253,10 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
         using var project = new LifecycleProject(servers, "build-keep");
         project.Properties[ModelProperties.KeepFailedResources] = "true";
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
         project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => DeleteObject(bucket, key));
 
-        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), token));
 
         Assert.Equal("KAPT1101", error.Diagnostics[0].Code);
         var job = Assert.Single(project.LeftByRuns());
@@ -217,7 +270,7 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
         using var project = new LifecycleProject(servers, "build-timeout");
         project.Properties[ModelProperties.BuildTimeout] = "2";
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
 
         // Without its docker config Secret the builder pod cannot start and waits for it.
         project.Log.When(
@@ -225,7 +278,7 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
             _ => servers.Cluster.Store.Delete(BuiltInResources.Secret, project.Namespace, servers.Cluster.Store.List(BuiltInResources.Secret, project.Namespace).Items
                 .Select(s => s["metadata"]!["name"]!.GetValue<string>()).Single(n => n.EndsWith("-docker", StringComparison.Ordinal))));
 
-        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), token));
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), token));
 
         Assert.Equal("KAPT1102", error.Diagnostics[0].Code);
         Assert.Empty(project.Resources());
@@ -237,11 +290,11 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "build-cancel");
         var token = TestContext.Current.CancellationToken;
-        var (bucket, key) = await ContextObjectAsync(project);
+        var (bucket, key) = await ContextObjectAsync(project, RunId);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
         project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ => cancel.Cancel());
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.BuildImageAsync(project.Options(), cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), cancel.Token));
 
         Assert.Empty(project.Resources());
         Assert.True(await servers.S3.BucketExistsAsync(bucket, token));

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 using Kaptain.LocalCluster.Api;
 
@@ -30,12 +31,12 @@ public sealed class CleanupStepTests(LifecycleServers servers)
         var labels = new JsonObject
         {
             ["app.kubernetes.io/managed-by"] = "kaptain-build",
-            ["kaptain.build/model"] = "tests-" + project.Name,
+            ["kaptain.build/model"] = ManifestLabels.ModelLabelValue(project.ModelId),
             ["kaptain.build/step"] = "build-image",
             ["kaptain.build/run"] = "deadbeef01",
         };
-        store.Create(BuiltInResources.Secret, Resource("v1", "Secret", project.Namespace, $"{project.Name}-build-deadbeef01-s3", labels));
-        store.Create(BuiltInResources.Job, Resource("batch/v1", "Job", project.Namespace, $"{project.Name}-build-deadbeef01", labels, new JsonObject
+        store.Create(BuiltInResources.Secret, Ours(Resource("v1", "Secret", project.Namespace, $"{project.Name}-build-deadbeef01-s3", labels), project.ModelId));
+        store.Create(BuiltInResources.Job, Ours(Resource("batch/v1", "Job", project.Namespace, $"{project.Name}-build-deadbeef01", labels, new JsonObject
         {
             ["template"] = new JsonObject
             {
@@ -45,11 +46,16 @@ public sealed class CleanupStepTests(LifecycleServers servers)
                     ["containers"] = new JsonArray(new JsonObject { ["name"] = "kaniko", ["image"] = "busybox", ["args"] = new JsonArray("sleep") }),
                 },
             },
-        }));
-        store.Create(BuiltInResources.Secret, Resource("v1", "Secret", project.Namespace, "unlabelled-leftover", null));
+        }), project.ModelId));
+        var unlabelled = store.Create(BuiltInResources.Secret, Resource("v1", "Secret", project.Namespace, "unlabelled-leftover", null));
         using (var journal = ResourceJournal.Open(Path.Combine(project.Intermediate, "journal-0123456789.jsonl")))
         {
-            journal.Record(JournalAction.Created, new ResourceReference("v1", "Secret", project.Namespace, "unlabelled-leftover"), "build-image", "0123456789");
+            // The journal records the uid the server gave at create: that, not a label, makes it this run's.
+            journal.Record(
+                JournalAction.Created,
+                new ResourceReference("v1", "Secret", project.Namespace, "unlabelled-leftover", unlabelled["metadata"]!["uid"]!.GetValue<string>()),
+                "build-image",
+                "0123456789");
         }
 
         var result = await KaptainLifecycle.CleanupAsync(project.Options(), token);
@@ -75,6 +81,12 @@ public sealed class CleanupStepTests(LifecycleServers servers)
 
         Assert.Empty(result.Found);
         Assert.Contains(project.Log.Lines, line => line.StartsWith("Nothing of model", StringComparison.Ordinal));
+    }
+
+    private static JsonObject Ours(JsonObject resource, string modelId)
+    {
+        resource["metadata"]!["annotations"] = new JsonObject { ["kaptain.build/model-id"] = modelId };
+        return resource;
     }
 
     private static JsonObject Resource(string apiVersion, string kind, string ns, string name, JsonObject? labels, JsonObject? spec = null)

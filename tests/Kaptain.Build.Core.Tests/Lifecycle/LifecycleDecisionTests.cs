@@ -48,7 +48,7 @@ public sealed class LifecycleDecisionTests
     public void A_failed_job_stays_only_with_keep_failed_resources_and_never_with_force_cleanup(bool keepFailed, bool force, bool kept)
     {
         var model = Model((ModelProperties.KeepFailedResources, keepFailed ? "true" : "false"), (ModelProperties.ForceCleanup, force ? "true" : "false"));
-        var policy = TrainingStep.FailurePolicy(model, ResourceKinds.Job);
+        var policy = FailureKeepPolicy.For(model, ResourceKinds.Job);
 
         Assert.Equal(kept, policy.ShouldKeep(Ref(ResourceKinds.Job, "build"), RunOutcome.Failed));
         Assert.False(policy.ShouldKeep(Ref(ResourceKinds.Secret, "build-s3"), RunOutcome.Failed));

@@ -107,11 +107,11 @@ internal sealed class LifecycleProject : IDisposable
         return result.Model!;
     }
 
-    public LifecycleOptions Options(ImageReference? image = null, string? runId = null) => new()
+    public LifecycleOptions Options(ImageReference? image = null, string? runId = null, RecordingLog? log = null) => new()
     {
         Model = Model(),
         IntermediateDirectory = Intermediate,
-        Log = Log,
+        Log = log ?? Log,
         Environment = new Dictionary<string, string>(Environment),
         Image = image,
         RunId = runId,

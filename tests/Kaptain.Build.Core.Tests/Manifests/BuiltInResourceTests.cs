@@ -125,7 +125,8 @@ public sealed class BuiltInResourceTests
             {
                 var labels = resource.Metadata.Labels;
                 Assert.Equal("kaptain-build", labels["app.kubernetes.io/managed-by"]);
-                Assert.Equal("dev-mnist", labels["kaptain.build/model"]);
+                Assert.Equal("dev-mnist-14fbf217f6", labels["kaptain.build/model"]);
+                Assert.Equal("dev/mnist", resource.Metadata.Annotations["kaptain.build/model-id"]);
                 Assert.Equal(step.LabelValue(), labels["kaptain.build/step"]);
                 Assert.Equal(run.RunId, labels["kaptain.build/run"]);
                 Assert.Matches("^[0-9a-f]{10}$", labels["kaptain.build/run"]);
@@ -150,9 +151,9 @@ public sealed class BuiltInResourceTests
 
         var selector = ManifestLabels.Selector(model, LifecycleStep.BuildImage, run.RunId);
 
-        Assert.Equal($"app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist,kaptain.build/step=build-image,kaptain.build/run={run.RunId}", selector);
+        Assert.Equal($"app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist-14fbf217f6,kaptain.build/step=build-image,kaptain.build/run={run.RunId}", selector);
         Assert.All(selector.Split(','), term => Assert.Equal(term.Split('=')[1], job.Metadata.Labels[term.Split('=')[0]]));
-        Assert.Equal("app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist", ManifestLabels.Selector(model));
+        Assert.Equal("app.kubernetes.io/managed-by=kaptain-build,kaptain.build/model=dev-mnist-14fbf217f6", ManifestLabels.Selector(model));
     }
 
     [Fact]

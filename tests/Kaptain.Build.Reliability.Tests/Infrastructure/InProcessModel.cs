@@ -29,7 +29,7 @@ public sealed class InProcessModel
     public IReadOnlyDictionary<string, string> Environment { get; }
 
     /// <summary>The model label value (<c>kaptain.build/model</c>).</summary>
-    public string ModelLabel => Model.Id.Replace('/', '-');
+    public string ModelLabel => Kaptain.Build.Manifests.ManifestLabels.ModelLabelValue(Model.Id);
 
     /// <summary>Reads a copy of the sample as model <c>rel/{name}</c> in <paramref name="namespace"/> (created when missing).</summary>
     public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string workload = "succeed after=300ms", Uri? s3Endpoint = null)

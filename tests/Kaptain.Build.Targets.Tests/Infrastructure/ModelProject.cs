@@ -26,11 +26,11 @@ internal sealed class ModelProject : IDisposable
 
     private readonly TempDirectory _directory = new();
 
-    public ModelProject(string body = ValidBody, string name = "model")
+    public ModelProject(string body = ValidBody, string name = "model", string afterTargets = "")
     {
         File = _directory.Combine(name + ".proj");
         System.IO.File.WriteAllText(_directory.Combine("train.py"), "print('accuracy=0.9')\n");
-        Write(body);
+        Write(body, afterTargets);
     }
 
     public string File { get; }
@@ -41,13 +41,17 @@ internal sealed class ModelProject : IDisposable
 
     public string Manifest(string step) => Path.Combine(ManifestsDirectory, step + ".yaml");
 
-    /// <summary>Replaces the project's body (between the props and the targets).</summary>
-    public void Write(string body) =>
+    /// <summary>
+    /// Replaces the project's body (between the props and the targets) and what follows the targets (a test's stand-in
+    /// for a step, which only a definition after the targets can replace).
+    /// </summary>
+    public void Write(string body, string afterTargets = "") =>
         System.IO.File.WriteAllText(File, $"""
             <Project>
               <Import Project="{SecurityElement.Escape(Repository.PropsFile)}" />
             {body}
               <Import Project="{SecurityElement.Escape(Repository.TargetsFile)}" />
+            {afterTargets}
             </Project>
             """);
 
