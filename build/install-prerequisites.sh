@@ -5,7 +5,7 @@
 #   - nodejs + npm (Debian's), only when there is no node at all. A node that is there is never replaced or
 #     downgraded: nodesource's nodejs bundles npm and *conflicts* with Debian's npm package, so asking apt for
 #     `nodejs npm` on such a machine fails ("nodejs : Conflicts: npm"). A node without npm is an error that says so.
-#   - s3rver (npm, pinned in tests/servers/package.json), when tests/servers/node_modules has no s3rver.
+#   - s3rver and @actions/workflow-parser (npm, pinned in tests/servers/package.json), when node_modules lacks one.
 #
 #   build/install-prerequisites.sh          install what is missing (root for apt; prints what it does)
 #   build/install-prerequisites.sh --plan   print the apt packages it would install, one line, and change nothing
@@ -55,7 +55,8 @@ if [[ " ${packages[*]:-} " == *" docker-registry "* ]] && command -v systemctl >
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
-if [ ! -d "$root/tests/servers/node_modules/s3rver" ]; then
-  echo "Installing s3rver (npm ci --prefix tests/servers)"
+# tests/servers/package.json also pins GitHub's workflow parser, which checks the CI samples.
+if [ ! -d "$root/tests/servers/node_modules/s3rver" ] || [ ! -d "$root/tests/servers/node_modules/@actions/workflow-parser" ]; then
+  echo "Installing s3rver and the workflow parser (npm ci --prefix tests/servers)"
   npm ci --prefix "$root/tests/servers" --no-audit --no-fund --loglevel=error
 fi

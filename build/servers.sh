@@ -3,6 +3,7 @@
 #
 #   build/servers.sh start [--s3-port N] [--registry-port N]   (default: free ports)
 #   build/servers.sh status
+#   build/servers.sh env      (prints export lines for a shell: eval "$(build/servers.sh env)")
 #   build/servers.sh stop
 #
 # Needs `npm ci --prefix tests/servers` and /usr/bin/docker-registry (see .ci/run). s3rver accepts any access key.
@@ -12,7 +13,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$root/artifacts/servers"
 state="$dir/state"
 
-usage() { sed -n '4,6p' "$0" | sed 's/^#  *//' >&2; exit 2; }
+usage() { sed -n '4,7p' "$0" | sed 's/^#  *//' >&2; exit 2; }
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
@@ -99,6 +100,13 @@ status() {
   echo "e.g. export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; -p:KaptainS3Endpoint=http://127.0.0.1:$S3_PORT"
 }
 
+print_env() { # the endpoints as shell variables, for the README's commands
+  if ! running; then echo "not running (build/servers.sh start)" >&2; return 1; fi
+  . "$state"
+  echo "export KAPTAIN_S3_ENDPOINT=http://127.0.0.1:$S3_PORT"
+  echo "export KAPTAIN_REGISTRY=127.0.0.1:$REGISTRY_PORT"
+}
+
 stop() {
   if [ ! -f "$state" ]; then echo "not running"; return 0; fi
   . "$state"
@@ -117,5 +125,6 @@ case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
   status) status ;;
+  env) print_env ;;
   *) usage ;;
 esac

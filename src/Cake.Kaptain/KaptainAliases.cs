@@ -51,10 +51,9 @@ public static class KaptainAliases
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
-        var directory = settings.OutputDirectory?.MakeAbsolute(context.Environment).FullPath
-            ?? System.IO.Path.Combine(KaptainAliasRunner.IntermediateDirectory(context, null, model), "manifests");
-        return KaptainAliasRunner.Run(context, token => ManifestDirectory.RenderAsync(model, directory, token));
+        var project = KaptainAliasRunner.ReadModel(context, settings);
+        var directory = settings.OutputDirectory?.MakeAbsolute(context.Environment).FullPath ?? project.ManifestsDirectory;
+        return KaptainAliasRunner.Run(context, token => ManifestDirectory.RenderAsync(project.Model, directory, token));
     }
 
     /// <summary>
@@ -194,14 +193,14 @@ public static class KaptainAliases
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
-        var model = KaptainAliasRunner.ReadModel(context, settings);
+        var project = KaptainAliasRunner.ReadModel(context, settings);
         if (image is { Length: 0 })
         {
-            var imageOptions = KaptainAliasRunner.Options(context, settings, model);
+            var imageOptions = KaptainAliasRunner.Options(context, settings, project);
             image = KaptainAliasRunner.Run(context, token => KaptainLifecycle.BuildImageAsync(imageOptions, token)).Image.ToString();
         }
 
-        var options = KaptainAliasRunner.Options(context, settings, model, image);
+        var options = KaptainAliasRunner.Options(context, settings, project, image);
         return KaptainAliasRunner.Run(context, token => step(options, token));
     }
 }

@@ -56,6 +56,11 @@ public static class KaptainSettingsExtensions
     public static T WithNamespace<T>(this T settings, string @namespace)
         where T : KaptainSettings => settings.WithProperty(ModelProperties.Namespace, @namespace);
 
+    /// <summary>Creates the namespace when it does not exist, as helm's <c>--create-namespace</c>; it is never removed
+    /// (<c>KaptainCreateNamespace</c>).</summary>
+    public static T WithCreateNamespace<T>(this T settings, bool create = true)
+        where T : KaptainSettings => settings.WithProperty(ModelProperties.CreateNamespace, create ? "true" : "false");
+
     /// <summary>Sets the S3 endpoint for the build context and the model storage (<c>KaptainS3Endpoint</c>).</summary>
     public static T WithS3Endpoint<T>(this T settings, string endpoint)
         where T : KaptainSettings => settings.WithProperty(ModelProperties.S3Endpoint, endpoint);

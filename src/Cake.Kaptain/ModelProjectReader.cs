@@ -13,6 +13,12 @@ namespace Cake.Kaptain;
 /// </summary>
 internal static class ModelProjectReader
 {
+    /// <summary>Where the targets keep their state (journals, run reports); read as the targets evaluate it.</summary>
+    public const string IntermediateOutputPath = "KaptainIntermediateOutputPath";
+
+    /// <summary>Where <c>KaptainRender</c> writes the manifests.</summary>
+    public const string ManifestsDirectory = "KaptainManifestsDirectory";
+
     // Metadata MSBuild adds to every item; the model's own metadata is everything else.
     private static readonly HashSet<string> WellKnownMetadata = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -32,6 +38,8 @@ internal static class ModelProjectReader
         {
             arguments.Append($"-getProperty:{property.Name}");
         }
+
+        arguments.Append($"-getProperty:{IntermediateOutputPath}").Append($"-getProperty:{ManifestsDirectory}");
 
         foreach (var itemType in ModelItemTypes.All)
         {

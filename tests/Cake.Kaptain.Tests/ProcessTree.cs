@@ -8,11 +8,15 @@ namespace Cake.Kaptain.Tests;
 /// </summary>
 internal static class ProcessTree
 {
-    public static void Interrupt(int pid)
+    public static void Interrupt(int pid) => Signal(pid, UnixSignal.Interrupt);
+
+    /// <summary>Sends <paramref name="signal"/> to the process and all its descendants, as a terminal sends to its
+    /// process group.</summary>
+    public static void Signal(int pid, int signal)
     {
-        foreach (var process in Descendants(pid).Prepend(pid))
+        foreach (var process in Descendants(pid).Prepend(pid).ToList())
         {
-            UnixSignal.Send(process, UnixSignal.Interrupt);
+            UnixSignal.Send(process, signal);
         }
     }
 

@@ -72,6 +72,49 @@ public sealed class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycleS
         AssertNothingLeft(project, result);
     }
 
+    [Theory]
+    [InlineData(UnixSignal.Terminate)]
+    [InlineData(UnixSignal.Hangup)]
+    public async Task ACiCancellationWhileTrainingRemovesEverythingTheRunCreated(int signal)
+    {
+        var project = NewProject($"cake-{UnixSignal.Name(signal).ToLowerInvariant()}", "hang log=\"epoch 1 started\"");
+        await using var running = Cake(project, "Train").Start();
+
+        await running.WaitForLineAsync("epoch 1 started", TestContext.Current.CancellationToken);
+        Assert.NotEmpty(servers.Servers.ResourcesIn(project.Namespace).OfKind("PyTorchJob"));
+        // As a CI runner or a closed terminal does: the signal to every process of the run.
+        ProcessTree.Signal(running.Pid, signal);
+        var result = await running.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.Log.Contains("KAPT4020", StringComparison.Ordinal), result.ToString());
+        AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task CleanupSweepsTheJournalsInTheProjectsOwnIntermediateFolder()
+    {
+        var project = NewProject("cake-sweep-path", "hang log=\"epoch 1 started\"");
+        var text = File.ReadAllText(project.ProjectFile);
+        File.WriteAllText(project.ProjectFile, text.Replace(
+            "</Project>", "<PropertyGroup><KaptainIntermediateOutputPath>state/kaptain/</KaptainIntermediateOutputPath></PropertyGroup></Project>", StringComparison.Ordinal));
+        // A dotnet build that is killed (SIGKILL: nothing can clean up) leaves its training job and its journal in the
+        // project's intermediate folder.
+        await using (var killed = project.Build("KaptainTrain").Start())
+        {
+            await killed.WaitForLineAsync("epoch 1 started", TestContext.Current.CancellationToken);
+        }
+
+        var journals = Directory.GetFiles(Path.Combine(project.Directory, "state", "kaptain"), "journal-*.jsonl");
+        Assert.NotEmpty(journals);
+        Assert.NotEmpty(servers.Servers.ResourcesIn(project.Namespace).OfKind("PyTorchJob"));
+
+        var result = await Cake(project, "Cleanup").RunAsync(TestContext.Current.CancellationToken);
+
+        AssertSucceeded(result);
+        AssertNothingLeft(project, result);
+    }
+
     private SampleProject NewProject(string name, string? scenario = null)
     {
         var project = servers.Servers.NewProject("mnist-pytorch", name);

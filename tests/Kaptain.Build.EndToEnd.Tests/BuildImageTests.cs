@@ -135,17 +135,19 @@ public sealed class BuildImageTests(EndToEndServers fixture, ReadOnlyContainerRe
         await AssertObjectAsync(bucket, key, exists: false, result);
     }
 
-    [Fact]
-    public async Task Ctrl_C_while_the_builder_runs_removes_the_secrets_the_job_and_the_context()
+    [Theory]
+    [MemberData(nameof(StopSignals))]
+    public async Task Ctrl_C_while_the_builder_runs_removes_the_secrets_the_job_and_the_context(int signal)
     {
         await using var stalling = new StallingRegistryProxy(Servers.Registry);
-        var project = Servers.NewProject(Sample, "build-sigint");
+        var project = Servers.NewProject(Sample, $"build-{UnixSignal.Name(signal).ToLowerInvariant()}");
         project.RegistryHost = stalling.Host;
 
         // The builder has read the context and waits for the registry to take the push.
-        var result = await InterruptAsync(project.Build("KaptainBuildImage"), "Build context has");
+        var result = await InterruptAsync(project.Build("KaptainBuildImage"), "Build context has", signal);
 
-        AssertCancelled(result);
+        AssertStopped(result, signal);
+        AssertNoJournal(project, result);
         AssertNothingLeft(project, result);
         var (bucket, key) = ContextObject(project.ReadRunReport("build-image"));
         await AssertObjectAsync(bucket, key, exists: false, result);

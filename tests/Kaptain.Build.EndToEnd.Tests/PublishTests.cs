@@ -94,15 +94,17 @@ public sealed class PublishTests(EndToEndServers fixture) : LifecycleTest(fixtur
         AssertNothingLeft(project, result);
     }
 
-    [Fact]
-    public async Task Ctrl_C_while_waiting_for_the_deployment_removes_everything_the_run_created()
+    [Theory]
+    [MemberData(nameof(StopSignals))]
+    public async Task Ctrl_C_while_waiting_for_the_deployment_removes_everything_the_run_created(int signal)
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", Scenarios.ServingPending);
 
-        var result = await InterruptAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")), "Created InferenceService");
+        var result = await InterruptAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")), "Created InferenceService", signal);
 
-        AssertCancelled(result);
+        AssertStopped(result, signal);
         AssertNothingLeft(project, result);
+        AssertNoJournal(project, result);
     }
 
     [Fact]

@@ -81,6 +81,22 @@ public sealed class TrainTests(EndToEndServers fixture) : LifecycleTest(fixture)
 
         AssertCancelled(result);
         AssertNothingLeft(project, result);
+        AssertNoJournal(project, result);
+    }
+
+    [Theory]
+    [InlineData(UnixSignal.Terminate)]
+    [InlineData(UnixSignal.Hangup)]
+    public async Task A_CI_cancellation_while_the_job_runs_removes_everything_the_run_created(int signal)
+    {
+        var project = Servers.NewProject("mnist-pytorch", $"train-{UnixSignal.Name(signal).ToLowerInvariant()}");
+
+        var result = await InterruptAsync(
+            project.Build("KaptainTrain", ("E2EWorkloadScenario", "hang log=\"epoch 1 started\"")), "epoch 1 started", signal);
+
+        AssertStopped(result, signal);
+        AssertNothingLeft(project, result);
+        AssertNoJournal(project, result);
     }
 
     private static (string Kind, string Name) TrainingJob(SampleProject project)

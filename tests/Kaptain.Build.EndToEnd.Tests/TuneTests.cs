@@ -72,16 +72,18 @@ public sealed class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture)
         AssertNothingLeft(project, result);
     }
 
-    [Fact]
-    public async Task Ctrl_C_while_trials_run_removes_the_experiment_and_everything_it_started()
+    [Theory]
+    [MemberData(nameof(StopSignals))]
+    public async Task Ctrl_C_while_trials_run_removes_the_experiment_and_everything_it_started(int signal)
     {
-        var project = Servers.NewProject("mnist-tensorflow", "tune-sigint");
+        var project = Servers.NewProject("mnist-tensorflow", $"tune-{UnixSignal.Name(signal).ToLowerInvariant()}");
 
         var result = await InterruptAsync(
-            project.Build("KaptainTune", [.. SmallBudget, ("E2EWorkloadScenario", "hang")]), "Created Experiment");
+            project.Build("KaptainTune", [.. SmallBudget, ("E2EWorkloadScenario", "hang")]), "Created Experiment", signal);
 
-        AssertCancelled(result);
+        AssertStopped(result, signal);
         AssertNothingLeft(project, result);
+        AssertNoJournal(project, result);
     }
 
     private static async Task<Dictionary<string, string>> ImportedHyperparametersAsync(SampleProject project)

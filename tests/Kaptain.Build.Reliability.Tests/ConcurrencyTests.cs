@@ -24,18 +24,27 @@ public sealed class ConcurrencyTests(ReliabilityServers fixture)
         using var cancelA2 = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var token = TestContext.Current.CancellationToken;
 
-        var a1 = KaptainLifecycle.TrainAsync(a.Options(runId: "a1a1a1a1a1"), token);
-        var a2 = KaptainLifecycle.TrainAsync(a.Options(new TriggerLog(1, cancelA2), runId: "a2a2a2a2a2"), cancelA2.Token);
-        var b1 = KaptainLifecycle.TrainAsync(b.Options(runId: "b1b1b1b1b1"), token);
+        using var never = new CancellationTokenSource();
+        var logs = new[] { new TriggerLog(0, never), new TriggerLog(1, cancelA2), new TriggerLog(0, never) };
+        var a1 = KaptainLifecycle.TrainAsync(a.Options(logs[0], runId: "a1a1a1a1a1"), token);
+        var a2 = KaptainLifecycle.TrainAsync(a.Options(logs[1], runId: "a2a2a2a2a2", intermediate: "kaptain-a2"), cancelA2.Token);
+        var b1 = KaptainLifecycle.TrainAsync(b.Options(logs[2], runId: "b1b1b1b1b1"), token);
 
-        await a1;
-        await b1;
+        var kept = new[] { await a1, await b1 };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a2);
 
         var resources = Servers.ResourcesIn(Namespace).All;
         var jobs = resources.Where(r => r.Kind == "PyTorchJob").ToList();
         var runs = jobs.Select(j => j.Label("kaptain.build/run")).Order(StringComparer.Ordinal).ToList();
-        var clashes = jobs.Count - jobs.Select(j => j.Name).Distinct().Count();
+        // What can go wrong when runs share a namespace: a create that meets another run's object (AlreadyExists, which
+        // the client turns into KAPT1011), and a run that removes an object it did not create.
+        var lines = logs.SelectMany(l => { lock (l.Lines) { return l.Lines.ToList(); } }).ToList();
+        var alreadyExists = lines.Count(l => l.Contains("KAPT1011", StringComparison.Ordinal) || l.Contains("AlreadyExists", StringComparison.Ordinal));
+        var cancelledReport = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(a.Directory, "obj", "kaptain-a2", "run-report-train.json")))!;
+        var created = Names(cancelledReport["created"]);
+        var removedForeign = Names(cancelledReport["removed"]).Count(r => !created.Contains(r))
+            + kept.Sum(result => result.Kept.Count(k => !jobs.Any(j => k.EndsWith("/" + j.Name, StringComparison.Ordinal))));
+        var clashes = alreadyExists + removedForeign;
         var foreignTouched = (runs.Contains("a1a1a1a1a1") ? 0 : 1) + (runs.Contains("b1b1b1b1b1") ? 0 : 1);
         var cancelledLeft = resources.Count(r => r.Label("kaptain.build/run") == "a2a2a2a2a2");
 
@@ -45,5 +54,9 @@ public sealed class ConcurrencyTests(ReliabilityServers fixture)
         Assert.Equal(["a1a1a1a1a1", "b1b1b1b1b1"], runs);
         Assert.Equal(0, clashes);
         Assert.Equal(0, cancelledLeft);
+        Assert.True(created.Count > 0, "The cancelled run's report names nothing it created.");
     }
+
+    private static List<string> Names(System.Text.Json.Nodes.JsonNode? array) =>
+        [.. (array?.AsArray() ?? []).Select(n => n!.GetValue<string>())];
 }

@@ -10,8 +10,10 @@ namespace Kaptain.Build.Reliability.Tests;
 /// <summary>
 /// Fault matrix: the train step runs to completion in-process while the local cluster injects one kind of fault at a
 /// rate, with a workload that succeeds or fails. The reported result must be the simulated truth (Succeeded, or
-/// KAPT1103) and a failed run must leave nothing. The fault injector's counters say how many faults were injected
-/// (the steps do not expose the cluster layer's retry count through their results).
+/// KAPT1103) and a failed run must leave nothing. Every fault is injected at the stated rate of requests (latency: that
+/// share of requests is delayed by 200 ms; dropped watches: that share of watches ends within 500 ms). The figures give
+/// the faults the server injected and the retries the client made (<c>retries</c> in each run report, the cluster
+/// layer's <c>ClusterResilience.RetryCount</c>).
 /// </summary>
 [Collection("reliability")]
 public sealed class FaultMatrixTests(ReliabilityServers fixture)
@@ -48,12 +50,13 @@ public sealed class FaultMatrixTests(ReliabilityServers fixture)
             "500" => new FaultOptions { InternalErrorRate = rate },
             "429" => new FaultOptions { TooManyRequestsRate = rate, RetryAfterSeconds = 0 },
             "dropped connections" => new FaultOptions { DropConnectionRate = rate },
-            "dropped watches" => new FaultOptions { WatchDropRate = 1, WatchDropAfter = TimeSpan.FromMilliseconds(500) },
-            _ => new FaultOptions { Latency = TimeSpan.FromMilliseconds(rate * 1000) },
+            "dropped watches" => new FaultOptions { WatchDropRate = rate, WatchDropAfter = TimeSpan.FromMilliseconds(500) },
+            _ => new FaultOptions { Latency = TimeSpan.FromMilliseconds(200), LatencyRate = rate },
         };
         var differs = new List<string>();
         var leaks = new List<string>();
         var runs = 0;
+        var retries = 0L;
         var before = Counters();
         try
         {
@@ -78,6 +81,7 @@ public sealed class FaultMatrixTests(ReliabilityServers fixture)
                     Servers.Cluster.Faults.Options = FaultOptions.None;
                 }
 
+                retries += RetriesOf(model);
                 var truth = succeed ? "Succeeded" : "KAPT1103";
                 if (outcome != truth)
                 {
@@ -100,14 +104,27 @@ public sealed class FaultMatrixTests(ReliabilityServers fixture)
         var area = "Fault matrix (train step, in-process)";
         ReliabilityFigures.Record(area, $"{kind} at {rate}: runs", runs);
         ReliabilityFigures.Record(area, $"{kind} at {rate}: faults injected", injected);
+        ReliabilityFigures.Record(area, $"{kind} at {rate}: retries the client made", retries);
         ReliabilityFigures.Record(area, $"{kind} at {rate}: results differing from the truth", differs.Count, "0");
         ReliabilityFigures.Record(area, $"{kind} at {rate}: runs with leaks", leaks.Count, "0");
         Assert.True(differs.Count + leaks.Count == 0, string.Join(Environment.NewLine, differs.Concat(leaks)));
+        // Faults that fail a request must show up as retries; latency and cut watches need none (a cut watch resumes).
+        if (kind is "500" or "429" or "dropped connections" && injected > 0)
+        {
+            Assert.True(retries > 0, $"{injected} faults of kind {kind} were injected, but the client retried none.");
+        }
     }
 
     private long Counters()
     {
         var counters = Servers.Cluster.Faults.ToJson()["counters"]!;
-        return new[] { "internalErrors", "tooManyRequests", "droppedConnections", "droppedWatches" }.Sum(n => counters[n]!.GetValue<long>());
+        return new[] { "internalErrors", "tooManyRequests", "droppedConnections", "droppedWatches", "delayedRequests" }.Sum(n => counters[n]!.GetValue<long>());
+    }
+
+    // The run report of the train step, written on success and failure alike.
+    private static long RetriesOf(InProcessModel model)
+    {
+        var report = Path.Combine(model.Directory, "obj", "kaptain", "run-report-train.json");
+        return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(report))!["retries"]!.GetValue<long>();
     }
 }

@@ -1,3 +1,4 @@
+using Kaptain.Build.Cleanup;
 using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Reliability.Tests.Infrastructure;
 using Kaptain.Testing;
@@ -8,7 +9,10 @@ namespace Kaptain.Build.Reliability.Tests;
 /// <summary>
 /// Interruption sweep: each step runs once to count its interruption points (a resource just created, an upload or a
 /// wait begun, from the step's log), then once per point with the cancellation fired at that point. After each
-/// cancelled run nothing may be left in its namespace, nor a journal in <c>obj/kaptain</c>.
+/// cancelled run nothing may be left in its namespace, nor a journal in <c>obj/kaptain</c>. After every run — also one
+/// that ended before its cancellation arrived — no journal names a resource that is still pending, and the build
+/// context object the run uploaded is gone from the bucket. (The point "the server accepted a create, the client has
+/// not journalled it yet" is injected in the client layer by ClusterResourceClientTests.)
 /// </summary>
 // One collection: the bad input corpus counts every mutating request the shared cluster receives.
 [Collection("reliability")]
@@ -34,6 +38,12 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
 
         var withLeftovers = new List<string>();
         var cancelled = 0;
+        var contextsLeft = 0;
+        if (await ContextObjectLeftAsync(baseline.Log) is { } baselineContext)
+        {
+            withLeftovers.Add($"the uninterrupted run left {baselineContext} in the bucket");
+            contextsLeft++;
+        }
         for (var point = 1; point <= baseline.Log.Points; point++)
         {
             var run = await RunAsync(step, point);
@@ -48,17 +58,54 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
 
             var left = Servers.ResourcesIn(run.Namespace).All;
             var journals = Directory.Exists(run.Intermediate) ? Directory.GetFiles(run.Intermediate, "journal-*") : [];
+            var where = $"point {point} ({run.Log.Lines.Where(TriggerLog.IsPoint).ElementAtOrDefault(point - 1)})";
             if (run.Error is OperationCanceledException && (left.Count > 0 || journals.Length > 0))
             {
-                withLeftovers.Add($"point {point} ({run.Log.Lines.Where(TriggerLog.IsPoint).ElementAtOrDefault(point - 1)}): {string.Join(", ", left)} {string.Join(", ", journals.Select(Path.GetFileName))}");
+                withLeftovers.Add($"{where}: {string.Join(", ", left)} {string.Join(", ", journals.Select(Path.GetFileName))}");
+            }
+
+            // Every run, however it ended: nothing pending in a journal, and no build context left in the bucket.
+            var pending = journals.SelectMany(j => ResourceJournal.PendingOf(ResourceJournal.Read(j))).ToList();
+            if (pending.Count > 0)
+            {
+                withLeftovers.Add($"{where}: the journal still names {string.Join(", ", pending.Select(p => p.Resource))}");
+            }
+
+            if (await ContextObjectLeftAsync(run.Log) is { } context)
+            {
+                withLeftovers.Add($"{where}: {context} is still in the bucket");
+                contextsLeft++;
             }
         }
 
         ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: points tried", baseline.Log.Points);
         ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: runs cancelled", cancelled);
         ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: runs with leftovers", withLeftovers.Count, "0");
+        ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: build contexts left in S3", contextsLeft, "0");
         Assert.True(withLeftovers.Count == 0, string.Join(Environment.NewLine, withLeftovers));
         Assert.True(cancelled > 0);
+    }
+
+    // The context object a run uploaded, named by its log ("Uploading build context (...) to s3://bucket/key"), if it is
+    // still there.
+    private async Task<string?> ContextObjectLeftAsync(TriggerLog log)
+    {
+        List<string> lines;
+        lock (log.Lines)
+        {
+            lines = [.. log.Lines];
+        }
+
+        foreach (var line in lines.Where(l => l.StartsWith("Uploading ", StringComparison.Ordinal) && l.Contains(" to s3://", StringComparison.Ordinal)))
+        {
+            var uri = new Uri(line[(line.LastIndexOf(" to s3://", StringComparison.Ordinal) + 4)..].Trim());
+            if (await Servers.S3.ObjectExistsAsync(uri.Host, uri.AbsolutePath.TrimStart('/'), TestContext.Current.CancellationToken))
+            {
+                return uri.ToString();
+            }
+        }
+
+        return null;
     }
 
     private async Task<(TriggerLog Log, Exception? Error, string Namespace, string Intermediate)> RunAsync(string step, int cancelAt)

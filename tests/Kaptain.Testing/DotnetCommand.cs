@@ -20,6 +20,10 @@ public sealed class DotnetCommand
     /// <summary>Creates a command: <c>dotnet</c> followed by <paramref name="arguments"/> (each passed as is, no shell).</summary>
     public DotnetCommand(params IEnumerable<string> arguments) => this.arguments = [.. arguments];
 
+    /// <summary>The program: <c>dotnet</c> unless set (a test that runs a shell script of a user's commands sets <c>bash</c>);
+    /// it gets the same environment.</summary>
+    public string Program { get; init; } = "dotnet";
+
     /// <summary>The working directory; the repository root when not set.</summary>
     public string? WorkingDirectory { get; init; }
 
@@ -30,6 +34,32 @@ public sealed class DotnetCommand
     public DotnetCommand WithEnvironment(string name, string? value)
     {
         environment[name] = value;
+        return this;
+    }
+
+    /// <summary>
+    /// The size of the pseudo-terminal the command runs in, as in a user's terminal window; null (the default) runs it
+    /// with its output redirected, as CI does. See <see cref="InTerminal"/>.
+    /// </summary>
+    public (int Columns, int Rows)? Terminal { get; private set; }
+
+    /// <summary>
+    /// Runs the command in a pseudo-terminal of <paramref name="columns"/> x <paramref name="rows"/> (util-linux
+    /// <c>script</c>), so that <c>dotnet</c> sees an interactive terminal as in a user's shell: MSBuild picks its logger
+    /// as it does there (the terminal logger, unless a response file or switch says otherwise). The log is what the
+    /// terminal received, escape sequences included, one line per line feed.
+    /// </summary>
+    public DotnetCommand InTerminal(int columns = 160, int rows = 50)
+    {
+        Terminal = (columns, rows);
+        return this;
+    }
+
+    /// <summary>Removes every argument equal to one of <paramref name="removed"/>.</summary>
+    public DotnetCommand WithoutArguments(params IEnumerable<string> removed)
+    {
+        var set = removed.ToHashSet(StringComparer.Ordinal);
+        arguments.RemoveAll(set.Contains);
         return this;
     }
 
@@ -50,7 +80,7 @@ public sealed class DotnetCommand
     /// <summary>Starts the command; dispose the result to kill it if it is still running.</summary>
     public RunningDotnetCommand Start()
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(Terminal is null ? Program : "script")
         {
             WorkingDirectory = WorkingDirectory ?? RepositoryPaths.Root,
             RedirectStandardOutput = true,
@@ -58,9 +88,22 @@ public sealed class DotnetCommand
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in arguments)
+        if (Terminal is var (columns, rows))
         {
-            startInfo.ArgumentList.Add(argument);
+            // script gives the command a pty and copies what it writes to our stdout; -e returns its exit code. A pty
+            // without a size is not taken for a terminal by MSBuild, so the shell sets one first, as a window has.
+            var line = string.Join(' ', arguments.Select(ShellQuote));
+            startInfo.ArgumentList.Add("-qefc");
+            startInfo.ArgumentList.Add($"stty cols {columns} rows {rows}; exec {ShellQuote(Program)} {line}");
+            startInfo.ArgumentList.Add("/dev/null");
+            startInfo.Environment["TERM"] = "xterm-256color";
+        }
+        else
+        {
+            foreach (var argument in arguments)
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
         }
 
         foreach (var name in startInfo.Environment.Keys.ToList())
@@ -92,6 +135,8 @@ public sealed class DotnetCommand
         return RunningDotnetCommand.Start(startInfo);
     }
 
+    private static string ShellQuote(string argument) => "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <inheritdoc />
-    public override string ToString() => $"dotnet {string.Join(' ', arguments)}";
+    public override string ToString() => $"{Program} {string.Join(' ', arguments)}";
 }

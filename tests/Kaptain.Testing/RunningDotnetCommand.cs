@@ -59,7 +59,11 @@ public sealed class RunningDotnetCommand : IAsyncDisposable
         WaitForLineAsync(line => line.Contains(text, StringComparison.Ordinal), cancellationToken);
 
     /// <summary>Sends SIGINT to the <c>dotnet</c> process, as Ctrl+C in a terminal does; false when it already ended.</summary>
-    public bool Interrupt() => UnixSignal.Send(process.Id, UnixSignal.Interrupt);
+    public bool Interrupt() => Signal(UnixSignal.Interrupt);
+
+    /// <summary>Sends <paramref name="signal"/> to the <c>dotnet</c> process, as a CI runner does when it cancels a step;
+    /// false when it already ended.</summary>
+    public bool Signal(int signal) => UnixSignal.Send(process.Id, signal);
 
     /// <summary>Waits for the process to end and its output to be read. Cancelling kills the process tree and throws.</summary>
     public async Task<DotnetCommandResult> WaitForExitAsync(CancellationToken cancellationToken)

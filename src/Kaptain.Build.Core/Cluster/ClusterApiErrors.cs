@@ -52,7 +52,8 @@ internal static class ClusterApiErrors
         var ns = @namespace ?? connection.Namespace;
         var context = connection.ContextName ?? "(in-cluster)";
         var status = Status(exception);
-        var reason = status?.Message ?? exception.Message;
+        // The server's words, as a diagnostic may quote them: short, and without a secret the request carried.
+        var reason = ServerMessage.Quote(status?.Message ?? exception.Message);
 
         KaptainDiagnostic diagnostic = StatusCode(exception) switch
         {

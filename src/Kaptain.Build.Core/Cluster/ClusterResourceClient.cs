@@ -74,6 +74,13 @@ public sealed class ClusterResourceClient : IClusterResourceClient
         {
             created = await ReadBackOwnAsync(kind, ns, name, resource, exception, cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled with the request in flight: the server may have accepted it and only its answer is lost. The
+            // journal must name what exists, or the cancelled run's cleanup would leave it behind.
+            await RecordIfCreatedAsync(kind, ns, name, resource).ConfigureAwait(false);
+            throw;
+        }
         catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
         {
             throw ClusterApiErrors.Translate(connection, exception, "create", kind, ns, name);
@@ -81,6 +88,30 @@ public sealed class ClusterResourceClient : IClusterResourceClient
 
         Journal?.RecordCreated(created, ns);
         return created;
+    }
+
+    // After a create cancelled in flight: a get on a token of its own (the caller's is cancelled), and the object goes
+    // into the journal when it is there and carries this run's label. Nothing else is claimed.
+    private async Task RecordIfCreatedAsync(ResourceKind kind, string ns, string name, JsonObject wanted)
+    {
+        if (Journal is null || KubernetesObjectJson.Label(wanted, ManifestLabels.Run) is not { } ourRun)
+        {
+            return;
+        }
+
+        using var lookup = new CancellationTokenSource(connection.RequestTimeout);
+        try
+        {
+            var existing = await GetAsync(kind, ns, name, lookup.Token).ConfigureAwait(false);
+            if (existing is not null && KubernetesObjectJson.Label(existing, ManifestLabels.Run) == ourRun)
+            {
+                Journal.RecordCreated(existing, ns);
+            }
+        }
+        catch (Exception exception) when (exception is KaptainException or OperationCanceledException)
+        {
+            // Unknown; a later KaptainCleanup finds it by its labels if it was created.
+        }
     }
 
     /// <inheritdoc />

@@ -9,7 +9,7 @@ namespace Kaptain.Build.Cluster;
 
 /// <summary>
 /// An open connection to the cluster a build talks to: the client, the namespace the model's resources go to, and
-/// where that choice came from. <see cref="Open"/> only reads configuration; <see cref="VerifyAsync"/> asks the
+/// where that choice came from. <see cref="Open(ClusterConnectionOptions, IClusterEnvironment?)"/> only reads configuration; <see cref="VerifyAsync"/> asks the
 /// server, so a step can fail with a clear message before it creates anything.
 /// </summary>
 public sealed class KubernetesConnection : IDisposable
@@ -20,8 +20,10 @@ public sealed class KubernetesConnection : IDisposable
         string? contextName,
         string server,
         string @namespace,
-        TimeSpan requestTimeout)
+        TimeSpan requestTimeout,
+        IReadOnlyList<KaptainDiagnostic> warnings)
     {
+        Warnings = warnings;
         Client = client;
         Location = location;
         ContextName = contextName;
@@ -45,6 +47,10 @@ public sealed class KubernetesConnection : IDisposable
     /// <summary>The namespace: <c>KaptainNamespace</c>, else the context's namespace, else <c>default</c>.</summary>
     public string Namespace { get; }
 
+    /// <summary>What is unsafe about the configuration, as KAPT5xxx warnings for the build log (KAPT5020: the kubeconfig
+    /// turns off the check of the API server's certificate).</summary>
+    public IReadOnlyList<KaptainDiagnostic> Warnings { get; }
+
     /// <summary>How long one API request may take before it counts as a transient fault.</summary>
     public TimeSpan RequestTimeout { get; }
 
@@ -58,7 +64,12 @@ public sealed class KubernetesConnection : IDisposable
     /// <param name="options">The project's <c>KaptainKubeconfig</c>, <c>KaptainKubeContext</c> and <c>KaptainNamespace</c>.</param>
     /// <param name="environment">The environment to read; the real process environment when <see langword="null"/>.</param>
     /// <exception cref="KaptainException">A <c>KAPT100x</c> error naming what was looked at and what to do.</exception>
-    public static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment = null)
+    public static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment = null) =>
+        Open(options, environment, []);
+
+    /// <summary>As <see cref="Open(ClusterConnectionOptions, IClusterEnvironment?)"/>, with HTTP handlers in front of the
+    /// client's own (a test seam: faults injected in the client layer, where a server cannot put them).</summary>
+    internal static KubernetesConnection Open(ClusterConnectionOptions options, IClusterEnvironment? environment, DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(options);
         environment ??= ProcessClusterEnvironment.Instance;
@@ -111,9 +122,18 @@ public sealed class KubernetesConnection : IDisposable
 
         // Watches and followed logs stay open for as long as a job runs; unary requests get RequestTimeout instead.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
-        var client = new Kubernetes(configuration);
+        var server = configuration.Host.TrimEnd('/');
+        List<KaptainDiagnostic> warnings = [];
+        if (configuration.SkipTlsVerify && server.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // The build sends registry and S3 credentials in the Secrets it creates: over an unverified connection
+            // anyone on the path can read them.
+            warnings.Add(KaptainDiagnostic.Warning("KAPT5020", contextName, contextName ?? "(in-cluster)", server, string.Join(", ", location.Files)));
+        }
+
+        var client = new Kubernetes(configuration, handlers);
         return new KubernetesConnection(
-            client, location, contextName, configuration.Host.TrimEnd('/'), @namespace, options.RequestTimeout);
+            client, location, contextName, server, @namespace, options.RequestTimeout, warnings);
     }
 
     /// <summary>

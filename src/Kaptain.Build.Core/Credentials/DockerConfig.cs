@@ -115,6 +115,10 @@ public sealed class DockerConfig
         }
     }
 
+    /// <summary>How long a credential helper (<c>docker-credential-*</c>) may take to answer before it is killed and the
+    /// lookup fails with KAPT3011; 30 seconds.</summary>
+    internal TimeSpan CredentialHelperTimeout { get; set; } = DockerCredentialHelper.DefaultTimeout;
+
     /// <summary>
     /// The credentials for <paramref name="registry"/> (a host with an optional port, for example <c>ghcr.io</c> or
     /// <c>127.0.0.1:5000</c>; <c>docker.io</c> for Docker Hub), or null when the config has none (anonymous access).
@@ -128,12 +132,12 @@ public sealed class DockerConfig
 
         if (FindKey(credentialHelpers.Keys, host) is { } helperKey)
         {
-            return await DockerCredentialHelper.GetAsync(environment, credentialHelpers[helperKey], helperKey, cancellationToken).ConfigureAwait(false);
+            return await DockerCredentialHelper.GetAsync(environment, credentialHelpers[helperKey], helperKey, CredentialHelperTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         if (credentialsStore is not null)
         {
-            var stored = await DockerCredentialHelper.GetAsync(environment, credentialsStore, server, cancellationToken).ConfigureAwait(false);
+            var stored = await DockerCredentialHelper.GetAsync(environment, credentialsStore, server, CredentialHelperTimeout, cancellationToken).ConfigureAwait(false);
             if (stored is not null)
             {
                 return stored;

@@ -6,14 +6,19 @@ namespace Kaptain.Build.Credentials;
 
 /// <summary>
 /// Runs a docker credential helper (<c>docker-credential-NAME get</c>, the server on standard input, JSON on standard
-/// output) as the docker CLI does.
+/// output) as the docker CLI does, bounded by a timeout: a helper that waits for a keychain prompt nobody answers (a
+/// desktop helper on a CI agent) would otherwise hang the build without a word.
 /// </summary>
 internal static class DockerCredentialHelper
 {
+    /// <summary>How long a helper may take to answer by default.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The credentials the helper has for <paramref name="server"/>, or null when it has none.</summary>
-    /// <exception cref="KaptainException"><c>KAPT2208</c> the helper is missing, fails or answers something unreadable.</exception>
+    /// <exception cref="KaptainException"><c>KAPT2208</c> the helper is missing, fails or answers something unreadable;
+    /// <c>KAPT3011</c> it did not answer within <paramref name="timeout"/> (it is killed).</exception>
     public static async Task<RegistryCredentials?> GetAsync(
-        IEnvironmentVariables environment, string helper, string server, CancellationToken cancellationToken)
+        IEnvironmentVariables environment, string helper, string server, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = "docker-credential-" + helper;
         var executable = EnvironmentPaths.FindExecutable(environment, name)
@@ -42,13 +47,15 @@ internal static class DockerCredentialHelper
             throw Failure(helper, server, $"it could not be started ({exception.NativeErrorCode})");
         }
 
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var error = process.StandardError.ReadToEndAsync(deadline.Token);
             try
             {
-                await process.StandardInput.WriteAsync(server.AsMemory(), cancellationToken).ConfigureAwait(false);
+                await process.StandardInput.WriteAsync(server.AsMemory(), deadline.Token).ConfigureAwait(false);
                 process.StandardInput.Close();
             }
             catch (IOException)
@@ -56,7 +63,7 @@ internal static class DockerCredentialHelper
                 // The helper exited without reading the server (broken pipe); its exit code tells the rest.
             }
 
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
             var stdout = await output.ConfigureAwait(false);
             var stderr = await error.ConfigureAwait(false);
 
@@ -80,7 +87,13 @@ internal static class DockerCredentialHelper
                 process.Kill(entireProcessTree: true);
             }
 
-            throw;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new KaptainException(KaptainDiagnostic.Error(
+                "KAPT3011", server, name, ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture), server));
         }
     }
 

@@ -17,6 +17,7 @@ public sealed class SecretValue : IEquatable<SecretValue>
     {
         ArgumentNullException.ThrowIfNull(value);
         this.value = value;
+        KnownSecrets.Add(value);
     }
 
     /// <summary>The secret itself: only for the request or the Secret that needs it, never for a message.</summary>

@@ -83,9 +83,21 @@ internal sealed class LifecycleRun : IAsyncDisposable
         connection = KubernetesConnection.Open(
             new ClusterConnectionOptions { Kubeconfig = cluster.Kubeconfig, Context = cluster.Context, Namespace = cluster.Namespace },
             Environment);
+        foreach (var warning in connection.Warnings)
+        {
+            Warn(warning);
+        }
+
         await connection.VerifyAsync(Resilience, cancellationToken).ConfigureAwait(false);
         Log.Detail($"Cluster: {connection.Description}");
         Report.Set("namespace", connection.Namespace);
+        if (cluster.CreateNamespace && await NamespaceCreation.EnsureAsync(connection, Resilience, cancellationToken).ConfigureAwait(false))
+        {
+            // Not journalled: the namespace outlives the run (KaptainCreateNamespace, as helm's --create-namespace).
+            Report.Set("namespaceCreated", true);
+            Log.Info($"Created Namespace {connection.Namespace} (KaptainCreateNamespace; it stays when the step ends)");
+        }
+
         journal = ResourceJournal.Open(JournalPath(Options.IntermediateDirectory, RunId));
         client = new ClusterResourceClient(connection, Resilience, journal);
     }
@@ -158,6 +170,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
                 Removed = Report.Removed,
                 Kept = Report.Kept,
                 ReportPath = path,
+                Retries = Resilience.RetryCount,
             });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -214,6 +227,8 @@ internal sealed class LifecycleRun : IAsyncDisposable
     public string Finish(string outcome)
     {
         Report.Set("outcome", outcome);
+        // How often the cluster layer retried a transient fault (500, 429, a dropped connection, a dropped watch).
+        Report.Set("retries", Resilience.RetryCount);
         try
         {
             return Report.Write(Options.IntermediateDirectory, outcome, DateTimeOffset.UtcNow, clock.Elapsed);

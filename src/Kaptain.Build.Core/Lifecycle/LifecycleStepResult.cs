@@ -18,6 +18,10 @@ public abstract record LifecycleStepResult
     /// <summary>The resources the step left on the cluster on purpose (a finished training job), as <c>Kind namespace/name</c>.</summary>
     public IReadOnlyList<string> Kept { get; init; } = [];
 
+    /// <summary>How many times the cluster layer retried a request after a transient fault (also <c>retries</c> in the
+    /// run report).</summary>
+    public int Retries { get; init; }
+
     /// <summary>The run report (JSON) the step wrote under the intermediate directory.</summary>
     public string ReportPath { get; init; } = string.Empty;
 }

@@ -93,6 +93,7 @@ internal static class PublishingStep
                 await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
                 var pruned = await PruneRevisionsAsync(run, name, revision, cancellationToken).ConfigureAwait(false);
                 run.Log.Info($"InferenceService {name} is ready at {url}" + (revision is null ? string.Empty : $" (revision {revision})"));
+                StepSummary.Report(run, "InferenceService", name, $"ready at {url}", kept: true, removal: "with 'dotnet build -t:KaptainUndeploy'");
                 return new PublishResult
                 {
                     InferenceServiceName = name,
@@ -209,7 +210,11 @@ internal static class PublishingStep
         }
         catch (Exception exception) when (exception is KaptainException or OperationCanceledException)
         {
-            run.Log.Detail($"Earlier publish runs' credentials were not checked: {exception.Message}");
+            // A cleanup that could not run is said, with its code: those objects still hold credentials.
+            var reason = exception is KaptainException coded
+                ? coded.Diagnostics[0].ToString()
+                : $"no answer within {run.Options.CleanupTimeout.TotalSeconds:0} s";
+            run.Warn(KaptainDiagnostic.Warning("KAPT4022", run.Namespace, reason));
             return;
         }
 

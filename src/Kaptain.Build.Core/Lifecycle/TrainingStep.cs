@@ -62,6 +62,7 @@ internal static class TrainingStep
                 run.Log.Info(keepJob
                     ? $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it stays on the cluster (set KaptainForceCleanup=true to remove it)"
                     : $"{kind.Kind} {name} succeeded in {LifecycleText.Duration(run.Elapsed)}; it was removed (force cleanup)");
+                StepSummary.Report(run, kind.Kind, name, state, keepJob);
                 return new TrainResult { JobKind = kind.Kind, JobName = name, State = state, JobKept = keepJob };
             },
             () => FailureKeepPolicy.For(model, kind),

@@ -66,6 +66,8 @@ internal static class TuningStep
                     trials.Report(trial);
                 }
 
+                trials.ReportTable(all, model.Tune.Objectives[0], model.Tune.ObjectiveType);
+
                 var state = end.Resource is null ? "Deleted" : TrialStatus.State(end.Resource);
                 run.Report.Set("state", end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : state);
                 run.Report.Set("trials", new JsonArray([.. all.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["state"] = t.State })]));
@@ -106,6 +108,7 @@ internal static class TuningStep
                 run.Log.Info(delete
                     ? $"Experiment {name} was removed (KaptainDeleteExperiment)"
                     : $"Experiment {name} stays on the cluster (set KaptainDeleteExperiment=true to remove it)");
+                StepSummary.Report(run, "Experiment", name, state, !delete);
                 return new TuneResult
                 {
                     ExperimentName = name,

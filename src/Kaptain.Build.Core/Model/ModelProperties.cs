@@ -84,6 +84,9 @@ public static class ModelProperties
     /// <summary><c>KaptainKeepFailedResources</c>: Whether to keep the resources of a failed step for inspection (ignored with KaptainForceCleanup).</summary>
     public const string KeepFailedResources = "KaptainKeepFailedResources";
 
+    /// <summary><c>KaptainCreateNamespace</c>: Whether a step creates KaptainNamespace when it does not exist (as helm's `--create-namespace`); the namespace is never removed.</summary>
+    public const string CreateNamespace = "KaptainCreateNamespace";
+
     /// <summary><c>KaptainWorkers</c>: The number of training replicas (a positive integer); PyTorch gets 1 master and the rest as workers, TensorFlow that many workers.</summary>
     public const string Workers = "KaptainWorkers";
 
@@ -227,6 +230,7 @@ public static class ModelProperties
         new(Namespace, ModelPropertyGroup.Cluster, null, "The namespace for every resource (an RFC 1123 label). Default: the context's namespace, else `default`."),
         new(ForceCleanup, ModelPropertyGroup.Cluster, "false", "Whether to delete a step's resources even when it fails. Default: the KAPTAIN_SDK_FORCE_CLEANUP environment variable, else false."),
         new(KeepFailedResources, ModelPropertyGroup.Cluster, "false", "Whether to keep the resources of a failed step for inspection (ignored with KaptainForceCleanup)."),
+        new(CreateNamespace, ModelPropertyGroup.Cluster, "false", "Whether a step creates KaptainNamespace when it does not exist (as helm's `--create-namespace`); the namespace is never removed."),
         new(Workers, ModelPropertyGroup.Train, "2", "The number of training replicas (a positive integer); PyTorch gets 1 master and the rest as workers, TensorFlow that many workers."),
         new(Cpu, ModelPropertyGroup.Train, null, "CPU for each training replica (a Kubernetes quantity, request = limit). Do not combine with KaptainCpuRequest/KaptainCpuLimit."),
         new(Memory, ModelPropertyGroup.Train, null, "Memory for each training replica (a Kubernetes quantity, request = limit). Do not combine with KaptainMemoryRequest/KaptainMemoryLimit."),

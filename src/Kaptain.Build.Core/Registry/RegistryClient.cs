@@ -289,10 +289,17 @@ public sealed class RegistryClient : IDisposable
         var tokenUrl = new UriBuilder(realmUrl) { Query = query.ToString() }.Uri;
         var realmName = realmUrl.GetLeftPart(UriPartial.Path);
 
-        using var response = await SendAsync(HttpMethod.Get, tokenUrl, credentials is null ? null : Basic(credentials), registry, cancellationToken).ConfigureAwait(false);
+        // The registry's credentials go only to a token service of that registry, over TLS unless it is marked
+        // insecure: a challenge is an unauthenticated answer (or, over plain HTTP, anybody's), so it must not be able to
+        // send the password elsewhere. Without them the token service may still give an anonymous token.
+        var withheld = credentials is not null && !MaySendCredentials(realmUrl, registry, options.Insecure);
+        var sent = withheld ? null : credentials;
+        using var response = await SendAsync(HttpMethod.Get, tokenUrl, sent is null ? null : Basic(sent), registry, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            throw Unauthorized(registry, repository, credentials);
+            throw withheld
+                ? new KaptainException(KaptainDiagnostic.Error("KAPT3010", registry, registry, realmName, credentials!.Source))
+                : Unauthorized(registry, repository, credentials);
         }
 
         if (response.StatusCode != HttpStatusCode.OK)
@@ -354,6 +361,46 @@ public sealed class RegistryClient : IDisposable
 
     private static KaptainException Unexpected(string registry, HttpStatusCode status, string request) =>
         new(KaptainDiagnostic.Error("KAPT3105", registry, registry, $"{(int)status} {status}", request));
+
+    /// <summary>
+    /// Whether a registry's credentials may be sent to the token realm it named: over https (or plain http when the
+    /// registry is marked insecure), and to the registry's own host, a host just below it (<c>docker.io</c> and
+    /// <c>auth.docker.io</c>), a parent domain of it (<c>registry.gitlab.com</c> names <c>gitlab.com/jwt/auth</c>) or a
+    /// sibling under the registry's parent domain (<c>registry-1.docker.io</c> names <c>auth.docker.io</c>). The port does not count: a registry's token service often listens on another one.
+    /// </summary>
+    internal static bool MaySendCredentials(Uri realm, string apiHost, bool insecure)
+    {
+        ArgumentNullException.ThrowIfNull(realm);
+        if (realm.Scheme != Uri.UriSchemeHttps && !(insecure && realm.Scheme == Uri.UriSchemeHttp))
+        {
+            return false;
+        }
+
+        var registryHost = HostOf(apiHost);
+        var realmHost = realm.IdnHost.ToLowerInvariant();
+        if (realmHost == registryHost || Parent(realmHost) == registryHost)
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(registryHost.Trim('[', ']'), out _) || Parent(registryHost) is not { } parent)
+        {
+            return false;
+        }
+
+        return realmHost == parent || Parent(realmHost) == parent;
+    }
+
+    // host[:port] or [v6]:port, lower case, without the port.
+    private static string HostOf(string hostAndPort) =>
+        Uri.TryCreate("https://" + hostAndPort, UriKind.Absolute, out var uri) ? uri.IdnHost.ToLowerInvariant() : hostAndPort.ToLowerInvariant();
+
+    // The domain above a host, when that still has two labels or more (a.b.example.com -> b.example.com; example.com -> null).
+    private static string? Parent(string host)
+    {
+        var dot = host.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && host.IndexOf('.', dot + 1) > 0 ? host[(dot + 1)..] : null;
+    }
 
     private static AuthenticationHeaderValue Basic(RegistryCredentials credentials) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password.Reveal()}")));

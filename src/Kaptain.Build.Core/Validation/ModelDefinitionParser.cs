@@ -410,7 +410,8 @@ internal sealed partial class ModelDefinitionParser
             Value(P.KubeContext),
             ns,
             BooleanOrEnvironment(P.ForceCleanup, "KAPTAIN_SDK_FORCE_CLEANUP"),
-            Boolean(P.KeepFailedResources));
+            Boolean(P.KeepFailedResources),
+            Boolean(P.CreateNamespace));
     }
 
     private Dictionary<string, string> ReadLabels()

@@ -1,4 +1,5 @@
 using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
 using Microsoft.Build.Framework;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -8,6 +9,13 @@ namespace Kaptain.Build.Tasks;
 /// What every Kaptain task shares: an async core that takes the build's cancellation token, and the translation of
 /// the core's coded diagnostics into MSBuild errors and warnings (code, help link, project file).
 /// </summary>
+/// <remarks>
+/// MSBuild cancels a build only on Ctrl+C (SIGINT), through <see cref="Cancel"/>. CI systems also stop a build with
+/// SIGTERM and a closed terminal with SIGHUP, which would end the process in the middle of a step: while the task runs,
+/// those signals cancel its token as Ctrl+C does (see <see cref="TerminationSignals"/>), the step removes what it
+/// created, and the task fails with KAPT4020 so that no later target starts; the build then ends by itself. The dotnet
+/// CLI ends the process on SIGTERM whatever a task does; that exit is held until the step has cleaned up.
+/// </remarks>
 public abstract class KaptainTask : MSBuildTask, ICancelableTask
 {
     private readonly CancellationTokenSource _cancellation = new();
@@ -16,6 +24,7 @@ public abstract class KaptainTask : MSBuildTask, ICancelableTask
     /// <returns><see langword="true"/> when no error was logged.</returns>
     public sealed override bool Execute()
     {
+        using var signals = TerminationSignals.Register(_cancellation, includeInterrupt: false);
         try
         {
             // MSBuild calls tasks synchronously; this is the one place where the async core is waited on.
@@ -27,7 +36,13 @@ public abstract class KaptainTask : MSBuildTask, ICancelableTask
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            // Ctrl+C: MSBuild reports the cancellation itself.
+            // Ctrl+C: MSBuild reports the cancellation itself. A signal MSBuild does not handle is reported below.
+        }
+
+        if (signals.StopReason is { } reason)
+        {
+            // MSBuild does not know the build was stopped: fail the task, or the next target would start.
+            LogDiagnostics([KaptainDiagnostic.Error("KAPT4020", reason, reason, GetType().Name)], BuildEngine?.ProjectFileOfTaskNode);
         }
 
         return !Log.HasLoggedErrors;

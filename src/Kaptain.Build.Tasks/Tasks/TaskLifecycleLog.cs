@@ -6,10 +6,17 @@ using Microsoft.Build.Utilities;
 namespace Kaptain.Build.Tasks;
 
 /// <summary>
-/// The core's <see cref="ILifecycleLog"/> as MSBuild log calls: progress at high importance (shown by a plain
-/// <c>dotnet build</c>), the workloads' log lines (<c>[pod] ...</c>) at normal importance (shown from <c>-v:n</c>, as
-/// other tools' output is), details at low importance, and coded warnings and errors with their help links.
+/// The core's <see cref="ILifecycleLog"/> as MSBuild log calls: progress and the workloads' log lines (<c>[pod] ...</c>)
+/// at high importance, so that the console logger of a plain <c>dotnet build</c> (minimal verbosity) shows them the
+/// moment they happen; details at low importance; coded warnings and errors with their help links.
 /// </summary>
+/// <remarks>
+/// MSBuild's terminal logger (the default on a terminal since .NET 9) shows no task message while the project builds,
+/// whatever its importance (dotnet/sdk#43293; <c>src/Build/Logging/TerminalLogger/TerminalLogger.cs</c> in dotnet/msbuild
+/// keeps high-importance messages for the project's summary, at detailed verbosity only, and renders immediately only
+/// test-runner and credential-provider messages); a task has no progress API (dotnet/msbuild#6944, #10415). The model
+/// projects therefore ship a <c>Directory.Build.rsp</c> with <c>-tl:off</c>: see the README, "Live progress".
+/// </remarks>
 internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFile) : ILifecycleLog
 {
     private readonly HashSet<KaptainDiagnostic> _reported = [];
@@ -18,9 +25,8 @@ internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFil
     /// <inheritdoc />
     public void Info(string message)
     {
-        // The core prefixes streamed pod log lines with "[pod-name]"; everything else is the step's own progress.
-        var importance = message.StartsWith('[') ? MessageImportance.Normal : MessageImportance.High;
-        log.LogMessage(importance, "{0}", message);
+        // A training runs for hours: its replicas' lines are what the user follows, as much as the step's own progress.
+        log.LogMessage(MessageImportance.High, "{0}", message);
     }
 
     /// <inheritdoc />

@@ -15,6 +15,7 @@ public sealed class FaultInjector
     private long _tooManyRequests;
     private long _droppedConnections;
     private long _droppedWatches;
+    private long _delayedRequests;
 
     /// <summary>Creates an injector with <paramref name="options"/>; a <paramref name="seed"/> makes it repeatable.</summary>
     public FaultInjector(FaultOptions? options = null, int? seed = null)
@@ -47,6 +48,27 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>The latency to add to one request: <see cref="FaultOptions.Latency"/> at <see cref="FaultOptions.LatencyRate"/>, else none.</summary>
+    public TimeSpan NextLatency()
+    {
+        var options = Options;
+        if (options.Latency <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        lock (_lock)
+        {
+            if (!Roll(options.LatencyRate))
+            {
+                return TimeSpan.Zero;
+            }
+
+            _delayedRequests++;
+            return options.Latency;
+        }
+    }
+
     /// <summary>A random delay up to <see cref="FaultOptions.WatchDropAfter"/> after which a dropped watch ends.</summary>
     public TimeSpan WatchLifetime()
     {
@@ -68,6 +90,7 @@ public sealed class FaultInjector
                 ["watchDropRate"] = o.WatchDropRate,
                 ["watchDropAfterMilliseconds"] = o.WatchDropAfter.TotalMilliseconds,
                 ["latencyMilliseconds"] = o.Latency.TotalMilliseconds,
+                ["latencyRate"] = o.LatencyRate,
                 ["counters"] = new JsonObject
                 {
                     ["requests"] = _requests,
@@ -75,6 +98,7 @@ public sealed class FaultInjector
                     ["tooManyRequests"] = _tooManyRequests,
                     ["droppedConnections"] = _droppedConnections,
                     ["droppedWatches"] = _droppedWatches,
+                    ["delayedRequests"] = _delayedRequests,
                 },
             };
         }
@@ -90,6 +114,7 @@ public sealed class FaultInjector
         WatchDropRate = json["watchDropRate"]?.GetValue<double>() ?? current.WatchDropRate,
         WatchDropAfter = json["watchDropAfterMilliseconds"] is { } w ? TimeSpan.FromMilliseconds(w.GetValue<double>()) : current.WatchDropAfter,
         Latency = json["latencyMilliseconds"] is { } l ? TimeSpan.FromMilliseconds(l.GetValue<double>()) : current.Latency,
+        LatencyRate = json["latencyRate"]?.GetValue<double>() ?? current.LatencyRate,
     };
 
     private bool Roll(double rate) => rate > 0 && _random.NextDouble() < rate;

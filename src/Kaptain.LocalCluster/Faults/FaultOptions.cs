@@ -27,9 +27,19 @@ public sealed record FaultOptions
     /// <summary>The longest a dropped watch lives.</summary>
     public TimeSpan WatchDropAfter { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Latency added to every request.</summary>
+    /// <summary>Latency added to a request that <see cref="LatencyRate"/> picks.</summary>
     public TimeSpan Latency { get; init; }
 
+    /// <summary>Rate of requests that get <see cref="Latency"/> added; 1 (every request) by default.</summary>
+    public double LatencyRate { get; init; } = 1;
+
+    /// <summary>
+    /// Resources (plurals, such as <c>serviceaccounts</c>) whose list and watch answer 403 Forbidden as kube-apiserver
+    /// answers a Role without <c>list</c>: <c>serviceaccounts is forbidden: User "…" cannot list resource
+    /// "serviceaccounts" in API group "" in the namespace "…"</c>. A get by name is still allowed.
+    /// </summary>
+    public IReadOnlySet<string> ForbiddenLists { get; init; } = new HashSet<string>();
+
     /// <summary>Whether any fault is configured.</summary>
-    public bool Any => InternalErrorRate > 0 || TooManyRequestsRate > 0 || DropConnectionRate > 0 || WatchDropRate > 0 || Latency > TimeSpan.Zero;
+    public bool Any => InternalErrorRate > 0 || TooManyRequestsRate > 0 || DropConnectionRate > 0 || WatchDropRate > 0 || Latency > TimeSpan.Zero || ForbiddenLists.Count > 0;
 }

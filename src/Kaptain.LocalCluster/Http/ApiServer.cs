@@ -73,8 +73,14 @@ internal sealed class ApiServer
     {
         var options = cluster.Faults.Options;
         if (!options.Any) return true;
-        if (options.Latency > TimeSpan.Zero) await Task.Delay(options.Latency, context.RequestAborted).ConfigureAwait(false);
+        if (cluster.Faults.NextLatency() is { Ticks: > 0 } latency) await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
         var isWatch = context.Request.Query["watch"].Any(v => v is "true" or "1") || (context.Request.Path.Value ?? "").Contains("/watch/", StringComparison.Ordinal);
+        if (options.ForbiddenLists.Count > 0 && HttpMethods.IsGet(context.Request.Method) && ForbiddenList(context.Request.Path.Value ?? "", options) is { } refused)
+        {
+            await ApiResponses.WriteErrorAsync(context, refused).ConfigureAwait(false);
+            return false;
+        }
+
         switch (cluster.Faults.Next(isWatch))
         {
             case InjectedFault.DropConnection:
@@ -92,6 +98,23 @@ internal sealed class ApiServer
             default:
                 return true;
         }
+    }
+
+    // A collection GET (list or watch) of a resource the options forbid: /api/v1/namespaces/{ns}/{plural} or
+    // /apis/{group}/{version}/namespaces/{ns}/{plural}, without a name after it. The message is kube-apiserver's RBAC
+    // refusal (k8s.io/apiserver/pkg/endpoints/filters/authorization.go, forbiddenMessage).
+    private static ApiException? ForbiddenList(string path, FaultOptions options)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != "watch").ToArray();
+        var at = Array.IndexOf(segments, "namespaces");
+        if (at < 0 || segments.Length != at + 3 || !options.ForbiddenLists.Contains(segments[at + 2]))
+        {
+            return null;
+        }
+
+        var plural = segments[at + 2];
+        var group = segments[0] == "apis" ? segments[1] : "";
+        return new ApiException(403, "Forbidden", $"{plural} is forbidden: User \"system:serviceaccount:kaptain:builder\" cannot list resource \"{plural}\" in API group \"{group}\" in the namespace \"{segments[at + 1]}\"");
     }
 
     private async Task RouteAsync(HttpContext context, string path)

@@ -25,8 +25,15 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
     /// <summary>Names whose delete never answers.</summary>
     public HashSet<string> HangingDeletes { get; } = [];
 
-    /// <summary>Names that stay after a delete was accepted (finalizers that never finish).</summary>
+    /// <summary>Names that stay after a delete was accepted (finalizers that never finish): as the API does, the
+    /// delete sets their <c>metadata.deletionTimestamp</c>.</summary>
     public HashSet<string> Sticky { get; } = [];
+
+    /// <summary>Kinds (by <c>Kind</c>) whose list and watch are forbidden (403), as for a Role without them.</summary>
+    public HashSet<string> ForbiddenWatches { get; } = [];
+
+    /// <summary>Names whose get is forbidden (403).</summary>
+    public HashSet<string> ForbiddenGets { get; } = [];
 
     public JsonObject Add(ResourceKind kind, string name, IReadOnlyDictionary<string, string>? labels = null)
     {
@@ -69,6 +76,11 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
 
     public Task<JsonObject?> GetAsync(ResourceKind kind, string? @namespace, string name, CancellationToken cancellationToken)
     {
+        if (ForbiddenGets.Contains(name))
+        {
+            throw Forbidden(name);
+        }
+
         lock (gate)
         {
             return Task.FromResult(objects.GetValueOrDefault((kind.ApiVersion, kind.Kind, @namespace ?? DefaultNamespace, name)));
@@ -112,6 +124,10 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
             {
                 objects.Remove(key);
             }
+            else
+            {
+                objects[key]["metadata"]!["deletionTimestamp"] ??= "2026-01-01T00:00:00Z";
+            }
 
             return true;
         }
@@ -120,6 +136,11 @@ internal sealed class InMemoryClusterClient : IClusterResourceClient
     public Task<ResourceList> ListAsync(
         ResourceKind kind, string? @namespace, string? labelSelector, string? fieldSelector, CancellationToken cancellationToken)
     {
+        if (ForbiddenWatches.Contains(kind.Kind))
+        {
+            throw Forbidden(kind.Plural);
+        }
+
         var wanted = (labelSelector ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('='))
             .ToList();

@@ -130,7 +130,7 @@ public sealed class ResourceCleanerTests
     }
 
     [Fact]
-    public async Task A_resource_that_does_not_disappear_is_KAPT4002()
+    public async Task A_resource_whose_deletion_does_not_finish_is_KAPT4023_under_way_not_removed()
     {
         var (client, journal) = Setup((ResourceKinds.Experiment, "tune"));
         client.Sticky.Add("tune");
@@ -138,8 +138,52 @@ public sealed class ResourceCleanerTests
 
         var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
 
-        Assert.Equal("KAPT4002", Assert.Single(report.Problems).Code);
+        Assert.Equal("KAPT4023", Assert.Single(report.Problems).Code);
         Assert.Empty(report.Removed);
+    }
+
+    [Fact]
+    public async Task A_removal_that_cannot_be_watched_is_confirmed_with_a_get()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"));
+        client.ForbiddenWatches.Add("Secret");
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Complete, string.Join(Environment.NewLine, report.Problems));
+        Assert.Equal(["creds"], report.Removed.Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task A_removal_that_can_be_neither_watched_nor_read_is_KAPT4021_and_not_reported_removed()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.ServiceAccount, "runner"));
+        client.ForbiddenWatches.UnionWith(["Secret", "ServiceAccount"]);
+        client.ForbiddenGets.Add("creds");
+        var cleaner = new ResourceCleaner(client, journal);
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Failed, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(("KAPT4021", "Secret test/creds"), (problem.Code, problem.Subject));
+        // The ServiceAccount's removal was confirmed with a get; the Secret's could not be.
+        Assert.Equal(["runner"], report.Removed.Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task After_a_cancellation_deletes_go_in_the_background_and_the_wait_keeps_to_the_interruption_budget()
+    {
+        var (client, journal) = Setup((ResourceKinds.Secret, "creds"), (ResourceKinds.PyTorchJob, "train"));
+        client.Sticky.Add("train");
+        // The whole cleanup may take 10 minutes; the build's interruption may not.
+        var cleaner = new ResourceCleaner(client, journal) { Timeout = TimeSpan.FromMinutes(10), InterruptionBudget = TimeSpan.FromMilliseconds(300) };
+
+        var report = await cleaner.CleanUpRunAsync("run1", RunOutcome.Cancelled, KeepPolicy.RemoveEverything, TestContext.Current.CancellationToken);
+
+        Assert.Equal([("PyTorchJob", "train", DeletePropagation.Background), ("Secret", "creds", DeletePropagation.Background)], client.Deletes);
+        Assert.Equal(("KAPT4023", "PyTorchJob test/train"), (Assert.Single(report.Problems).Code, report.Problems[0].Subject));
+        Assert.Equal(["creds"], report.Removed.Select(r => r.Name));
     }
 
     [Fact]

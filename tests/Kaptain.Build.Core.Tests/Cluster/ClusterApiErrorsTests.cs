@@ -1,4 +1,8 @@
 using System.Net;
+using System.Text;
+using System.Text.Json;
+using k8s.Autorest;
+using Kaptain.Build.Credentials;
 using Kaptain.Build.Cluster;
 using Xunit;
 
@@ -53,5 +57,32 @@ public sealed class ClusterApiErrorsTests
         Assert.Equal("KAPT1009", ClusterApiErrors.Translate(connection, TransientFaultsTests.Answer(HttpStatusCode.ServiceUnavailable), "get", ResourceKinds.Job, null, "j").Diagnostics[0].Code);
         Assert.Equal("KAPT1010", ClusterApiErrors.Translate(connection, TransientFaultsTests.Answer(HttpStatusCode.NotFound), "list", ResourceKinds.Experiment, null, null).Diagnostics[0].Code);
         Assert.Equal("KAPT1006", ClusterApiErrors.Translate(connection, new HttpRequestException("Connection refused"), "get", ResourceKinds.Job, null, "j").Diagnostics[0].Code);
+    }
+
+    [Fact]
+    public void A_servers_message_is_quoted_short_and_without_the_secrets_the_request_carried()
+    {
+        using var temp = new TempFolder();
+        using var connection = Connection(temp);
+        const string Password = "s3-secret-key-do-not-print";
+        var secret = new SecretValue(Password);
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(Password));
+        // An admission webhook that echoes the object it rejected, Secret data included, at length.
+        var message = $"admission webhook \"policy.example.com\" denied the request: stringData.key={secret.Reveal()} data.key={encoded}\n{new string('x', 5000)}";
+        using var response = new HttpResponseMessage(HttpStatusCode.UnprocessableEntity);
+        var answer = new HttpOperationException("Operation returned an invalid status code 'UnprocessableEntity'")
+        {
+            Response = new HttpResponseMessageWrapper(
+                response, JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", status = "Failure", message, reason = "Invalid", code = 422 })),
+        };
+
+        var diagnostic = Assert.Single(ClusterApiErrors.Translate(connection, answer, "create", ResourceKinds.Secret, "ml", "mnist-s3").Diagnostics);
+
+        Assert.Equal("KAPT1014", diagnostic.Code);
+        Assert.Contains("policy.example.com", diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(encoded, diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', diagnostic.Message);
+        Assert.True(diagnostic.Message.Length < 1000, diagnostic.Message);
     }
 }

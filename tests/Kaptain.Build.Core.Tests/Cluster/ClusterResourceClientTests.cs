@@ -87,6 +87,46 @@ public sealed class ClusterResourceClientTests(SharedLocalCluster shared)
     }
 
     [Fact]
+    public async Task A_create_cancelled_after_the_server_accepted_it_is_still_journalled()
+    {
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        // The point between "the server accepted the request" and "the client recorded it": Ctrl+C arrives while the
+        // answer is on its way, so the caller sees only the cancellation.
+        using var connection = KubernetesConnection.Open(
+            new ClusterConnectionOptions { Kubeconfig = bed.Folder.File("kubeconfig.yaml") }, new TestEnvironment(), [new CancelAfterAcceptedPost(cancellation)]);
+        var client = new ClusterResourceClient(connection, bed.Resilience, bed.Journal);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CreateAsync(
+            TestResources.Secret("mnist-train-5a5a5a5a5a-s3", TestResources.Labels("dev-mnist", "5a5a5a5a5a")), cancellation.Token));
+
+        var stored = bed.Stored(ResourceKinds.Secret, "mnist-train-5a5a5a5a5a-s3");
+        Assert.NotNull(stored);
+        var pending = Assert.Single(bed.Journal.Pending("5a5a5a5a5a"));
+        Assert.Equal(KubernetesObjectJson.Uid(stored), pending.Resource.Uid);
+        // So the cancelled run's cleanup removes it.
+        var report = await new ResourceCleaner(bed.Client, bed.Journal).CleanUpRunAsync("5a5a5a5a5a", RunOutcome.Cancelled, KeepPolicy.RemoveEverything, CancellationToken.None);
+        Assert.Equal(["mnist-train-5a5a5a5a5a-s3"], report.Removed.Select(r => r.Name));
+        Assert.Null(bed.Stored(ResourceKinds.Secret, "mnist-train-5a5a5a5a5a-s3"));
+    }
+
+    private sealed class CancelAfterAcceptedPost(CancellationTokenSource cancellation) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Post && response.IsSuccessStatusCode)
+            {
+                response.Dispose();
+                await cancellation.CancelAsync();
+                throw new OperationCanceledException(cancellation.Token);
+            }
+
+            return response;
+        }
+    }
+
+    [Fact]
     public async Task A_create_whose_first_attempt_landed_is_accepted_when_it_carries_our_run()
     {
         await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);

@@ -29,6 +29,24 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
+    public void A_context_that_skips_the_servers_certificate_check_is_a_KAPT5020_warning()
+    {
+        using var temp = new TempFolder();
+        var insecure = temp.Write("insecure.yaml", KubeconfigFiles.Single("risky", "https://127.0.0.1:6443").Replace(
+            "server: https://127.0.0.1:6443", "server: https://127.0.0.1:6443\n    insecure-skip-tls-verify: true", StringComparison.Ordinal));
+        var verified = temp.Write("verified.yaml", KubeconfigFiles.Single("fine", "https://127.0.0.1:6443"));
+        var environment = new TestEnvironment();
+
+        using var risky = KubernetesConnection.Open(new ClusterConnectionOptions { Kubeconfig = insecure }, environment);
+        using var fine = KubernetesConnection.Open(new ClusterConnectionOptions { Kubeconfig = verified }, environment);
+
+        var warning = Assert.Single(risky.Warnings);
+        Assert.Equal(("KAPT5020", DiagnosticSeverity.Warning), (warning.Code, warning.Severity));
+        Assert.Contains("risky", warning.Message, StringComparison.Ordinal);
+        Assert.Empty(fine.Warnings);
+    }
+
+    [Fact]
     public void The_current_context_comes_from_a_later_file_when_the_first_sets_none()
     {
         using var temp = new TempFolder();

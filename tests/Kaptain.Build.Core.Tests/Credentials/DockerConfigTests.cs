@@ -145,6 +145,29 @@ public sealed class DockerConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task A_helper_that_does_not_answer_is_killed_and_is_KAPT3011()
+    {
+        var pidFile = Path.Combine(home.FullName, "helper.pid");
+        var bin = WriteHelper("hang", $"#!/bin/sh\necho $$ > '{pidFile}'\nexec sleep 600\n");
+        WriteConfig(Path.Combine(home.FullName, ".docker"), new { credHelpers = new Dictionary<string, string> { ["r.io"] = "hang" } });
+        var config = await Load(new() { ["PATH"] = bin });
+        config.CredentialHelperTimeout = TimeSpan.FromSeconds(1);
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => config.GetCredentialsAsync("r.io", Token));
+
+        Assert.Equal("KAPT3011", error.Diagnostics.Single().Code);
+        Assert.Contains("docker-credential-hang", error.Diagnostics.Single().Message, StringComparison.Ordinal);
+        // The helper does not outlive the lookup.
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var exited = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        exited.CancelAfter(TimeSpan.FromSeconds(30));
+        while (Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal))
+        {
+            await Task.Delay(50, exited.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_helper_that_is_not_on_PATH_is_KAPT2208()
     {
         WriteConfig(Path.Combine(home.FullName, ".docker"), new { credHelpers = new Dictionary<string, string> { ["r.io"] = "absent" } });

@@ -40,6 +40,27 @@ public sealed class PublishingStepTests(LifecycleServers servers)
     }
 
     [Fact]
+    public async Task Earlier_runs_credentials_that_cannot_be_listed_are_a_KAPT4022_warning()
+    {
+        using var project = await PublishableAsync("pub-nolist");
+        // As a Role without 'list' on serviceaccounts: kube-apiserver answers 403 to the list, a get by name still works.
+        servers.Cluster.Faults.Options = new Kaptain.LocalCluster.Faults.FaultOptions { ForbiddenLists = new HashSet<string> { "serviceaccounts" } };
+        try
+        {
+            var result = await KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken);
+
+            Assert.Equal(project.Name, result.InferenceServiceName);
+        }
+        finally
+        {
+            servers.Cluster.Faults.Options = Kaptain.LocalCluster.Faults.FaultOptions.None;
+        }
+
+        var warning = Assert.Single(project.Log.Warnings, w => w.Code == "KAPT4022");
+        Assert.Contains("KAPT1008", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_existing_service_is_not_replaced_unless_asked_and_nothing_changes()
     {
         using var project = await PublishableAsync("pub-guard");

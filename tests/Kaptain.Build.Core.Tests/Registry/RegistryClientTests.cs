@@ -1,3 +1,4 @@
+using System.Net;
 using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Model;
@@ -138,6 +139,86 @@ public sealed class RegistryClientTests(ContainerRegistry open) : IClassFixture<
     [InlineData("ghcr.io/org/team/mnist:1", "ghcr.io", "ghcr.io", "org/team/mnist")]
     public void Image_references_locate_registry_api_host_and_repository(string reference, string registry, string apiHost, string repository) =>
         Assert.Equal((registry, apiHost, repository), RegistryClient.Locate(Image(reference)));
+
+    [Theory]
+    [InlineData("https://registry.example.com/token", "registry.example.com", false, true)]
+    [InlineData("https://registry.example.com:5001/token", "registry.example.com:5000", false, true)]
+    [InlineData("https://auth.docker.io/token", "docker.io", false, true)]
+    [InlineData("https://auth.docker.io/token", "registry-1.docker.io", false, true)]
+    [InlineData("https://gitlab.com/jwt/auth", "registry.gitlab.com", false, true)]
+    [InlineData("https://evil.example.net/token", "registry.example.com", false, false)]
+    [InlineData("https://example.com.evil.net/token", "registry.example.com", false, false)]
+    [InlineData("https://localhost:5001/token", "127.0.0.1:5000", true, false)]
+    [InlineData("http://registry.example.com/token", "registry.example.com", false, false)]
+    [InlineData("http://registry.example.com/token", "registry.example.com", true, true)]
+    [InlineData("ftp://registry.example.com/token", "registry.example.com", true, false)]
+    public void Credentials_go_only_to_the_registrys_own_token_service_over_tls_unless_insecure(
+        string realm, string registry, bool insecure, bool allowed) =>
+        Assert.Equal(allowed, RegistryClient.MaySendCredentials(new Uri(realm), registry, insecure));
+
+    [Fact]
+    public async Task A_token_realm_on_another_host_never_gets_the_credentials_and_a_refusal_is_KAPT3010()
+    {
+        const string Password = "registry-password-do-not-send";
+        var registryPort = FreePort.Next();
+        var realmPort = FreePort.Next();
+        using var registry = new HttpListener { Prefixes = { $"http://127.0.0.1:{registryPort}/" } };
+        using var realm = new HttpListener { Prefixes = { $"http://localhost:{realmPort}/" } };
+        registry.Start();
+        realm.Start();
+        var authorizations = new List<string?>();
+        var serving = Task.WhenAll(
+            ServeAsync(registry, context =>
+            {
+                // Every request is challenged towards a token service on another host name.
+                context.Response.StatusCode = 401;
+                context.Response.AddHeader("WWW-Authenticate", $"Bearer realm=\"http://localhost:{realmPort}/token\",service=\"elsewhere\"");
+            }),
+            ServeAsync(realm, context =>
+            {
+                lock (authorizations)
+                {
+                    authorizations.Add(context.Request.Headers["Authorization"]);
+                }
+
+                context.Response.StatusCode = 401;
+            }));
+        using var client = new RegistryClient(new RegistryClientOptions
+        {
+            Insecure = true,
+            Credentials = (_, _) => Task.FromResult<RegistryCredentials?>(new RegistryCredentials("kaptain", new SecretValue(Password), "the test")),
+        });
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => client.GetDigestAsync(Image($"127.0.0.1:{registryPort}/team/x:v1"), Token));
+
+        registry.Stop();
+        realm.Stop();
+        await serving;
+        Assert.Equal("KAPT3010", error.Diagnostics.Single().Code);
+        Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
+        // The token service was asked, anonymously.
+        Assert.NotEmpty(authorizations);
+        Assert.All(authorizations, Assert.Null);
+    }
+
+    private static async Task ServeAsync(HttpListener listener, Action<HttpListenerContext> answer)
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            answer(context);
+            context.Response.Close();
+        }
+    }
 
     private static ImageReference Image(string reference) =>
         ImageReference.TryParse(reference, out var image) ? image : throw new ArgumentException(reference, nameof(reference));

@@ -28,17 +28,22 @@ public abstract partial class LifecycleTest(EndToEndServers fixture)
         return await command.RunAsync(timeout.Token);
     }
 
+    /// <summary>The signals a build is stopped with: Ctrl+C (and a CI runner's first try), a CI runner after its grace
+    /// period or <c>docker stop</c>.</summary>
+    public static TheoryData<int> StopSignals => new(UnixSignal.Interrupt, UnixSignal.Terminate);
+
     /// <summary>
     /// Starts a build, waits until it prints a line containing <paramref name="line"/> (proof that the step reached the
-    /// point to interrupt), sends SIGINT as Ctrl+C does, and waits for the build to end.
+    /// point to interrupt), sends <paramref name="signal"/> (SIGINT as Ctrl+C does) to the <c>dotnet</c> process as a CI
+    /// runner does, and waits for the build to end.
     /// </summary>
-    protected static async Task<DotnetCommandResult> InterruptAsync(DotnetCommand command, string line)
+    protected static async Task<DotnetCommandResult> InterruptAsync(DotnetCommand command, string line, int signal = UnixSignal.Interrupt)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
         timeout.CancelAfter(BuildTimeout);
         await using var running = command.Start();
         await running.WaitForLineAsync(line, timeout.Token);
-        Assert.True(running.Interrupt(), $"The build ended before it was interrupted. Its log:{Environment.NewLine}{running.Log}");
+        Assert.True(running.Signal(signal), $"The build ended before it got {UnixSignal.Name(signal)}. Its log:{Environment.NewLine}{running.Log}");
         return await running.WaitForExitAsync(timeout.Token);
     }
 
@@ -75,6 +80,37 @@ public abstract partial class LifecycleTest(EndToEndServers fixture)
         if (result.ExitCode == 0 || codes.Any(c => c.StartsWith("KAPT", StringComparison.Ordinal) || c == "MSB4018"))
         {
             throw Fail($"Expected the interrupted build to end as cancelled; it exited with {result.ExitCode} and errors [{string.Join(", ", codes)}].", result);
+        }
+    }
+
+    /// <summary>
+    /// Asserts that a build stopped by <paramref name="signal"/> ended as stopped: on SIGINT as cancelled by MSBuild (see
+    /// <see cref="AssertCancelled"/>); on SIGTERM or SIGHUP, which MSBuild does not handle, with KAPT4020 as its only
+    /// error. Either way the process lived until the step's cleanup had finished (the caller checks what is left).
+    /// </summary>
+    protected static void AssertStopped(DotnetCommandResult result, int signal)
+    {
+        if (signal == UnixSignal.Interrupt)
+        {
+            AssertCancelled(result);
+            return;
+        }
+
+        var codes = ErrorCodes(result.Log);
+        if (result.ExitCode == 0 || !codes.SequenceEqual(["KAPT4020"]) || !result.Log.Contains(UnixSignal.Name(signal), StringComparison.Ordinal))
+        {
+            throw Fail($"Expected the build stopped by {UnixSignal.Name(signal)} to fail with KAPT4020 only; it exited with {result.ExitCode} and errors [{string.Join(", ", codes)}].", result);
+        }
+    }
+
+    /// <summary>Asserts that no journal of a run is left in the project's <c>obj/kaptain/</c>: every resource a run
+    /// recorded was confirmed removed (a journal stays while anything of its run is left).</summary>
+    protected static void AssertNoJournal(SampleProject project, DotnetCommandResult result)
+    {
+        var journals = Directory.Exists(project.KaptainDirectory) ? Directory.GetFiles(project.KaptainDirectory, "journal-*.jsonl") : [];
+        if (journals.Length > 0)
+        {
+            throw Fail($"Expected no journal left in {project.KaptainDirectory}, found:{Environment.NewLine}{string.Join(Environment.NewLine, journals.Select(j => $"{j}:{Environment.NewLine}{File.ReadAllText(j)}"))}", result);
         }
     }
 

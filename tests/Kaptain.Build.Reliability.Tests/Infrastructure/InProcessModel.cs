@@ -76,11 +76,12 @@ public sealed class InProcessModel
         return new InProcessModel(directory, read.GetModelOrThrow(), environment);
     }
 
-    /// <summary>The options of one step call.</summary>
-    public LifecycleOptions Options(ILifecycleLog? log = null, string? runId = null) => new()
+    /// <summary>The options of one step call; <paramref name="intermediate"/> (under the project) keeps a run's state
+    /// apart from another run of the same model.</summary>
+    public LifecycleOptions Options(ILifecycleLog? log = null, string? runId = null, string intermediate = "kaptain") => new()
     {
         Model = Model,
-        IntermediateDirectory = Path.Combine(Directory, "obj", "kaptain"),
+        IntermediateDirectory = Path.Combine(Directory, "obj", intermediate),
         Environment = Environment,
         Log = log,
         RunId = runId,

@@ -16,6 +16,33 @@ public static class ReliabilityFigures
     /// <summary>One measured value.</summary>
     public sealed record Figure(string Area, string Name, long Value, string Goal, string Mode);
 
+    /// <summary>The figures so far as the Markdown of <c>results.md</c>.</summary>
+    public static string Table()
+    {
+        lock (Gate)
+        {
+            return TableLocked();
+        }
+    }
+
+    private static string TableLocked()
+    {
+        var mode = ReliabilityServers.Full ? "full" : "subset";
+        var command = ReliabilityServers.Full
+            ? "KAPTAIN_RELIABILITY_FIGURES=1 dotnet test tests/Kaptain.Build.Reliability.Tests"
+            : "dotnet test tests/Kaptain.Build.Reliability.Tests (what ./build.sh --target=Test runs in CI)";
+        var md = new StringBuilder();
+        md.AppendLine("# Reliability figures").AppendLine();
+        md.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `{command}` (mode: {mode}).").AppendLine();
+        md.AppendLine("| Area | Figure | Value | Goal |").AppendLine("|---|---|---:|---|");
+        foreach (var f in Figures.OrderBy(f => f.Area, StringComparer.Ordinal).ThenBy(f => f.Name, StringComparer.Ordinal))
+        {
+            md.AppendLine($"| {f.Area} | {f.Name} | {f.Value} | {f.Goal} |");
+        }
+
+        return md.ToString();
+    }
+
     /// <summary>Records a figure and rewrites the results files.</summary>
     public static void Record(string area, string name, long value, string goal = "")
     {
@@ -27,16 +54,7 @@ public static class ReliabilityFigures
             var directory = Path.Combine(RepositoryPaths.Artifacts, "reliability");
             Directory.CreateDirectory(directory);
             File.WriteAllText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(Figures, new JsonSerializerOptions { WriteIndented = true }));
-            var md = new StringBuilder();
-            md.AppendLine("# Reliability figures").AppendLine();
-            md.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `KAPTAIN_RELIABILITY_FIGURES=1 dotnet test tests/Kaptain.Build.Reliability.Tests` (mode: {mode}).").AppendLine();
-            md.AppendLine("| Area | Figure | Value | Goal |").AppendLine("|---|---|---:|---|");
-            foreach (var f in Figures.OrderBy(f => f.Area, StringComparer.Ordinal))
-            {
-                md.AppendLine($"| {f.Area} | {f.Name} | {f.Value} | {f.Goal} |");
-            }
-
-            File.WriteAllText(Path.Combine(directory, "results.md"), md.ToString());
+            File.WriteAllText(Path.Combine(directory, "results.md"), TableLocked());
         }
     }
 }

@@ -39,5 +39,8 @@ public sealed class ReliabilityServers : IAsyncLifetime
         {
             await _servers.DisposeAsync();
         }
+
+        // The run ends with its figures, so a CI log shows what it measured (the README quotes this table).
+        Console.Error.WriteLine(ReliabilityFigures.Table());
     }
 }
