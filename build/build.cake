@@ -108,6 +108,13 @@ Task("Demo")
             ["NUGET_PACKAGES"] = demo.Combine("nuget-packages").FullPath,
         };
 
+        // Katib records trial metrics only in namespaces enabled for its metrics collector, as on a real cluster.
+        var label = StartProcess("kubectl", new ProcessSettings
+        {
+            Arguments = $"--kubeconfig \"{kubeconfig}\" label namespace default katib.kubeflow.org/metrics-collector-injection=enabled --overwrite",
+        });
+        if (label != 0) throw new CakeException(label, "kubectl label namespace default failed.");
+
         // 5. The whole lifecycle, one step a build, as a user or a pipeline runs it.
         foreach (var step in new[] { "KaptainBuildImage", "KaptainTrain", "KaptainTune", "KaptainPublish", "KaptainUndeploy" })
         {

@@ -13,8 +13,9 @@ using Kaptain.Build.Storage;
 namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
-/// The build image step. The content checksum decides: when the registry has the image its tag names, nothing else
-/// happens (no cluster request at all). Otherwise the context goes to the object store as a tar.gz, streamed while it
+/// The build image step. The content checksum decides: when the registry has the image its tag names (and, for a tag
+/// the model names, the image's <see cref="ChecksumLabel"/> is this content's checksum), nothing else happens (no
+/// cluster request at all). A registry the build host cannot reach is "unknown": the image is built, with a warning. Otherwise the context goes to the object store as a tar.gz, streamed while it
 /// is packed; the Secrets and the Kaniko Job are created; the builder's log is streamed; the Job is followed by a watch.
 /// The Secrets and the context object are always removed; the Job too, unless a failed one is kept on request.
 /// </summary>
@@ -34,7 +35,7 @@ internal static class BuildImageStep
                 run.Report.Set("image", context.Image.ToString());
                 var dockerConfig = await StepCredentials.DockerConfigAsync(run, cancellationToken).ConfigureAwait(false);
                 using var registry = new RegistryClient(RegistryClientOptions.From(model.Registry, dockerConfig));
-                if (await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) is { } existing)
+                if (await UpToDateDigestAsync(run, registry, context, cancellationToken).ConfigureAwait(false) is { } existing)
                 {
                     run.Report.Set("state", "UpToDate");
                     run.Report.Set("digest", existing);
@@ -162,12 +163,67 @@ internal static class BuildImageStep
                     : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
         }
 
-        var digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) ?? sink.Digest
+        // Kaniko's own report first (its --digest-file is the termination message); the registry's answer for
+        // the tag only when the pod or its message is gone, since the tag may have moved on meanwhile.
+        var digest = await BuilderDigest.FromTerminationMessageAsync(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), cancellationToken).ConfigureAwait(false)
+            ?? await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false)
             ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
         run.Report.Set("digest", digest);
         await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
         await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
         return (digest, name);
+    }
+
+    /// <summary>
+    /// The image label that records the content checksum, as the Kaptain SDK's generated Dockerfiles do
+    /// (<c>LABEL checksum=...</c>): what tells whether an image under a tag the model names holds this content.
+    /// </summary>
+    public const string ChecksumLabel = "checksum";
+
+    /// <summary>The Dockerfile Kaniko gets: the context's, with the <see cref="ChecksumLabel"/> last, so that it
+    /// labels the final stage.</summary>
+    public static string LabelledDockerfile(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var dockerfile = context.Dockerfile;
+        return dockerfile + (dockerfile.EndsWith('\n') ? string.Empty : "\n") + $"LABEL {ChecksumLabel}=\"{context.Checksum}\"\n";
+    }
+
+    /// <summary>
+    /// The digest of the image the registry has for this content, or null when it is to be built: the tag is absent,
+    /// the tag is one the model names and the image under it has another (or no) checksum label, or the registry
+    /// cannot be reached from here (many registries are reachable only from the cluster: then the build decides).
+    /// </summary>
+    private static async Task<string?> UpToDateDigestAsync(LifecycleRun run, RegistryClient registry, BuildContext context, CancellationToken cancellationToken)
+    {
+        string? digest;
+        try
+        {
+            digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KaptainException exception) when (exception.Diagnostics.Count > 0 && exception.Diagnostics[0].Code == "KAPT3101")
+        {
+            var host = context.Image.Domain ?? run.Model.Registry.Host;
+            run.Warn(KaptainDiagnostic.Warning("KAPT5030", context.Image.ToString(), host, context.Image, exception.Diagnostics[0].Message));
+            run.Report.Set("registryCheck", "Unreachable");
+            return null;
+        }
+
+        if (digest is null || context.Image.Tag == context.ChecksumTag)
+        {
+            return digest;
+        }
+
+        var labels = await registry.GetLabelsAsync(context.Image with { Digest = digest }, cancellationToken).ConfigureAwait(false);
+        var recorded = labels?.GetValueOrDefault(ChecksumLabel);
+        if (recorded == context.Checksum)
+        {
+            return digest;
+        }
+
+        run.Report.Set("registryCheck", "ContentChanged");
+        run.Log.Info($"Image {context.Image} holds other content (checksum label {recorded ?? "(none)"}, this content {context.Checksum}); building it again");
+        return null;
     }
 
     /// <summary>Whether a Job has ended: a true <c>Complete</c> or <c>Failed</c> condition.</summary>
@@ -199,7 +255,7 @@ internal static class BuildImageStep
     public static IEnumerable<ContextArchiveEntry> ArchiveEntries(BuildContext context) =>
         context.Entries
             .Select(entry => new ContextArchiveEntry(entry.ContextPath, entry.FullPath))
-            .Append(ContextArchiveEntry.FromContent(BuildContext.DockerfileName, System.Text.Encoding.UTF8.GetBytes(context.Dockerfile)))
+            .Append(ContextArchiveEntry.FromContent(BuildContext.DockerfileName, System.Text.Encoding.UTF8.GetBytes(LabelledDockerfile(context))))
             .OrderBy(entry => entry.RelativePath, StringComparer.Ordinal);
 
     private static async Task UploadAsync(

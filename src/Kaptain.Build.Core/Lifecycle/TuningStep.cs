@@ -30,6 +30,7 @@ internal static class TuningStep
                 }
 
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                await MetricsCollectorNamespace.CheckAsync(run, cancellationToken).ConfigureAwait(false);
                 var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
                 var experiment = ManifestRenderer.Render(model, LifecycleStep.Tune, runContext).Custom(ExperimentManifest.Kind);
                 var name = experiment.Metadata.Name;

@@ -39,7 +39,15 @@ public static class BuildJobManifest
             Kind = "Secret",
             Metadata = Metadata(model, step, run, PerRunName(model, step, run, "docker")),
             Type = "kubernetes.io/dockerconfigjson",
-            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Value(run.Secrets?.DockerConfigJson) },
+            // Rendered without credentials, the value is still the docker config structure an API server accepts.
+            Data = new Dictionary<string, byte[]>
+            {
+                [".dockerconfigjson"] = Value(run.Secrets?.DockerConfigJson ?? ManifestYamlWriter.RedactDockerConfig(
+                    new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["auths"] = new System.Text.Json.Nodes.JsonObject { [run.Image.Domain ?? model.Registry.Host] = new System.Text.Json.Nodes.JsonObject { ["auth"] = string.Empty } },
+                    }.ToJsonString())),
+            },
         };
         var s3Secret = S3Secret(model, step, run);
         var resources = new List<IKubernetesObject<V1ObjectMeta>> { dockerSecret, s3Secret };

@@ -19,8 +19,10 @@ namespace Kaptain.Build.Registry;
 /// </summary>
 internal static class AppendImageBuilder
 {
-    /// <summary>The label on the model image that names the build context checksum it was built from.</summary>
-    public const string ChecksumLabel = "dev.kaptain.context-checksum";
+    /// <summary>The label on the model image that names the build context checksum it was built from: the same label a
+    /// Kaniko build writes (<see cref="Lifecycle.BuildImageStep.ChecksumLabel"/>), so that the up-to-date check reads
+    /// either image alike.</summary>
+    public const string ChecksumLabel = Lifecycle.BuildImageStep.ChecksumLabel;
 
     private const string OciManifest = "application/vnd.oci.image.manifest.v1+json";
     private const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";

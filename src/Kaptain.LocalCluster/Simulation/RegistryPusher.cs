@@ -34,6 +34,9 @@ internal sealed class RegistryPusher : IDisposable
         }
 
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
+
+        // Kaniko's transport names itself (GoogleContainerTools/kaniko pkg/executor/push.go, withUserAgent: "kaniko/VERSION").
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("kaniko/simulated");
         var registryHost = target.Registry == "index.docker.io" ? "registry-1.docker.io" : target.Registry;
         _baseUrl = $"{(plainHttp ? "http" : "https")}://{registryHost}";
     }

@@ -4,6 +4,7 @@ using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 using Kaptain.LocalCluster.Api;
+using Kaptain.Testing;
 
 namespace Kaptain.Build.Core.Tests.Lifecycle;
 
@@ -65,7 +66,7 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
         Assert.Equal("/app", config["config"]!["WorkingDir"]!.GetValue<string>());
         Assert.Contains("PYTHONUNBUFFERED=1", config["config"]!["Env"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal(["python", "-u", "train.py"], config["config"]!["Entrypoint"]!.AsArray().Select(e => e!.GetValue<string>()));
-        Assert.Equal(second.ContextChecksum, config["config"]!["Labels"]!["dev.kaptain.context-checksum"]!.GetValue<string>());
+        Assert.Equal(second.ContextChecksum, config["config"]!["Labels"]!["checksum"]!.GetValue<string>());
 
         // The layer holds the changed file under the work directory.
         var layer = await BlobAsync(second.Image.Path, layers[^1], token);
@@ -153,7 +154,7 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
         Assert.Contains($"s3://{bucket}/{key}", result.Removed);
         Assert.Contains(result.Created, r => r.StartsWith("Job ", StringComparison.Ordinal));
         Assert.Equal(3, result.Created.Count(r => r.StartsWith("Secret ", StringComparison.Ordinal) || r.StartsWith("Job ", StringComparison.Ordinal)));
-        Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-", StringComparison.Ordinal) && line.Contains("digest: sha256:", StringComparison.Ordinal));
+        Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-", StringComparison.Ordinal) && line.EndsWith($"Pushed {result.Image.Repository}@{result.Image.Digest}", StringComparison.Ordinal));
 
         // Nothing the user can read holds a credential.
         var report = await File.ReadAllTextAsync(result.ReportPath, token);
@@ -165,6 +166,74 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
 
         Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*"));
         Assert.Empty(Directory.GetFiles(project.Intermediate, "objects-*"));
+    }
+
+    [Fact]
+    public async Task The_digest_is_the_one_Kaniko_reported_even_when_the_tag_has_moved_since()
+    {
+        using var project = new LifecycleProject(servers, "build-digest");
+        var token = TestContext.Current.CancellationToken;
+        var context = await BuildContextBuilder.CreateAsync(project.Model(), token);
+        string? moved = null;
+
+        // Someone else pushes the same tag right after Kaniko did: the registry's answer for the tag is no longer
+        // what this build pushed, but Kaniko's termination message still is.
+        project.Log.When(
+            line => line.Contains($"Pushed {context.Image.Repository}@sha256:", StringComparison.Ordinal),
+            _ => moved = servers.Registry.PushImageAsync(context.Image.Path, context.Image.Tag!, token).GetAwaiter().GetResult());
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.NotNull(moved);
+        var pushed = project.Log.Lines.Single(line => line.Contains($"Pushed {context.Image.Repository}@", StringComparison.Ordinal));
+        Assert.EndsWith(result.Image.Digest!, pushed, StringComparison.Ordinal);
+        Assert.NotEqual(moved, result.Image.Digest);
+        Assert.DoesNotContain(project.Log.Lines, line => line.Contains("digest: sha256:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_registry_only_the_cluster_reaches_is_unknown_so_the_image_is_built_with_a_warning()
+    {
+        using var project = new LifecycleProject(servers, "build-clusteronly");
+        var token = TestContext.Current.CancellationToken;
+        await using var proxy = new ClusterOnlyRegistryProxy(servers.Registry);
+        project.Properties[ModelProperties.Registry] = proxy.Host;
+        var dockerConfig = Path.Combine(project.Directory, "docker");
+        Directory.CreateDirectory(dockerConfig);
+        var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{servers.Registry.Username}:{servers.Registry.Password}"));
+        var config = new { auths = new Dictionary<string, object> { [proxy.Host] = new { auth } } };
+        await File.WriteAllTextAsync(Path.Combine(dockerConfig, "config.json"), System.Text.Json.JsonSerializer.Serialize(config), token);
+        project.Environment["DOCKER_CONFIG"] = dockerConfig;
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(result.Built);
+        Assert.Contains(project.Log.Warnings, w => w.Code == "KAPT5030");
+        Assert.True(proxy.RefusedConnections > 0);
+        Assert.Equal(await servers.Registry.GetDigestAsync(result.Image.Path, result.Image.Tag!, token), result.Image.Digest);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task An_explicit_tag_is_built_again_when_the_content_changes_and_not_when_it_does_not()
+    {
+        using var project = new LifecycleProject(servers, "build-explicit");
+        var token = TestContext.Current.CancellationToken;
+        project.Properties[ModelProperties.ImageName] = $"{servers.Registry.Host}/tests/{project.Name}:v1";
+
+        var first = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        var again = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        project.Write("train.py", "import argparse\nprint('accuracy=0.95')\n");
+        var changed = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(first.Built);
+        Assert.Equal("v1", first.Image.Tag);
+        Assert.False(again.Built);
+        Assert.Equal(first.Image.Digest, again.Image.Digest);
+        Assert.True(changed.Built);
+        Assert.NotEqual(first.ContextChecksum, changed.ContextChecksum);
+        Assert.NotEqual(first.Image.Digest, changed.Image.Digest);
+        Assert.Contains(project.Log.Lines, line => line.Contains("holds other content", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -203,6 +203,10 @@ public sealed class BuiltInResourceTests
 
         Assert.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes(SecretValues.Redacted)), yaml, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", run.Secrets.ToString(), StringComparison.Ordinal);
+
+        // The docker config stays the JSON an API server validates a kubernetes.io/dockerconfigjson Secret as.
+        var dockerConfig = System.Text.RegularExpressions.Regex.Match(yaml, @"\.dockerconfigjson: ""?(?<v>[A-Za-z0-9+/=]+)").Groups["v"].Value;
+        Assert.Equal("{\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"REDACTED\"}}}", Encoding.UTF8.GetString(Convert.FromBase64String(dockerConfig)));
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed class KanikoBuildTests(S3Server s3, ContainerRegistry registry, Ba
         var result = await Build("ok-bucket", "contexts/ok.tar.gz", $"{registry.Host}/dev/mnist:run1", dockerConfig: null).RunAsync(Print(lines), token);
 
         Assert.True(result.Succeeded, string.Join('\n', lines));
-        Assert.Equal($"digest: {result.Digest}", lines[^1]);
+        Assert.EndsWith($"Pushed {registry.Host}/dev/mnist@{result.Digest}", lines[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("digest:", StringComparison.Ordinal));
         var manifest = await GetManifestAsync(registry, "dev/mnist", "run1", token);
         Assert.Equal(result.Digest, manifest.Digest);
         var layer = manifest.Body["layers"]!.AsArray().Single()!;
