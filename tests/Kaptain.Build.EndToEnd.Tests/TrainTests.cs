@@ -27,7 +27,9 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
         Assert.Contains("epoch 2 loss=0.12", result.Log, StringComparison.Ordinal);
         var report = project.ReadRunReport("train");
         Assert.Equal("Succeeded", report["state"]!.GetValue<string>());
-        await AssertResources(project, result, [$"{kind}/{job}", .. await PodsOf(project, job)], RunId(project, "train"));
+        // The kept job and what its operator made for it: a pod and a headless Service per replica (training-operator
+        // pkg/controller.v1/common: ReconcilePods, ReconcileServices).
+        await AssertResources(project, result, [$"{kind}/{job}", .. await PodsOf(project, job), .. await ServicesOf(project, job)], RunId(project, "train"));
         Assert.NotEmpty(await PodsOf(project, job));
     }
 
@@ -104,6 +106,9 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var report = project.ReadRunReport("train");
         return (report["jobKind"]!.GetValue<string>(), report["jobName"]!.GetValue<string>());
     }
+
+    private async Task<IReadOnlyList<string>> ServicesOf(SampleProject project, string job) =>
+        [.. (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Service").Where(p => p.Label("training.kubeflow.org/job-name") == job).Select(p => p.ToString())];
 
     private async Task<IReadOnlyList<string>> PodsOf(SampleProject project, string job) =>
         [.. (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Pod").Where(p => p.Label("training.kubeflow.org/job-name") == job).Select(p => p.ToString())];

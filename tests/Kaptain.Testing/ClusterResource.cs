@@ -13,7 +13,12 @@ public sealed record ClusterResource(string Kind, JsonObject Object)
     /// <summary>A label's value, or null.</summary>
     public string? Label(string name) => Object["metadata"]?["labels"]?[name]?.GetValue<string>();
 
-    /// <summary>Whether the object is being deleted (it has a deletion timestamp and waits for finalizers).</summary>
+    /// <summary>Whether an owner reference of the object names a <paramref name="kind"/> (made by that object's
+    /// controller, and garbage-collected with it).</summary>
+    public bool IsOwnedBy(string kind) =>
+        (Object["metadata"]?["ownerReferences"] as JsonArray ?? []).Any(o => o?["kind"]?.GetValue<string>() == kind);
+
+    /// <summary>Whether the object is being deleted (it has a deletion timestamp).</summary>
     public bool IsTerminating => Object["metadata"]?["deletionTimestamp"] is not null;
 
     /// <summary>Kind, name and labels, for failure messages.</summary>

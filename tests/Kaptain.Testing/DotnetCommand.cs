@@ -97,6 +97,12 @@ public sealed class DotnetCommand
             startInfo.ArgumentList.Add($"stty cols {columns} rows {rows}; exec {ShellQuote(Program)} {line}");
             startInfo.ArgumentList.Add("/dev/null");
             startInfo.Environment["TERM"] = "xterm-256color";
+            // A user's shell, not a CI job: MSBuild turns its terminal logger off where a CI system's variables are set
+            // (CI=true in .ci/run), and NO_COLOR asks for plain output.
+            foreach (var ci in new[] { "CI", "NO_COLOR", "TF_BUILD", "GITHUB_ACTIONS", "BUILD_ID", "BUILD_NUMBER", "TEAMCITY_VERSION", "JENKINS_URL", "GITLAB_CI", "TRAVIS", "CIRCLECI", "APPVEYOR", "BUILDKITE" })
+            {
+                startInfo.Environment.Remove(ci);
+            }
         }
         else
         {

@@ -35,7 +35,8 @@ internal static class BuildImageStep
                 run.Report.Set("image", context.Image.ToString());
                 var dockerConfig = await StepCredentials.DockerConfigAsync(run, cancellationToken).ConfigureAwait(false);
                 using var registry = new RegistryClient(RegistryClientOptions.From(model.Registry, dockerConfig));
-                if (await UpToDateDigestAsync(run, registry, context, cancellationToken).ConfigureAwait(false) is { } existing)
+                var (existing, reachable) = await UpToDateDigestAsync(run, registry, context, cancellationToken).ConfigureAwait(false);
+                if (existing is not null)
                 {
                     run.Report.Set("state", "UpToDate");
                     run.Report.Set("digest", existing);
@@ -48,7 +49,9 @@ internal static class BuildImageStep
                     };
                 }
 
-                if (model.Builder.Mode != ImageBuilderMode.Kaniko && context.IsDockerfileGenerated)
+                // The append builder talks to the registry from here; a registry only the cluster reaches leaves Kaniko
+                // (auto), or is the registry error itself (append).
+                if (model.Builder.Mode != ImageBuilderMode.Kaniko && context.IsDockerfileGenerated && (reachable || model.Builder.Mode == ImageBuilderMode.Append))
                 {
                     return await AppendAsync(run, context, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
                 }
@@ -194,7 +197,7 @@ internal static class BuildImageStep
     /// the tag is one the model names and the image under it has another (or no) checksum label, or the registry
     /// cannot be reached from here (many registries are reachable only from the cluster: then the build decides).
     /// </summary>
-    private static async Task<string?> UpToDateDigestAsync(LifecycleRun run, RegistryClient registry, BuildContext context, CancellationToken cancellationToken)
+    private static async Task<(string? Digest, bool Reachable)> UpToDateDigestAsync(LifecycleRun run, RegistryClient registry, BuildContext context, CancellationToken cancellationToken)
     {
         string? digest;
         try
@@ -206,24 +209,24 @@ internal static class BuildImageStep
             var host = context.Image.Domain ?? run.Model.Registry.Host;
             run.Warn(KaptainDiagnostic.Warning("KAPT5030", context.Image.ToString(), host, context.Image, exception.Diagnostics[0].Message));
             run.Report.Set("registryCheck", "Unreachable");
-            return null;
+            return (null, false);
         }
 
         if (digest is null || context.Image.Tag == context.ChecksumTag)
         {
-            return digest;
+            return (digest, true);
         }
 
         var labels = await registry.GetLabelsAsync(context.Image with { Digest = digest }, cancellationToken).ConfigureAwait(false);
         var recorded = labels?.GetValueOrDefault(ChecksumLabel);
         if (recorded == context.Checksum)
         {
-            return digest;
+            return (digest, true);
         }
 
         run.Report.Set("registryCheck", "ContentChanged");
         run.Log.Info($"Image {context.Image} holds other content (checksum label {recorded ?? "(none)"}, this content {context.Checksum}); building it again");
-        return null;
+        return (null, true);
     }
 
     /// <summary>Whether a Job has ended: a true <c>Complete</c> or <c>Failed</c> condition.</summary>

@@ -139,6 +139,8 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     public async Task Building_pushes_the_image_and_leaves_nothing_behind()
     {
         using var project = new LifecycleProject(servers, "build-ok");
+        // The Kaniko path (the append builder has tests of its own).
+        project.Properties[ModelProperties.ImageBuilder] = "kaniko";
         var token = TestContext.Current.CancellationToken;
         var (bucket, key) = await ContextObjectAsync(project, RunId);
 
@@ -172,6 +174,8 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
     public async Task The_digest_is_the_one_Kaniko_reported_even_when_the_tag_has_moved_since()
     {
         using var project = new LifecycleProject(servers, "build-digest");
+        // The Kaniko path (the append builder has tests of its own).
+        project.Properties[ModelProperties.ImageBuilder] = "kaniko";
         var token = TestContext.Current.CancellationToken;
         var context = await BuildContextBuilder.CreateAsync(project.Model(), token);
         string? moved = null;
