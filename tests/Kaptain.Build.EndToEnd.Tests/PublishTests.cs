@@ -51,7 +51,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", "serve-owner");
         AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
-        var before = Servers.ResourcesIn(project.Namespace);
+        var before = await Servers.ResourcesInAsync(project.Namespace, Token);
 
         // team-b/<name> in the same namespace: its Kubernetes name defaults to <name> too, the deployed service's name.
         var otherModel = ("KaptainModelId", $"team-b/{project.ModelName}");
@@ -60,7 +60,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
 
         AssertFailedWith(undeploy, "KAPT1020");
         AssertFailedWith(replace, "KAPT1020");
-        var after = Servers.ResourcesIn(project.Namespace);
+        var after = await Servers.ResourcesInAsync(project.Namespace, Token);
         Assert.Equal(before.Names, after.Names);
         Assert.Equal(
             before.OfKind("InferenceService").Single().Object["metadata"]!["resourceVersion"]!.GetValue<string>(),
