@@ -22,8 +22,14 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         Assert.StartsWith("http", url, StringComparison.Ordinal);
         Assert.Contains(url, result.Log, StringComparison.Ordinal);
         var runId = RunId(project, "publish");
-        await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", await ServiceAccountOf(project, runId)], runId);
-        Assert.Empty((await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Secret"));
+        var account = await ServiceAccountOf(project, runId);
+        await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", account], runId);
+
+        // The run's S3 Secret is gone; what a real cluster shows is the kept ServiceAccount's own token Secret (none on
+        // the local cluster, which has no token controller).
+        var resources = await Servers.ResourcesInAsync(project.Namespace, Token);
+        var accountUid = resources.All.Single(r => r.ToString() == account).Uid;
+        Assert.All(resources.OfKind("Secret"), s => Assert.True(s.TokenOf == accountUid, $"{s.Describe()} is not the token of {account}"));
     }
 
     [Fact]
@@ -51,7 +57,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", "serve-owner");
         AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
-        var before = Servers.ResourcesIn(project.Namespace);
+        var before = await Servers.ResourcesInAsync(project.Namespace, Token);
 
         // team-b/<name> in the same namespace: its Kubernetes name defaults to <name> too, the deployed service's name.
         var otherModel = ("KaptainModelId", $"team-b/{project.ModelName}");
@@ -60,7 +66,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
 
         AssertFailedWith(undeploy, "KAPT1020");
         AssertFailedWith(replace, "KAPT1020");
-        var after = Servers.ResourcesIn(project.Namespace);
+        var after = await Servers.ResourcesInAsync(project.Namespace, Token);
         Assert.Equal(before.Names, after.Names);
         Assert.Equal(
             before.OfKind("InferenceService").Single().Object["metadata"]!["resourceVersion"]!.GetValue<string>(),

@@ -83,6 +83,37 @@ public sealed class ClusterResources
         return new ClusterResources([.. all.OrderBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)]);
     }
 
+    /// <summary>
+    /// Like <see cref="ReadAsync"/>, but first waits (bounded, <paramref name="settle"/>) until no token Secret of a
+    /// ServiceAccount that is gone is left: the token controller deletes those after the account, so a moment after a
+    /// run removed its ServiceAccount a user no longer sees its token (<see cref="ClusterResource.TokenOf"/>). One that
+    /// stays is returned, so that the caller's assertion shows it.
+    /// </summary>
+    public static async Task<ClusterResources> ReadSettledAsync(ApiServerUnderTest server, string @namespace, TimeSpan settle, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + settle;
+        while (true)
+        {
+            var resources = await ReadAsync(server, @namespace, cancellationToken).ConfigureAwait(false);
+            if (resources.TokensOfGoneServiceAccounts.Count == 0 || DateTimeOffset.UtcNow >= deadline)
+            {
+                return resources;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The token Secrets whose ServiceAccount is not (any longer) in the namespace.</summary>
+    public IReadOnlyList<ClusterResource> TokensOfGoneServiceAccounts
+    {
+        get
+        {
+            var accounts = All.Where(r => r.Kind == "ServiceAccount").Select(r => r.Uid).ToHashSet(StringComparer.Ordinal);
+            return [.. All.Where(r => r.TokenOf is { } uid && !accounts.Contains(uid))];
+        }
+    }
+
     /// <summary>The path of the collection of <paramref name="type"/> in <paramref name="namespace"/>.</summary>
     public static string CollectionPath(ResourceType type, string @namespace)
     {
