@@ -48,10 +48,16 @@ Task("Test")
 });
 
 Task("Pack")
-    .Description("Packs Kaptain.Build and Cake.Kaptain into artifacts/packages/.")
+    .Description("Packs Kaptain.Build, Cake.Kaptain and Kaptain.Build.Templates into artifacts/packages/, with one version.")
     .Does(() =>
 {
-    foreach (var project in new[] { "src/Kaptain.Build.Tasks/Kaptain.Build.Tasks.csproj", "src/Cake.Kaptain/Cake.Kaptain.csproj" })
+    // One PackageVersion for all three: the template's new projects reference the Kaptain.Build of its own version.
+    foreach (var project in new[]
+    {
+        "src/Kaptain.Build.Tasks/Kaptain.Build.Tasks.csproj",
+        "src/Cake.Kaptain/Cake.Kaptain.csproj",
+        "src/Kaptain.Build.Templates/Kaptain.Build.Templates.csproj",
+    })
     {
         DotNetPack(root.CombineWithFilePath(project).FullPath, new DotNetPackSettings
         {
@@ -101,6 +107,13 @@ Task("Demo")
             ["DOCKER_CONFIG"] = dockerConfig.FullPath,
             ["NUGET_PACKAGES"] = demo.Combine("nuget-packages").FullPath,
         };
+
+        // Katib records trial metrics only in namespaces enabled for its metrics collector, as on a real cluster.
+        var label = StartProcess("kubectl", new ProcessSettings
+        {
+            Arguments = $"--kubeconfig \"{kubeconfig}\" label namespace default katib.kubeflow.org/metrics-collector-injection=enabled --overwrite",
+        });
+        if (label != 0) throw new CakeException(label, "kubectl label namespace default failed.");
 
         // 5. The whole lifecycle, one step a build, as a user or a pipeline runs it.
         foreach (var step in new[] { "KaptainBuildImage", "KaptainTrain", "KaptainTune", "KaptainPublish", "KaptainUndeploy" })

@@ -33,11 +33,14 @@ internal static class BenchEnvironment
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    /// <summary>Runs a command to its end and returns its wall time in seconds; throws with its log when it fails.</summary>
+    /// <summary>
+    /// Runs a command to its end (within <see cref="BenchLimits.Build"/>) and returns its wall time in seconds; throws
+    /// with its log when it fails.
+    /// </summary>
     public static async Task<double> TimeAsync(DotnetCommand command, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var result = await command.RunAsync(cancellationToken).ConfigureAwait(false);
+        var result = await BenchLimits.WithinAsync(BenchLimits.Build, command.ToString(), command.RunAsync, cancellationToken).ConfigureAwait(false);
         stopwatch.Stop();
         result.EnsureExitCode(0);
         return stopwatch.Elapsed.TotalSeconds;

@@ -11,7 +11,7 @@ namespace Kaptain.Build.Bench;
 /// </summary>
 internal sealed class BenchResults
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly SortedDictionary<int, FigureResult> _figures;
 
     private BenchResults(SortedDictionary<int, FigureResult> figures) => _figures = figures;
@@ -55,15 +55,15 @@ internal sealed class BenchResults
     private string Markdown()
     {
         var text = new StringBuilder();
-        text.AppendLine("# Kaptain.Build benchmarks (issue 4)");
+        text.AppendLine("# Kaptain.Build benchmarks (issues 4 and 11)");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Written by `dotnet run -c Release --project bench/Kaptain.Build.Bench -- all` on {Environment.ProcessorCount} cores. Figures are measured, not asserted.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Written by `dotnet run -c Release --project bench/Kaptain.Build.Bench -- all` on {Environment.MachineName} ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}). Figures are measured, not asserted. The load column is the machine's 1-minute load average at the figure's start and end: above the core count, other work shared the machine and the figure is depressed.");
         text.AppendLine();
-        text.AppendLine("| # | figure | result | goal | met |");
-        text.AppendLine("| --- | --- | --- | --- | --- |");
+        text.AppendLine("| # | figure | result | goal | met | load |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var figure in _figures.Values)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {figure.Number} | {figure.Title} | {figure.Summary} | {figure.Goal} | {(figure.GoalMet ? "yes" : "no")} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {figure.Number} | {figure.Title} | {figure.Summary} | {figure.Goal} | {(figure.GoalMet ? "yes" : "no")} | {figure.LoadAtStart:0.0} → {figure.LoadAtEnd:0.0} |");
         }
 
         foreach (var figure in _figures.Values)
@@ -71,7 +71,7 @@ internal sealed class BenchResults
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"## {figure.Number}. {figure.Title}");
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Measured {figure.MeasuredAt:u}. {figure.Method}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Measured {figure.MeasuredAt:u}, load {figure.LoadAtStart:0.0} → {figure.LoadAtEnd:0.0}. {figure.Method}");
             text.AppendLine();
             text.AppendLine("| value | |");
             text.AppendLine("| --- | --- |");

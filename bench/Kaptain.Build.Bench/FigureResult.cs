@@ -24,4 +24,27 @@ internal sealed record FigureResult
     public required string Method { get; init; }
 
     public DateTimeOffset MeasuredAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The machine's 1-minute load average when the figure started and ended (the machine may be shared).</summary>
+    public double LoadAtStart { get; set; } = double.NaN;
+
+    /// <inheritdoc cref="LoadAtStart"/>
+    public double LoadAtEnd { get; set; } = double.NaN;
+
+    /// <summary>Why the figure could not be measured; null when it was.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>A figure that could not be measured: no values, goal not met, the reason in the summary.</summary>
+    public static FigureResult Failed(IFigure figure, string goal, string reason) => new()
+    {
+        Number = figure.Number,
+        Name = figure.Name,
+        Title = figure.Title,
+        Goal = goal,
+        GoalMet = false,
+        Summary = "not measured: " + reason,
+        Values = new Dictionary<string, double>(),
+        Method = "The figure failed before it could be measured.",
+        Failure = reason,
+    };
 }

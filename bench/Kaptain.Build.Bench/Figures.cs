@@ -1,6 +1,6 @@
 namespace Kaptain.Build.Bench;
 
-/// <summary>Every figure, in issue 4's order.</summary>
+/// <summary>Every figure, numbered as in issues 4 and 11 (P1-P6).</summary>
 internal static class Figures
 {
     public static IReadOnlyList<IFigure> All { get; } =
@@ -9,5 +9,7 @@ internal static class Figures
         new ContextUploadFigure(),
         new TerminalStatusFigure(),
         new InterruptFigure(),
+        new TuneFigure(),
+        new AppendFigure(),
     ];
 }

@@ -180,7 +180,7 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
     {
         if (Servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, Namespace) is null)
         {
-            Servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = Namespace } });
+            Servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
         }
     }
 

@@ -98,6 +98,35 @@ public sealed class KaptainRenderTargetTests
     }
 
     [Fact]
+    public void A_changed_manifests_directory_is_rendered_into()
+    {
+        using var model = new ModelProject();
+        InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
+        var elsewhere = Path.Combine(model.Directory, "elsewhere") + Path.DirectorySeparatorChar;
+
+        var second = InProcessBuild.Build(model.File, "KaptainRender", new Dictionary<string, string> { ["KaptainManifestsDirectory"] = elsewhere })
+            .ShouldSucceed();
+
+        Assert.Contains("KaptainRender", second.Log.ExecutedTasks);
+        Assert.Equal(RenderedManifests.Steps.Select(step => Path.Combine(elsewhere, step + ".yaml")), second.TargetOutputs.Select(i => i.GetMetadata("FullPath")));
+        Assert.Equal(["PyTorchJob"], RenderedManifests.Kinds(Path.Combine(elsewhere, "train.yaml")));
+    }
+
+    [Fact]
+    public void The_rendered_docker_config_secret_stays_a_docker_config()
+    {
+        using var model = new ModelProject();
+
+        InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
+
+        var yaml = File.ReadAllText(model.Manifest("build"));
+        var encoded = System.Text.RegularExpressions.Regex.Match(yaml, @"\.dockerconfigjson: (?<v>\S+)").Groups["v"].Value;
+        using var config = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(encoded.Trim('"')));
+        var entry = Assert.Single(config.RootElement.GetProperty("auths").EnumerateObject());
+        Assert.Equal("REDACTED", entry.Value.GetProperty("auth").GetString());
+    }
+
+    [Fact]
     public void A_changed_training_script_is_rendered_again()
     {
         using var model = new ModelProject();

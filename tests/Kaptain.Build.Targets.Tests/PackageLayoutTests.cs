@@ -1,71 +1,106 @@
 using System.IO.Compression;
+using System.Text;
 using System.Xml.Linq;
 using Kaptain.Build.Targets.Tests.Infrastructure;
 
 namespace Kaptain.Build.Targets.Tests;
 
-/// <summary>The exact content of the Kaptain.Build package.</summary>
+/// <summary>
+/// The exact content and the metadata of every package build/build.cake's Pack target produces. The file lists are
+/// pinned in <c>PackageContents/{id}.txt</c> (see its README), as dotnet/sdk pins Microsoft.NET.Build.Containers'
+/// (test/Microsoft.NET.Build.Containers.IntegrationTests/PackageTests.cs, <c>PackageContentTest</c>).
+/// </summary>
 public sealed class PackageLayoutTests
 {
-    /// <summary>
-    /// Every file of the package. When a dependency is added or removed this list changes on purpose: check that the
-    /// new file is a run-time dependency of the tasks (never a Microsoft.Build assembly, which MSBuild provides).
-    /// </summary>
-    private static readonly string[] ExpectedFiles =
-    [
-        "[Content_Types].xml",
-        "_rels/.rels",
-        "build/Kaptain.Build.props",
-        "build/Kaptain.Build.targets",
-        "buildTransitive/Kaptain.Build.props",
-        "buildTransitive/Kaptain.Build.targets",
-        "Kaptain.Build.nuspec",
-        "tasks/net10.0/CommunityToolkit.HighPerformance.dll",
-        "tasks/net10.0/Fractions.dll",
-        "tasks/net10.0/Kaptain.Build.Core.dll",
-        "tasks/net10.0/Kaptain.Build.Tasks.deps.json",
-        "tasks/net10.0/Kaptain.Build.Tasks.dll",
-        "tasks/net10.0/KubernetesClient.dll",
-        "tasks/net10.0/Microsoft.Extensions.DependencyInjection.Abstractions.dll",
-        "tasks/net10.0/Microsoft.Extensions.DependencyInjection.dll",
-        "tasks/net10.0/Microsoft.Extensions.Logging.Abstractions.dll",
-        "tasks/net10.0/Microsoft.Extensions.Logging.dll",
-        "tasks/net10.0/Microsoft.Extensions.Options.dll",
-        "tasks/net10.0/Microsoft.Extensions.Primitives.dll",
-        "tasks/net10.0/Minio.dll",
-        "tasks/net10.0/Polly.Core.dll",
-        "tasks/net10.0/System.IO.Hashing.dll",
-        "tasks/net10.0/System.Reactive.dll",
-        "tasks/net10.0/YamlDotNet.dll",
-    ];
+    private const string UpdateVariable = "KAPTAIN_UPDATE_PACKAGE_CONTENTS";
 
-    [Fact]
-    public async Task The_package_holds_exactly_the_tasks_their_dependencies_and_the_targets()
+    public static TheoryData<string> Packages => [.. ShippedPackage.All.Select(p => p.Id)];
+
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public async Task The_package_holds_exactly_the_pinned_files(string id)
     {
-        var package = await PackedPackage.GetAsync();
-        using var archive = ZipFile.OpenRead(package.PackageFile);
+        var package = ShippedPackage.Named(id);
+        var packed = await (await PackedPackage.GetAsync()).PackAsync(package);
+        var actual = Entries(packed.PackageFile);
+        var snapshot = Path.Combine(Repository.Root, "tests", "Kaptain.Build.Targets.Tests", "PackageContents", id + ".txt");
 
-        var files = archive.Entries
-            .Select(e => e.FullName)
-            .Where(n => !n.StartsWith("package/services/metadata/", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            await File.WriteAllLinesAsync(snapshot, actual, TestContext.Current.CancellationToken);
+        }
 
-        Assert.Equal(ExpectedFiles.Order(StringComparer.Ordinal), files);
+        Assert.True(File.Exists(snapshot), $"{snapshot} is missing: run with {UpdateVariable}=1 to write it from the pack.");
+        var expected = (await File.ReadAllLinesAsync(snapshot, TestContext.Current.CancellationToken)).Where(l => l.Length > 0).ToList();
+        Assert.NotEmpty(expected);
+        Assert.True(
+            expected.SequenceEqual(actual, StringComparer.Ordinal),
+            $"{Path.GetFileName(packed.PackageFile)} differs from {snapshot}:{Environment.NewLine}{Diff(expected, actual)}"
+            + $"If the change is intended, run with {UpdateVariable}=1 (see PackageContents/README.md).");
+    }
+
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public async Task The_package_carries_the_metadata_nuget_org_shows_and_packs_without_warnings(string id)
+    {
+        var package = ShippedPackage.Named(id);
+        var packed = await (await PackedPackage.GetAsync()).PackAsync(package);
+        using var archive = ZipFile.OpenRead(packed.PackageFile);
+        var metadata = await MetadataAsync(archive, id);
+
+        // dotnet pack prints NU5xxx warnings and "is missing a readme" (an informational message) on the console.
+        Assert.DoesNotContain(": warning ", packed.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("missing a readme", packed.Log, StringComparison.OrdinalIgnoreCase);
+
+        Assert.Equal(id, Value(metadata, "id"));
+        var license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+        Assert.Equal("expression", license.Attribute("type")?.Value);
+        Assert.Equal("Apache-2.0", license.Value);
+        Assert.StartsWith("https://", Value(metadata, "projectUrl"), StringComparison.Ordinal);
+        var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+        Assert.Equal("git", repository.Attribute("type")?.Value);
+        Assert.StartsWith("https://", repository.Attribute("url")?.Value, StringComparison.Ordinal);
+        Assert.Contains("kaptain", Value(metadata, "tags").Split(' '));
+        Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "description")));
+        Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "releaseNotes")));
+
+        // The readme is the project's README.md, packed at the root.
+        Assert.Equal("README.md", Value(metadata, "readme"));
+        await using var readme = archive.GetEntry("README.md")!.Open();
+        using var reader = new StreamReader(readme);
+        var source = await File.ReadAllTextAsync(Path.Combine(package.ProjectDirectory, "README.md"), TestContext.Current.CancellationToken);
+        Assert.Equal(source, await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith("# " + id, source, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task The_package_is_a_development_dependency_without_dependencies()
+    public async Task Kaptain_Build_is_a_development_dependency_without_dependencies()
     {
         var package = await PackedPackage.GetAsync();
         using var archive = ZipFile.OpenRead(package.PackageFile);
-        await using var nuspecStream = archive.GetEntry("Kaptain.Build.nuspec")!.Open();
-        var nuspec = await XDocument.LoadAsync(nuspecStream, LoadOptions.None, TestContext.Current.CancellationToken);
-        var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        var metadata = await MetadataAsync(archive, "Kaptain.Build");
 
-        Assert.Equal("Kaptain.Build", metadata.Elements().Single(e => e.Name.LocalName == "id").Value);
-        Assert.Equal(package.Version, metadata.Elements().Single(e => e.Name.LocalName == "version").Value);
-        Assert.Equal("true", metadata.Elements().Single(e => e.Name.LocalName == "developmentDependency").Value);
+        Assert.Equal(package.Version, Value(metadata, "version"));
+        Assert.Equal("true", Value(metadata, "developmentDependency"));
         Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies");
+    }
+
+    [Fact]
+    public async Task The_template_package_is_a_template_whose_default_Kaptain_Build_is_its_own_version()
+    {
+        var feed = await PackedPackage.GetAsync();
+        var packed = await feed.PackAsync(ShippedPackage.Templates);
+        using var archive = ZipFile.OpenRead(packed.PackageFile);
+        var metadata = await MetadataAsync(archive, ShippedPackage.Templates.Id);
+
+        var packageType = metadata.Descendants().Single(e => e.Name.LocalName == "packageType");
+        Assert.Equal("Template", packageType.Attribute("name")?.Value);
+        Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies");
+
+        await using var stream = archive.GetEntry("content/kaptain-model/.template.config/template.json")!.Open();
+        var template = (await System.Text.Json.Nodes.JsonNode.ParseAsync(stream, cancellationToken: TestContext.Current.CancellationToken))!;
+        Assert.Equal("kaptain-model", template["shortName"]!.GetValue<string>());
+        Assert.Equal(feed.Version, template["symbols"]!["kaptainBuildVersion"]!["defaultValue"]!.GetValue<string>());
     }
 
     [Fact]
@@ -84,4 +119,43 @@ public sealed class PackageLayoutTests
             }
         }
     }
+
+    /// <summary>The entries of the package in ordinal order, without NuGet's own <c>package/services/metadata/</c>.</summary>
+    private static List<string> Entries(string packageFile)
+    {
+        using var archive = ZipFile.OpenRead(packageFile);
+        return archive.Entries
+            .Select(e => e.FullName)
+            .Where(n => !n.StartsWith("package/services/metadata/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The lines only one side has: <c>- </c> expected but not packed, <c>+ </c> packed but not expected.</summary>
+    private static string Diff(IReadOnlyCollection<string> expected, IReadOnlyCollection<string> actual)
+    {
+        var text = new StringBuilder();
+        foreach (var missing in expected.Except(actual, StringComparer.Ordinal))
+        {
+            text.AppendLine("- " + missing);
+        }
+
+        foreach (var unexpected in actual.Except(expected, StringComparer.Ordinal))
+        {
+            text.AppendLine("+ " + unexpected);
+        }
+
+        return text.Length == 0 ? "(the same files in another order)" + Environment.NewLine : text.ToString();
+    }
+
+    private static async Task<XElement> MetadataAsync(ZipArchive archive, string id)
+    {
+        await using var nuspecStream = archive.GetEntry(id + ".nuspec")!.Open();
+        var nuspec = await XDocument.LoadAsync(nuspecStream, LoadOptions.None, TestContext.Current.CancellationToken);
+        return nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+    }
+
+    private static string Value(XElement metadata, string name) =>
+        metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value
+        ?? throw new Xunit.Sdk.XunitException($"The nuspec has no <{name}>.");
 }

@@ -118,6 +118,23 @@ public class ContainerRegistry : IAsyncLifetime
         return Digest(manifest);
     }
 
+    /// <summary>The digest of the manifest <paramref name="repository"/>:<paramref name="reference"/> points at, or null when there is none.</summary>
+    public async Task<string?> GetDigestAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        var authorization = await AuthorizationAsync(repository, cancellationToken).ConfigureAwait(false);
+        using var request = NewRequest(HttpMethod.Get, $"/v2/{repository}/manifests/{reference}", authorization);
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return Digest(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>
     /// Writes a docker <c>config.json</c> into <paramref name="directory"/> with an <c>auths</c> entry for this registry
     /// (base64 <c>user:password</c>; an empty entry without auth) and returns the file's path.

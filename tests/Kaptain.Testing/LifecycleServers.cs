@@ -130,7 +130,7 @@ public sealed class LifecycleServers : IAsyncDisposable
     {
         var id = $"{name}-{Interlocked.Increment(ref _projects)}";
         var project = SampleProject.Create(this, sample, id);
-        Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = project.Namespace } });
+        Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = project.Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
         return project;
     }
 
@@ -146,7 +146,7 @@ public sealed class LifecycleServers : IAsyncDisposable
         var id = $"{name}-{Interlocked.Increment(ref _projects)}";
         var project = SampleProject.Create(this, sample, id);
         using var http = Api.CreateHttpClient();
-        await ApiServerUnderTest.SendAsync(http, HttpMethod.Post, "api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = project.Namespace } }, cancellationToken).ConfigureAwait(false);
+        await ApiServerUnderTest.SendAsync(http, HttpMethod.Post, "api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = project.Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } }, cancellationToken).ConfigureAwait(false);
         if (_local is null && Api.HasControllers)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -415,6 +415,12 @@ public sealed class ClusterResourceClient : IClusterResourceClient
                 pod, ns, container: options.Container, follow: options.Follow, previous: options.Previous,
                 sinceSeconds: options.SinceSeconds, tailLines: options.TailLines, timestamps: options.Timestamps,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (response.Response.StatusCode == HttpStatusCode.NoContent)
+            {
+                await response.Body.DisposeAsync().ConfigureAwait(false);
+                throw new PodLogNotAvailableException();
+            }
+
             return response.Body;
         }
         catch (Exception exception) when (ClusterApiErrors.StatusCode(exception) is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)

@@ -9,7 +9,9 @@ namespace Kaptain.Build.Cluster;
 /// Follows the logs of every pod that matches a label selector (the replicas of a training job, the pod of a build
 /// Job), line by line with a <c>[pod-name]</c> prefix, into an <see cref="IPodLogSink"/>. Pods that appear later are
 /// picked up, pending pods are waited for, a dropped stream is reopened without repeating lines, and after a container
-/// restart the previous container's log is shown before the new one is followed.
+/// restart the previous container's log is shown before the new one is followed. A stream that cannot be opened or
+/// breaks is reported once per container, with the server's reason, and retried with back-off (the workload's outcome,
+/// not its log, decides the step); a <c>204 No Content</c> (no log yet) is waited out quietly.
 /// </summary>
 /// <example>
 /// <code>
@@ -164,6 +166,8 @@ public sealed class PodLogStreamer : IAsyncDisposable
         var seen = new LogLineDeduplicator();
         int? instance = null;
         var failuresInARow = 0;
+        var notAvailableInARow = 0;
+        var reported = false;
         try
         {
             while (true)
@@ -194,8 +198,30 @@ public sealed class PodLogStreamer : IAsyncDisposable
                 }
 
                 instance = status.RestartCount;
-                var completed = await ShowAsync(podName, container, previous: false, follow: true, seen, cancellationToken)
+                var end = await ShowAsync(podName, container, previous: false, follow: true, seen, cancellationToken)
                     .ConfigureAwait(false);
+                var completed = end.Completed;
+                if (end.Denied)
+                {
+                    Write(new PodLogLine(podName, container, $"cannot read the log of container {container}: {end.Failure}", IsNote: true));
+                    return;
+                }
+
+                if (end.NotAvailable)
+                {
+                    // No log yet (204): ask again when the pod changes, or after a back-off.
+                    notAvailableInARow++;
+                    var backOff = resilience?.ResumeDelay(notAvailableInARow) ?? TimeSpan.FromMilliseconds(200 * Math.Min(notAvailableInARow, 10));
+                    var observed = pod.Current.Resource;
+                    await pod.WaitUntilAsync(p => p.IsOver || !ReferenceEquals(p.Resource, observed), backOff, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                notAvailableInARow = 0;
+                if (end.Delivered)
+                {
+                    failuresInARow = 0;
+                }
 
                 // Where is the container now? A stream also ends when the container stops, and the kubelet reports
                 // that a moment later: give the status that moment before taking a clean end for a dropped stream.
@@ -237,7 +263,17 @@ public sealed class PodLogStreamer : IAsyncDisposable
                     continue;
                 }
 
-                // The stream dropped while the container runs: reopen it; the deduplicator skips what was shown.
+                // The stream could not be opened, or dropped while the container runs: say so once for this container
+                // (silence would read as "the job prints nothing"), then reopen it; the deduplicator skips what was shown.
+                // A clean end is reported only when it repeats: once, it is usually a status that lags behind the
+                // container's stop.
+                var reason = end.Failure ?? (failuresInARow > 0 ? "the stream keeps ending while the container is still running" : null);
+                if (!reported && reason is not null)
+                {
+                    reported = true;
+                    Write(new PodLogLine(podName, container, $"the log of container {container} is not available: {reason}; retrying", IsNote: true));
+                }
+
                 Interlocked.Increment(ref reconnects);
                 resilience?.CountResume();
                 failuresInARow++;
@@ -250,11 +286,12 @@ public sealed class PodLogStreamer : IAsyncDisposable
         }
     }
 
-    // Shows one stream; returns whether it ended normally (as opposed to a dropped connection).
-    private async Task<bool> ShowAsync(
+    // Shows one stream: whether it ended normally, or why not.
+    private async Task<StreamEnd> ShowAsync(
         string podName, string container, bool previous, bool follow, LogLineDeduplicator seen, CancellationToken cancellationToken)
     {
         seen.BeginStream();
+        var delivered = false;
         try
         {
             var options = new PodLogOptions { Container = container, Follow = follow, Previous = previous, Timestamps = true };
@@ -264,20 +301,59 @@ public sealed class PodLogStreamer : IAsyncDisposable
             {
                 if (seen.TryAccept(raw, out var text))
                 {
+                    delivered = true;
                     Write(new PodLogLine(podName, container, text));
                 }
             }
 
-            return true;
+            return new StreamEnd(true, false, false, null, delivered);
+        }
+        catch (PodLogNotAvailableException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new StreamEnd(false, true, false, null, false);
+        }
+        catch (KaptainException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Unauthorized or forbidden: asking again will not help.
+            return new StreamEnd(false, false, true, $"{exception.Diagnostics[0].Code}: {exception.Diagnostics[0].Message}", delivered);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
                                           && exception is IOException or HttpRequestException or k8s.Autorest.HttpOperationException
                                               or OperationCanceledException)
         {
-            // A 400 "container is waiting to start" or a cut connection; the caller decides from the pod's state.
-            return false;
+            // A 400 "container is waiting to start", a 5xx from an unreachable kubelet, or a cut connection; the caller
+            // decides from the pod's state.
+            return new StreamEnd(false, false, false, Reason(exception), delivered);
         }
     }
+
+    /// <summary>The server's reason for a failed log request: its status and the message of its Status object.</summary>
+    internal static string Reason(Exception exception)
+    {
+        if (exception is k8s.Autorest.HttpOperationException http && http.Response is { } response)
+        {
+            var message = response.Content;
+            try
+            {
+                if (!string.IsNullOrWhiteSpace(message) && JsonNode.Parse(message) is JsonObject status && status["message"] is JsonValue text)
+                {
+                    message = text.GetValue<string>();
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not a Status object: the body as it is.
+            }
+
+            var code = (int)response.StatusCode;
+            message = string.IsNullOrWhiteSpace(message) ? response.ReasonPhrase ?? response.StatusCode.ToString() : message.Trim();
+            return $"{code} {response.StatusCode}: {(message.Length > 300 ? message[..300] + "..." : message)}";
+        }
+
+        return exception is OperationCanceledException ? "the request timed out" : exception.Message;
+    }
+
+    private readonly record struct StreamEnd(bool Completed, bool NotAvailable, bool Denied, string? Failure, bool Delivered);
 
     private void Write(PodLogLine line)
     {

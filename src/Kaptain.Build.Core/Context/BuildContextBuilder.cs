@@ -7,6 +7,8 @@ namespace Kaptain.Build.Context;
 /// <summary>Collects the files of a model's image build context and computes its checksum and image tag.</summary>
 public static class BuildContextBuilder
 {
+    private const int ChecksumBuffer = 1024 * 1024;
+
     /// <summary>
     /// Builds the context of <paramref name="model"/>: the main file, the requirements file and the <c>KaptainFile</c>
     /// items (those a <c>.dockerignore</c> in the project directory excludes are left out; the main file and the
@@ -55,6 +57,30 @@ public static class BuildContextBuilder
     }
 
     /// <summary>
+    /// The base image context of the append builder for a model with the generated Dockerfile: the requirements file
+    /// and <see cref="DockerfileGenerator.GenerateBase"/>; its image is the model image's repository followed by
+    /// <c>/base</c>, tagged with its own checksum (so a change to the requirements, the base image or the Dockerfile
+    /// generator names a new base, and any other change reuses it).
+    /// </summary>
+    public static async Task<BuildContext> CreateBaseAsync(ModelDefinition model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var entries = model.RequirementsFile is { } requirements
+            ? new List<BuildContextEntry> { new(requirements.ContextPath, requirements.FullPath) }
+            : [];
+        var dockerfile = DockerfileGenerator.GenerateBase(model);
+        var checksum = await ChecksumAsync(entries, dockerfile, model.BaseImage, cancellationToken).ConfigureAwait(false);
+        return new BuildContext
+        {
+            Entries = entries,
+            Dockerfile = dockerfile,
+            IsDockerfileGenerated = true,
+            Checksum = checksum,
+            Image = model.Image with { Path = model.Image.Path + "/base", Tag = BuildContext.TagFor(checksum), Digest = null },
+        };
+    }
+
+    /// <summary>
     /// SHA-256 over, for each entry in order, its context path, its length and its bytes; then the Dockerfile and the
     /// base image. Lengths and separators keep two different contexts from hashing the same stream.
     /// </summary>
@@ -62,15 +88,32 @@ public static class BuildContextBuilder
         IReadOnlyList<BuildContextEntry> entries, string dockerfile, string baseImage, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
+
+        // Two 1 MiB buffers: the next read runs while the last one is hashed, so the pass costs about the larger of the
+        // disk (or page cache) and SHA-256, not their sum.
+        var current = new byte[ChecksumBuffer];
+        var next = new byte[ChecksumBuffer];
         foreach (var entry in entries)
         {
-            await using var stream = new FileStream(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
-            AppendField(hash, "file", entry.ContextPath + "\n" + stream.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            var stream = new FileStream(entry.FullPath, new FileStreamOptions
             {
-                hash.AppendData(buffer, 0, read);
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read,
+                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+                BufferSize = 0,
+            });
+            await using (stream.ConfigureAwait(false))
+            {
+                AppendField(hash, "file", entry.ContextPath + "\n" + stream.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var read = await stream.ReadAsync(current, cancellationToken).ConfigureAwait(false);
+                while (read > 0)
+                {
+                    var reading = stream.ReadAsync(next, cancellationToken);
+                    hash.AppendData(current, 0, read);
+                    read = await reading.ConfigureAwait(false);
+                    (current, next) = (next, current);
+                }
             }
         }
 

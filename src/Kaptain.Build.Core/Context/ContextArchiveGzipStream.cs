@@ -72,6 +72,34 @@ internal sealed class ContextArchiveGzipStream : Stream
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes of <paramref name="source"/> straight into the blocks: the file's bytes are
+    /// read once, into the buffer they are compressed from, with no copy through an intermediate buffer.
+    /// </summary>
+    /// <exception cref="IOException">The source ended early (the file shrank while it was packed).</exception>
+    public async Task CopyFromAsync(Stream source, long length, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(completed, this);
+        while (length > 0)
+        {
+            var room = (int)Math.Min(blockSize - filled, length);
+            var read = await source.ReadAsync(block.AsMemory(filled, room), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new IOException($"The file ended {length} bytes before the size its tar header gives; was it changed while the context was packed?");
+            }
+
+            length -= read;
+
+            filled += read;
+            BytesIn += read;
+            if (filled == blockSize)
+            {
+                await SubmitBlockAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 

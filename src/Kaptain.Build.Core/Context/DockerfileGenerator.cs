@@ -10,7 +10,16 @@ public static class DockerfileGenerator
     public const string WorkDirectory = "/app";
 
     /// <summary>The generated Dockerfile text for <paramref name="model"/> (LF line endings, so the checksum is the same everywhere).</summary>
-    public static string Generate(ModelDefinition model)
+    public static string Generate(ModelDefinition model) => Generate(model, withFiles: true);
+
+    /// <summary>
+    /// The generated Dockerfile without the model's files (<c>COPY . /app/</c>): the base image of the append builder,
+    /// which adds the files as one layer. Its ENV and ENTRYPOINT are the same, so the appended image's config is the one
+    /// the whole Dockerfile gives.
+    /// </summary>
+    public static string GenerateBase(ModelDefinition model) => Generate(model, withFiles: false);
+
+    private static string Generate(ModelDefinition model, bool withFiles)
     {
         ArgumentNullException.ThrowIfNull(model);
         var text = new StringBuilder();
@@ -24,7 +33,11 @@ public static class DockerfileGenerator
             text.Append("RUN pip install --no-cache-dir -r ").Append(Quote(WorkDirectory + "/" + requirements.ContextPath)).Append('\n');
         }
 
-        text.Append("COPY . ").Append(WorkDirectory).Append("/\n");
+        if (withFiles)
+        {
+            text.Append("COPY . ").Append(WorkDirectory).Append("/\n");
+        }
+
         text.Append("ENV PYTHONUNBUFFERED=1\n");
         text.Append("ENTRYPOINT [\"python\", \"-u\", \"").Append(model.MainFile.ContextPath.Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\"]\n");
         return text.ToString();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Kaptain.Build.Cleanup;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Context;
+using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
@@ -12,8 +13,9 @@ using Kaptain.Build.Storage;
 namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
-/// The build image step. The content checksum decides: when the registry has the image its tag names, nothing else
-/// happens (no cluster request at all). Otherwise the context goes to the object store as a tar.gz, streamed while it
+/// The build image step. The content checksum decides: when the registry has the image its tag names (and, for a tag
+/// the model names, the image's <see cref="ChecksumLabel"/> is this content's checksum), nothing else happens (no
+/// cluster request at all). A registry the build host cannot reach is "unknown": the image is built, with a warning. Otherwise the context goes to the object store as a tar.gz, streamed while it
 /// is packed; the Secrets and the Kaniko Job are created; the builder's log is streamed; the Job is followed by a watch.
 /// The Secrets and the context object are always removed; the Job too, unless a failed one is kept on request.
 /// </summary>
@@ -33,7 +35,7 @@ internal static class BuildImageStep
                 run.Report.Set("image", context.Image.ToString());
                 var dockerConfig = await StepCredentials.DockerConfigAsync(run, cancellationToken).ConfigureAwait(false);
                 using var registry = new RegistryClient(RegistryClientOptions.From(model.Registry, dockerConfig));
-                if (await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) is { } existing)
+                if (await UpToDateDigestAsync(run, registry, context, cancellationToken).ConfigureAwait(false) is { } existing)
                 {
                     run.Report.Set("state", "UpToDate");
                     run.Report.Set("digest", existing);
@@ -46,62 +48,13 @@ internal static class BuildImageStep
                     };
                 }
 
-                // Every credential before anything is created.
-                var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
-                var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
-                await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                var store = run.Own(StepCredentials.ObjectStore(run, s3));
-                var bucket = model.Storage.Bucket;
-                var key = RunContext.ContextObjectKeyFor(model, context, run.RunId);
-                run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
-                await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
-
-                var runContext = new RunContext
+                if (model.Builder.Mode != ImageBuilderMode.Kaniko && context.IsDockerfileGenerated)
                 {
-                    RunId = run.RunId,
-                    Namespace = run.Namespace,
-                    Image = context.Image,
-                    ContextObjectKey = key,
-                    Secrets = secrets,
-                };
-                var resources = ManifestRenderer.Render(model, LifecycleStep.BuildImage, runContext).Resources;
-                foreach (var resource in resources)
-                {
-                    await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+                    return await AppendAsync(run, context, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
                 }
 
-                var name = resources.OfType<k8s.Models.V1Job>().Single().Metadata.Name;
-                run.Report.Set("jobName", name);
-                var sink = new StepLogSink(run.Log);
-                ResourceWaitResult end;
-                await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
-                {
-                    logs.Start(cancellationToken);
-                    var states = new StateReporter(run.Log, $"Job {name}", JobState);
-                    end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
-                    await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
-                }
-
-                var state = end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : JobState(end.Resource);
-                run.Report.Set("state", state);
-                switch (end.Outcome)
-                {
-                    case ResourceWaitOutcome.Deleted:
-                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
-                    case ResourceWaitOutcome.TimedOut:
-                        throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
-                    case ResourceWaitOutcome.Satisfied when state != "Complete":
-                        var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
-                        throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
-                            ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
-                            : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
-                }
-
-                var digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false) ?? sink.Digest
-                    ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
-                run.Report.Set("digest", digest);
-                await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
-                await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
+                var (digest, name) = await KanikoAsync(run, context, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
+                run.Report.Set("builder", "kaniko");
                 run.Log.Info($"Built and pushed {context.Image}@{digest} in {LifecycleText.Duration(run.Elapsed)}");
                 return new BuildImageResult
                 {
@@ -113,6 +66,164 @@ internal static class BuildImageStep
             },
             () => FailureKeepPolicy.For(model, ResourceKinds.Job),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The append builder: the base image (the generated Dockerfile without the model's files) is found in the registry,
+    /// or built by Kaniko once; the model image is that base plus one layer of the context's files, pushed through the
+    /// registry API. With the base in the registry nothing is written to the cluster and nothing is uploaded to S3.
+    /// </summary>
+    private static async Task<BuildImageResult> AppendAsync(
+        LifecycleRun run, BuildContext context, DockerConfig dockerConfig, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        var model = run.Model;
+        var baseContext = await BuildContextBuilder.CreateBaseAsync(model, cancellationToken).ConfigureAwait(false);
+        run.Report.Set("baseImage", baseContext.Image.ToString());
+        var baseManifest = await AppendImageBuilder.FindBaseAsync(registry, baseContext.Image, cancellationToken).ConfigureAwait(false);
+        string? jobName = null;
+        if (baseManifest is null)
+        {
+            run.Log.Info($"Base image {baseContext.Image} (base image and requirements) is not in the registry; building it with Kaniko once");
+            (_, jobName) = await KanikoAsync(run, baseContext, dockerConfig, registry, cancellationToken).ConfigureAwait(false);
+            baseManifest = await AppendImageBuilder.FindBaseAsync(registry, baseContext.Image, cancellationToken).ConfigureAwait(false)
+                ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", jobName, jobName, baseContext.Image, baseContext.Image.Domain ?? model.Registry.Host));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var appended = await AppendImageBuilder.AppendAsync(
+            registry, baseContext.Image, baseManifest.Value, context.Image, ArchiveEntries(context).ToList(), DockerfileGenerator.WorkDirectory, context.Checksum, cancellationToken).ConfigureAwait(false);
+        run.Report.Set("builder", "append");
+        run.Report.Set("state", "Appended");
+        run.Report.Set("digest", appended.Digest);
+        run.Log.Info($"Appended the model's files ({LifecycleText.Size(appended.LayerBytes)} layer) to {baseContext.Image} and pushed {context.Image}@{appended.Digest} in {LifecycleText.Duration(watch.Elapsed)}" +
+            (appended.MountedLayers > 0 ? $" ({appended.MountedLayers} base layers mounted)" : string.Empty));
+        return new BuildImageResult
+        {
+            Image = context.Image with { Digest = appended.Digest },
+            ContextChecksum = context.Checksum,
+            Built = true,
+            JobName = jobName,
+        };
+    }
+
+    /// <summary>Builds and pushes <paramref name="context"/>'s image with a Kaniko Job; returns its digest and the Job's name.</summary>
+    private static async Task<(string Digest, string JobName)> KanikoAsync(
+        LifecycleRun run, BuildContext context, DockerConfig dockerConfig, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        var model = run.Model;
+
+        // Every credential before anything is created.
+        var s3 = await StepCredentials.S3Async(run, cancellationToken).ConfigureAwait(false);
+        var secrets = await StepCredentials.ForBuildAsync(run, s3, dockerConfig, cancellationToken).ConfigureAwait(false);
+        await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var store = run.Own(StepCredentials.ObjectStore(run, s3));
+        var bucket = model.Storage.Bucket;
+        var key = RunContext.ContextObjectKeyFor(model, context, run.RunId);
+        run.OnEnd = _ => RemoveContextObjectAsync(run, store, bucket, key);
+        await UploadAsync(run, store, context, bucket, key, cancellationToken).ConfigureAwait(false);
+
+        var runContext = new RunContext
+        {
+            RunId = run.RunId,
+            Namespace = run.Namespace,
+            Image = context.Image,
+            ContextObjectKey = key,
+            Secrets = secrets,
+        };
+        var resources = ManifestRenderer.Render(model, LifecycleStep.BuildImage, runContext).Resources;
+        foreach (var resource in resources)
+        {
+            await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
+        }
+
+        var name = resources.OfType<k8s.Models.V1Job>().Single().Metadata.Name;
+        run.Report.Set("jobName", name);
+        var sink = new StepLogSink(run.Log);
+        ResourceWaitResult end;
+        await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
+        {
+            logs.Start(cancellationToken);
+            var states = new StateReporter(run.Log, $"Job {name}", JobState);
+            end = await StepWatch.WaitForAsync(run, ResourceKinds.Job, name, IsFinished, model.Builder.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
+            await logs.StopAsync(end.Outcome == ResourceWaitOutcome.Satisfied ? LogDrain : TimeSpan.Zero).ConfigureAwait(false);
+        }
+
+        var state = end.Outcome == ResourceWaitOutcome.TimedOut ? "TimedOut" : JobState(end.Resource);
+        run.Report.Set("state", state);
+        switch (end.Outcome)
+        {
+            case ResourceWaitOutcome.Deleted:
+                throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
+            case ResourceWaitOutcome.TimedOut:
+                throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
+            case ResourceWaitOutcome.Satisfied when state != "Complete":
+                var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
+                throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
+                    ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
+                    : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Kaniko's own report first (its --digest-file is the termination message); the registry's answer for
+        // the tag only when the pod or its message is gone, since the tag may have moved on meanwhile.
+        var digest = await BuilderDigest.FromTerminationMessageAsync(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), cancellationToken).ConfigureAwait(false)
+            ?? await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false)
+            ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1110", name, name, context.Image, context.Image.Domain ?? model.Registry.Host));
+        run.Report.Set("digest", digest);
+        await run.CleanUpAsync(RunOutcome.Succeeded, KeepPolicy.RemoveEverything).ConfigureAwait(false);
+        await RemoveContextObjectAsync(run, store, bucket, key).ConfigureAwait(false);
+        return (digest, name);
+    }
+
+    /// <summary>
+    /// The image label that records the content checksum, as the Kaptain SDK's generated Dockerfiles do
+    /// (<c>LABEL checksum=...</c>): what tells whether an image under a tag the model names holds this content.
+    /// </summary>
+    public const string ChecksumLabel = "checksum";
+
+    /// <summary>The Dockerfile Kaniko gets: the context's, with the <see cref="ChecksumLabel"/> last, so that it
+    /// labels the final stage.</summary>
+    public static string LabelledDockerfile(BuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var dockerfile = context.Dockerfile;
+        return dockerfile + (dockerfile.EndsWith('\n') ? string.Empty : "\n") + $"LABEL {ChecksumLabel}=\"{context.Checksum}\"\n";
+    }
+
+    /// <summary>
+    /// The digest of the image the registry has for this content, or null when it is to be built: the tag is absent,
+    /// the tag is one the model names and the image under it has another (or no) checksum label, or the registry
+    /// cannot be reached from here (many registries are reachable only from the cluster: then the build decides).
+    /// </summary>
+    private static async Task<string?> UpToDateDigestAsync(LifecycleRun run, RegistryClient registry, BuildContext context, CancellationToken cancellationToken)
+    {
+        string? digest;
+        try
+        {
+            digest = await registry.GetDigestAsync(context.Image, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KaptainException exception) when (exception.Diagnostics.Count > 0 && exception.Diagnostics[0].Code == "KAPT3101")
+        {
+            var host = context.Image.Domain ?? run.Model.Registry.Host;
+            run.Warn(KaptainDiagnostic.Warning("KAPT5030", context.Image.ToString(), host, context.Image, exception.Diagnostics[0].Message));
+            run.Report.Set("registryCheck", "Unreachable");
+            return null;
+        }
+
+        if (digest is null || context.Image.Tag == context.ChecksumTag)
+        {
+            return digest;
+        }
+
+        var labels = await registry.GetLabelsAsync(context.Image with { Digest = digest }, cancellationToken).ConfigureAwait(false);
+        var recorded = labels?.GetValueOrDefault(ChecksumLabel);
+        if (recorded == context.Checksum)
+        {
+            return digest;
+        }
+
+        run.Report.Set("registryCheck", "ContentChanged");
+        run.Log.Info($"Image {context.Image} holds other content (checksum label {recorded ?? "(none)"}, this content {context.Checksum}); building it again");
+        return null;
     }
 
     /// <summary>Whether a Job has ended: a true <c>Complete</c> or <c>Failed</c> condition.</summary>
@@ -144,7 +255,7 @@ internal static class BuildImageStep
     public static IEnumerable<ContextArchiveEntry> ArchiveEntries(BuildContext context) =>
         context.Entries
             .Select(entry => new ContextArchiveEntry(entry.ContextPath, entry.FullPath))
-            .Append(ContextArchiveEntry.FromContent(BuildContext.DockerfileName, System.Text.Encoding.UTF8.GetBytes(context.Dockerfile)))
+            .Append(ContextArchiveEntry.FromContent(BuildContext.DockerfileName, System.Text.Encoding.UTF8.GetBytes(LabelledDockerfile(context))))
             .OrderBy(entry => entry.RelativePath, StringComparer.Ordinal);
 
     private static async Task UploadAsync(

@@ -3,29 +3,67 @@ using Kaptain.Build.Model;
 namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
-/// Reports a trial when its state or metrics change, and the best trial when it changes: one line each, the moment the
-/// watch sees it (a build log cannot redraw a table in place); <see cref="ReportTable"/> prints the final table.
+/// Reports trials and the best trial as they change, the moment the watch sees them (a build log cannot redraw a table
+/// in place); <see cref="ReportTable"/> prints the final table. Every trial's end is one line; with many trials the
+/// states before it (Created, Running) go to the detailed log, and a summary line counts the finished trials every
+/// <see cref="SummaryEvery"/> ends, so that a build of a thousand trials stays readable (about 1,000 end lines and 20
+/// summaries rather than three lines per trial).
 /// </summary>
-internal sealed class TrialTracker(ILifecycleLog log)
+/// <param name="log">Where the lines go.</param>
+/// <param name="plannedTrials">The experiment's trial count (<c>KaptainTrials</c>); 0 when unknown.</param>
+internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
 {
+    /// <summary>Up to this many planned trials, every change of every trial is an ordinary line, as before.</summary>
+    public const int ChattyUpTo = 20;
+
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> finished = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private string? best;
+    private int succeeded;
+
+    /// <summary>Finished trials between two summary lines (a twentieth of the planned trials, at least 10).</summary>
+    public int SummaryEvery { get; } = Math.Max(10, plannedTrials / 20);
 
     public void Report(TrialSummary trial)
     {
         var line = TrialStatus.Describe(trial);
+        // Katib records a succeeded trial's observation with its end; a Succeeded without metrics yet is not the end line.
+        var terminal = TrialStatus.IsTerminal(trial.State) && !(trial.State == "Succeeded" && trial.Metrics.Count == 0);
+        string? summary = null;
         lock (gate)
         {
-            if (seen.TryGetValue(trial.Name, out var previous) && previous == line)
+            if ((seen.TryGetValue(trial.Name, out var previous) && previous == line) || finished.Contains(trial.Name))
             {
+                // Unchanged, or already reported as ended: a trial's end is reported once.
                 return;
             }
 
             seen[trial.Name] = line;
+            if (terminal)
+            {
+                finished.Add(trial.Name);
+                succeeded += trial.State == "Succeeded" ? 1 : 0;
+                if (plannedTrials > ChattyUpTo && finished.Count % SummaryEvery == 0)
+                {
+                    summary = $"Trials: {finished.Count} of {plannedTrials} finished ({succeeded} succeeded, {finished.Count - succeeded} did not), {seen.Count - finished.Count} running or pending";
+                }
+            }
         }
 
-        log.Info(line);
+        if (terminal || plannedTrials <= ChattyUpTo)
+        {
+            log.Info(line);
+        }
+        else
+        {
+            log.Detail(line);
+        }
+
+        if (summary is not null)
+        {
+            log.Info(summary);
+        }
     }
 
     public void ReportBest(TrialSummary? trial, string objective)

@@ -30,13 +30,14 @@ internal static class TuningStep
                 }
 
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                await MetricsCollectorNamespace.CheckAsync(run, cancellationToken).ConfigureAwait(false);
                 var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
                 var experiment = ManifestRenderer.Render(model, LifecycleStep.Tune, runContext).Custom(ExperimentManifest.Kind);
                 var name = experiment.Metadata.Name;
                 run.Report.Set("experimentName", name);
                 await run.CreateAsync(experiment, cancellationToken).ConfigureAwait(false);
 
-                var trials = new TrialTracker(run.Log);
+                var trials = new TrialTracker(run.Log, model.Tune.Trials);
                 using var stopTrials = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var following = FollowTrialsAsync(run, name, trials, stopTrials.Token);
                 ResourceWaitResult end;

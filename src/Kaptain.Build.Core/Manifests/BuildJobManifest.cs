@@ -39,7 +39,15 @@ public static class BuildJobManifest
             Kind = "Secret",
             Metadata = Metadata(model, step, run, PerRunName(model, step, run, "docker")),
             Type = "kubernetes.io/dockerconfigjson",
-            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = Value(run.Secrets?.DockerConfigJson) },
+            // Rendered without credentials, the value is still the docker config structure an API server accepts.
+            Data = new Dictionary<string, byte[]>
+            {
+                [".dockerconfigjson"] = Value(run.Secrets?.DockerConfigJson ?? ManifestYamlWriter.RedactDockerConfig(
+                    new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["auths"] = new System.Text.Json.Nodes.JsonObject { [run.Image.Domain ?? model.Registry.Host] = new System.Text.Json.Nodes.JsonObject { ["auth"] = string.Empty } },
+                    }.ToJsonString())),
+            },
         };
         var s3Secret = S3Secret(model, step, run);
         var resources = new List<IKubernetesObject<V1ObjectMeta>> { dockerSecret, s3Secret };
@@ -100,6 +108,22 @@ public static class BuildJobManifest
         {
             args.Add("--insecure");
             args.Add("--skip-tls-verify");
+        }
+
+        // Kaniko's layer cache (https://github.com/GoogleContainerTools/kaniko#caching, pkg/config/options.go): off unless
+        // asked for; without --cache-repo Kaniko caches in the destination's repository + "/cache".
+        if (model.Builder.Cache)
+        {
+            args.Add("--cache=true");
+            if (model.Builder.CacheRepository is { } cacheRepository)
+            {
+                args.Add("--cache-repo=" + cacheRepository);
+            }
+
+            if (model.Builder.CacheTtl is { } cacheTtl)
+            {
+                args.Add("--cache-ttl=" + cacheTtl);
+            }
         }
 
         var mounts = new List<V1VolumeMount> { new() { Name = "docker-config", MountPath = DockerConfigDirectory, ReadOnlyProperty = true } };

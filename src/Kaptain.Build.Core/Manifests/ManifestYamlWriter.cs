@@ -50,9 +50,64 @@ public static partial class ManifestYamlWriter
             {
                 foreach (var key in values.Select(p => p.Key).ToList())
                 {
+                    if (key == DockerConfigJsonKey)
+                    {
+                        var text = values[key]?.GetValue<string>();
+                        var redacted = RedactDockerConfig(field == "data" && text is not null ? Decode(text) : text);
+                        values[key] = field == "data" ? Convert.ToBase64String(Encoding.UTF8.GetBytes(redacted)) : redacted;
+                        continue;
+                    }
+
                     values[key] = field == "data" ? RedactedBase64 : SecretValues.Redacted;
                 }
             }
+        }
+    }
+
+    /// <summary>The key of a <c>kubernetes.io/dockerconfigjson</c> Secret.</summary>
+    internal const string DockerConfigJsonKey = ".dockerconfigjson";
+
+    /// <summary>
+    /// A docker config with every value under <c>auths</c> replaced by the placeholder, the registry names kept: the
+    /// API server validates a <c>kubernetes.io/dockerconfigjson</c> Secret's value as that JSON (kubernetes/kubernetes
+    /// pkg/apis/core/validation ValidateSecret: "must be valid JSON"), so a bare placeholder would be rejected.
+    /// </summary>
+    internal static string RedactDockerConfig(string? json)
+    {
+        var auths = new JsonObject();
+        try
+        {
+            if (json is not null && JsonNode.Parse(json)?["auths"] is JsonObject found)
+            {
+                foreach (var (registry, entry) in found)
+                {
+                    var redacted = new JsonObject();
+                    foreach (var (name, _) in entry as JsonObject ?? [])
+                    {
+                        redacted[name] = SecretValues.Redacted;
+                    }
+
+                    auths[registry] = redacted;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a docker config: the placeholder structure without entries.
+        }
+
+        return new JsonObject { ["auths"] = auths }.ToJsonString();
+    }
+
+    private static string? Decode(string base64)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

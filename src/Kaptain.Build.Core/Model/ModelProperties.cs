@@ -201,6 +201,18 @@ public static class ModelProperties
     /// <summary><c>KaptainBuildTimeout</c>: Seconds to wait for the image build.</summary>
     public const string BuildTimeout = "KaptainBuildTimeout";
 
+    /// <summary><c>KaptainImageBuilder</c>: How the model image is built: <c>kaniko</c>, <c>append</c> or <c>auto</c>.</summary>
+    public const string ImageBuilder = "KaptainImageBuilder";
+
+    /// <summary><c>KaptainBuilderCache</c>: Whether Kaniko caches RUN layers in a registry (<c>--cache=true</c>).</summary>
+    public const string BuilderCache = "KaptainBuilderCache";
+
+    /// <summary><c>KaptainBuilderCacheRepository</c>: The repository Kaniko keeps cached layers in (<c>--cache-repo</c>).</summary>
+    public const string BuilderCacheRepository = "KaptainBuilderCacheRepository";
+
+    /// <summary><c>KaptainBuilderCacheTtl</c>: How long a cached layer is used (<c>--cache-ttl</c>).</summary>
+    public const string BuilderCacheTtl = "KaptainBuilderCacheTtl";
+
     /// <summary>Every property, grouped by lifecycle part, in README order.</summary>
     public static IReadOnlyList<ModelProperty> All { get; } =
     [
@@ -269,6 +281,10 @@ public static class ModelProperties
         new(BuilderCpuLimit, ModelPropertyGroup.Builder, "1", "CPU limit of the builder."),
         new(BuilderMemoryLimit, ModelPropertyGroup.Builder, "1G", "Memory limit of the builder."),
         new(BuildTimeout, ModelPropertyGroup.Builder, "1800", "Seconds to wait for the image build."),
+        new(ImageBuilder, ModelPropertyGroup.Builder, "auto", "How the model image is built. `kaniko`: the whole Dockerfile by Kaniko on the cluster. `append`: Kaniko builds the base image (the Dockerfile without the model's files: base image, requirements, pip install) once into `{image}/base`; every image is that base plus one layer of the model's files, pushed through the registry API with no Job and no Secret on the cluster. `auto`: append with the generated Dockerfile, Kaniko with the model's own (KaptainDockerfile is never appended to: its equivalence is not checked)."),
+        new(BuilderCache, ModelPropertyGroup.Builder, "false", "Whether Kaniko caches the layers of RUN instructions (the pip install) in the registry and reuses them (`--cache=true`); off by default, as in Kaniko. COPY layers are not cached (`--cache-copy-layers` stays off): they come from the context, which is uploaded anyway."),
+        new(BuilderCacheRepository, ModelPropertyGroup.Builder, null, "The repository Kaniko keeps cached layers in (`--cache-repo`), qualified with KaptainRegistry when it names no registry, and in the model image's registry (the builder gets that registry's credentials only); needs KaptainBuilderCache. Default: Kaniko's, the image's repository followed by `/cache`."),
+        new(BuilderCacheTtl, ModelPropertyGroup.Builder, null, "How long a cached layer is reused (`--cache-ttl`), a duration such as `24h` or `90m` (units h, m, s); needs KaptainBuilderCache. Default: Kaniko's, 336h (two weeks)."),
     ];
 
     private static readonly Dictionary<string, ModelProperty> ByName =

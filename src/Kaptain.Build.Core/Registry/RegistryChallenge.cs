@@ -11,6 +11,10 @@ internal sealed record RegistryChallenge(string Scheme, IReadOnlyDictionary<stri
 
     public string? Get(string name) => Parameters.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>The same challenge asking for <paramref name="scope"/> (a push needs <c>pull,push</c>, where a HEAD's challenge names <c>pull</c>).</summary>
+    public RegistryChallenge WithScope(string scope) =>
+        this with { Parameters = new Dictionary<string, string>(Parameters, StringComparer.OrdinalIgnoreCase) { ["scope"] = scope } };
+
     public static RegistryChallenge? From(HttpResponseHeaders headers)
     {
         var header = headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))

@@ -18,7 +18,7 @@ namespace Kaptain.Build.Registry;
 /// manifest with the OCI and docker media types, answering basic-auth and bearer-token challenges with the
 /// credentials of the docker config. Failures are <see cref="KaptainException"/>s with <c>KAPT31xx</c> codes.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     private const string DockerHubApiHost = "registry-1.docker.io";
 
@@ -66,15 +66,127 @@ public sealed class RegistryClient : IDisposable
         var reference = image.Digest ?? image.Tag ?? "latest";
         var url = new Uri($"{(options.Insecure ? "http" : "https")}://{apiHost}/v2/{repository}/manifests/{reference}");
 
-        using var first = await SendAsync(HttpMethod.Head, url, authorization: null, registry, cancellationToken).ConfigureAwait(false);
-        if (first.StatusCode != HttpStatusCode.Unauthorized)
+        var (response, authorization, credentials) = await SendAuthorizedAsync(HttpMethod.Head, url, registry, repository, null, cancellationToken).ConfigureAwait(false);
+        using (response)
         {
-            return await DigestOrNullAsync(first, url, registry, repository, credentials: null, cancellationToken).ConfigureAwait(false);
+            return await DigestOrNullAsync(response, url, registry, repository, credentials, cancellationToken, authorization).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The labels of <paramref name="image"/>'s config (<c>config.Labels</c>, what a Dockerfile's <c>LABEL</c> sets), or
+    /// null when the registry does not have the image. For an image index, the <c>linux/amd64</c> image's (else the
+    /// first one's). An image without labels has an empty dictionary.
+    /// </summary>
+    /// <exception cref="KaptainException">The same codes as <see cref="GetDigestAsync"/>.</exception>
+    public async Task<IReadOnlyDictionary<string, string>?> GetLabelsAsync(ImageReference image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (registry, apiHost, repository) = Locate(image);
+        var baseUrl = $"{(options.Insecure ? "http" : "https")}://{apiHost}/v2/{repository}";
+        AuthenticationHeaderValue? authorization = null;
+        var reference = image.Digest ?? image.Tag ?? "latest";
+        JsonElement manifest;
+        for (var depth = 0; ; depth++)
+        {
+            using var document = await GetJsonAsync(new Uri($"{baseUrl}/manifests/{reference}"), depth == 0).ConfigureAwait(false);
+            if (document is null)
+            {
+                return null;
+            }
+
+            var root = document.RootElement.Clone();
+            if (depth > 0 || !root.TryGetProperty("manifests", out var manifests) || manifests.ValueKind != JsonValueKind.Array)
+            {
+                manifest = root;
+                break;
+            }
+
+            var entries = manifests.EnumerateArray().ToList();
+            var chosen = entries.FirstOrDefault(IsLinuxAmd64);
+            chosen = chosen.ValueKind == JsonValueKind.Undefined ? entries.FirstOrDefault() : chosen;
+            if (chosen.ValueKind == JsonValueKind.Undefined || !chosen.TryGetProperty("digest", out var digest))
+            {
+                return new Dictionary<string, string>();
+            }
+
+            reference = digest.GetString();
         }
 
-        var challenge = RegistryChallenge.From(first.Headers);
+        if (!manifest.TryGetProperty("config", out var config) || !config.TryGetProperty("digest", out var configDigest))
+        {
+            return new Dictionary<string, string>();
+        }
+
+        using var blob = await GetJsonAsync(new Uri($"{baseUrl}/blobs/{configDigest.GetString()}"), false).ConfigureAwait(false)
+            ?? throw Unexpected(registry, HttpStatusCode.NotFound, $"GET /v2/{repository}/blobs/{configDigest.GetString()}");
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (blob.RootElement.TryGetProperty("config", out var runConfig) && runConfig.ValueKind == JsonValueKind.Object
+            && runConfig.TryGetProperty("Labels", out var found) && found.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var label in found.EnumerateObject())
+            {
+                labels[label.Name] = label.Value.ValueKind == JsonValueKind.String ? label.Value.GetString()! : label.Value.GetRawText();
+            }
+        }
+
+        return labels;
+
+        async Task<JsonDocument?> GetJsonAsync(Uri url, bool first)
+        {
+            var (response, usedAuthorization, credentials) = await SendAuthorizedAsync(HttpMethod.Get, url, registry, repository, first ? null : authorization, cancellationToken).ConfigureAwait(false);
+            using (response)
+            {
+                authorization = usedAuthorization;
+                switch (response.StatusCode)
+                {
+                    case HttpStatusCode.OK:
+                        try
+                        {
+                            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (JsonException)
+                        {
+                            throw Unexpected(registry, response.StatusCode, $"GET {url.AbsolutePath} (not JSON)");
+                        }
+
+                    case HttpStatusCode.NotFound:
+                        return null;
+                    case HttpStatusCode.Forbidden:
+                        throw new KaptainException(KaptainDiagnostic.Error(
+                            "KAPT3103", registry, registry, repository, credentials?.Source ?? "no credentials (anonymous)"));
+                    default:
+                        throw Unexpected(registry, response.StatusCode, $"GET {url.AbsolutePath}");
+                }
+            }
+        }
+
+        static bool IsLinuxAmd64(JsonElement entry) =>
+            entry.TryGetProperty("platform", out var platform)
+            && platform.TryGetProperty("os", out var os) && os.GetString() == "linux"
+            && platform.TryGetProperty("architecture", out var architecture) && architecture.GetString() == "amd64";
+    }
+
+    /// <summary>
+    /// Sends a request, with <paramref name="authorization"/> when one is known; on a 401 answers the challenge (basic
+    /// with the docker config's credentials, or the bearer token flow) and sends it once more.
+    /// </summary>
+    private async Task<(HttpResponseMessage Response, AuthenticationHeaderValue? Authorization, RegistryCredentials? Credentials)> SendAuthorizedAsync(
+        HttpMethod method, Uri url, string registry, string repository, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    {
+        var first = await SendAsync(method, url, authorization, registry, cancellationToken).ConfigureAwait(false);
+        if (first.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return (first, authorization, null);
+        }
+
+        RegistryChallenge? challenge;
+        using (first)
+        {
+            challenge = RegistryChallenge.From(first.Headers);
+        }
+
         var credentials = options.Credentials is null ? null : await options.Credentials(registry, cancellationToken).ConfigureAwait(false);
-        AuthenticationHeaderValue authorization;
         if (challenge?.IsBearer == true)
         {
             var token = await GetTokenAsync(challenge, registry, repository, credentials, cancellationToken).ConfigureAwait(false);
@@ -89,13 +201,14 @@ public sealed class RegistryClient : IDisposable
             throw Unauthorized(registry, repository, credentials: null);
         }
 
-        using var second = await SendAsync(HttpMethod.Head, url, authorization, registry, cancellationToken).ConfigureAwait(false);
+        var second = await SendAsync(method, url, authorization, registry, cancellationToken).ConfigureAwait(false);
         if (second.StatusCode == HttpStatusCode.Unauthorized)
         {
+            second.Dispose();
             throw Unauthorized(registry, repository, credentials);
         }
 
-        return await DigestOrNullAsync(second, url, registry, repository, credentials, cancellationToken, authorization).ConfigureAwait(false);
+        return (second, authorization, credentials);
     }
 
     /// <summary>Whether the registry has <paramref name="image"/>.</summary>

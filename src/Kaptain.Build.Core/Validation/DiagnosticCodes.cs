@@ -146,4 +146,19 @@ public static class DiagnosticCodes
 
     /// <summary>The hyperband algorithm's settings do not satisfy Katib's hyperband suggestion service.</summary>
     public const string HyperbandSettings = "KAPT2048";
+
+    /// <summary><c>KaptainBuilderCacheRepository</c> or <c>KaptainBuilderCacheTtl</c> is set without <c>KaptainBuilderCache</c>.</summary>
+    public const string BuilderCacheSettingWithoutCache = "KAPT2080";
+
+    /// <summary><c>KaptainBuilderCacheRepository</c> is not a repository (or has a tag or digest).</summary>
+    public const string InvalidBuilderCacheRepository = "KAPT2081";
+
+    /// <summary><c>KaptainBuilderCacheTtl</c> is not a duration Kaniko reads.</summary>
+    public const string InvalidBuilderCacheTtl = "KAPT2082";
+
+    /// <summary><c>KaptainImageBuilder</c> is not kaniko, append or auto.</summary>
+    public const string UnknownImageBuilder = "KAPT2083";
+
+    /// <summary><c>KaptainImageBuilder</c> is append with the model's own Dockerfile.</summary>
+    public const string AppendNeedsGeneratedDockerfile = "KAPT2084";
 }

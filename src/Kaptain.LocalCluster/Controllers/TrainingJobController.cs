@@ -105,6 +105,11 @@ internal sealed class TrainingJobController : ReconcilingController
             for (var index = 0; index < replicas; index++)
             {
                 var podName = $"{name}-{replicaType.ToLowerInvariant()}-{index.ToString(CultureInfo.InvariantCulture)}";
+                if (Store.TryGet(BuiltInResources.Service, ns, podName) is null)
+                {
+                    await Tolerate(() => Store.CreateAsync(BuiltInResources.Service, HeadlessService(job, replicaType, index, podName)), 409);
+                }
+
                 if (!pods.TryGetValue(podName, out var pod))
                 {
                     await Tolerate(() => Store.CreateAsync(BuiltInResources.Pod, Pod(job, replicaSpecs, replicaType, replicaSpec, index, podName, policy)), 409);
@@ -309,6 +314,46 @@ internal sealed class TrainingJobController : ReconcilingController
             ["kind"] = "Pod",
             ["metadata"] = metadata.DeepClone(),
             ["spec"] = spec.DeepClone(),
+        };
+    }
+
+    /// <summary>
+    /// The headless Service the operator creates for each replica, named like its pod, so that the replicas reach each
+    /// other by name (TF_CONFIG, MASTER_ADDR); owned by the job, so it goes with it (kubeflow/training-operator
+    /// pkg/controller.v1/common/service.go, <c>CreateNewService</c>: <c>ClusterIP: None</c>, the replica's labels as
+    /// selector, the default port, a controller reference to the job).
+    /// </summary>
+    private JsonObject HeadlessService(JsonObject job, string replicaType, int index, string podName)
+    {
+        var selector = new JsonObject
+        {
+            [JobNameLabel] = ObjectFields.Name(job),
+            ["training.kubeflow.org/operator-name"] = _operatorName,
+            [ReplicaTypeLabel] = replicaType.ToLowerInvariant(),
+            [ReplicaIndexLabel] = index.ToString(CultureInfo.InvariantCulture),
+        };
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = podName,
+                ["namespace"] = ObjectFields.Namespace(job),
+                ["labels"] = selector.DeepClone(),
+                ["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(job)),
+            },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = "None",
+                ["selector"] = selector,
+                ["ports"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = _kind == "TFJob" ? "tfjob-port" : "pytorchjob-port",
+                    ["port"] = _defaultPort,
+                    ["targetPort"] = _defaultPort,
+                }),
+            },
         };
     }
 

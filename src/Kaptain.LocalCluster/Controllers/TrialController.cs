@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Storage;
 
 namespace Kaptain.LocalCluster.Controllers;
 
@@ -32,9 +33,14 @@ internal sealed partial class TrialController : ReconcilingController
     {
         var trialType = TrialType!;
         var trial = Store.TryGet(trialType, ns, name);
-        if (trial is null || ObjectFields.IsDeleting(trial)
-            || Conditions.IsTrue(trial["status"], "Succeeded") || Conditions.IsTrue(trial["status"], "Failed") || Conditions.IsTrue(trial["status"], "MetricsUnavailable"))
+        if (trial is null || ObjectFields.IsDeleting(trial))
         {
+            return;
+        }
+
+        if (Conditions.IsTrue(trial["status"], "Succeeded") || Conditions.IsTrue(trial["status"], "Failed") || Conditions.IsTrue(trial["status"], "MetricsUnavailable"))
+        {
+            await DeleteJobUnlessRetainedAsync(trial);
             return;
         }
 
@@ -118,6 +124,39 @@ internal sealed partial class TrialController : ReconcilingController
         return;
     }
 
+    /// <summary>
+    /// A completed trial's job goes unless the trial template said <c>retain: true</c> (the trial's
+    /// <c>spec.retainRun</c>), with foreground propagation (kubeflow/katib pkg/controller.v1beta1/trial/trial_controller.go:
+    /// <c>if instance.IsCompleted() &amp;&amp; !instance.Spec.RetainRun { r.Delete(desiredJob, Foreground) }</c>).
+    /// </summary>
+    private async Task DeleteJobUnlessRetainedAsync(JsonObject trial)
+    {
+        if (trial["spec"]?["retainRun"] is JsonValue retain && retain.TryGetValue<bool>(out var keep) && keep)
+        {
+            return;
+        }
+
+        var runSpec = trial["spec"]?["runSpec"] as JsonObject;
+        var jobType = runSpec is null ? null : Cluster.Resources.FindByKind(ObjectFields.Text(runSpec["apiVersion"]) ?? string.Empty, ObjectFields.Text(runSpec["kind"]) ?? string.Empty);
+        var ns = ObjectFields.Namespace(trial);
+        var name = ObjectFields.Name(trial);
+        if (jobType is not null && Store.TryGet(jobType, ns, name) is { } job && !ObjectFields.IsDeleting(job))
+        {
+            await Tolerate(() => Store.DeleteAsync(jobType, ns, name, new DeletionOptions { PropagationPolicy = PropagationPolicy.Foreground }), 404);
+        }
+    }
+
+    /// <summary>
+    /// Whether Katib's webhook would have injected its metrics collector into the trial's pods: only in namespaces
+    /// labelled <c>katib.kubeflow.org/metrics-collector-injection=enabled</c> (kubeflow/katib
+    /// manifests/v1beta1/components/webhook/webhooks.yaml, the pod webhook's <c>namespaceSelector</c>). Without it
+    /// nothing reads the pods' output and no metric is recorded (kubeflow/katib#1795).
+    /// </summary>
+    private bool CollectorInjected(string ns) =>
+        Store.TryGet(BuiltInResources.Namespace, null, ns) is { } namespaceObject
+        && ObjectFields.Labels(namespaceObject).TryGetValue("katib.kubeflow.org/metrics-collector-injection", out var value)
+        && value == "enabled";
+
     /// <summary>The objective and additional metrics from the <c>name=value</c> lines the job's pods printed, as Katib's
     /// StdOut collector parses them: <c>latest</c>, <c>min</c> and <c>max</c> over the lines; <c>unavailable</c> when
     /// a metric never appeared.</summary>
@@ -132,7 +171,9 @@ internal sealed partial class TrialController : ReconcilingController
         var primary = ObjectFields.Text(trial["spec"]?["primaryContainerName"]);
         var values = names.ToDictionary(n => n, _ => new List<double>(), StringComparer.Ordinal);
         var uid = ObjectFields.Uid(job);
-        var pods = Store.List(BuiltInResources.Pod, ObjectFields.Namespace(job)).Items.Where(p => ObjectFields.IsControlledBy(p, uid));
+        var pods = CollectorInjected(ObjectFields.Namespace(job))
+            ? Store.List(BuiltInResources.Pod, ObjectFields.Namespace(job)).Items.Where(p => ObjectFields.IsControlledBy(p, uid))
+            : [];
         foreach (var pod in pods)
         {
             var containers = (pod["spec"]?["containers"] as JsonArray ?? []).Select(c => ObjectFields.Text(c?["name"])).OfType<string>().ToList();

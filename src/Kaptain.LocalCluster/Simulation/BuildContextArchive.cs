@@ -7,8 +7,9 @@ namespace Kaptain.LocalCluster.Simulation;
 /// <summary>A Kaniko build context as read from S3: a gzip-compressed tar that must hold the Dockerfile.</summary>
 internal sealed class BuildContextArchive
 {
-    private BuildContextArchive(byte[] compressed, string diffId, string dockerfile, int fileCount)
+    private BuildContextArchive(byte[] compressed, string diffId, string dockerfile, int fileCount, IReadOnlyDictionary<string, string> fileDigests)
     {
+        FileDigests = fileDigests;
         Compressed = compressed;
         DiffId = diffId;
         Dockerfile = dockerfile;
@@ -23,6 +24,9 @@ internal sealed class BuildContextArchive
 
     /// <summary>The Dockerfile's text.</summary>
     public string Dockerfile { get; }
+
+    /// <summary>The digest of each regular file's content, by its path in the context (what Kaniko's cache keys of COPY use).</summary>
+    public IReadOnlyDictionary<string, string> FileDigests { get; }
 
     /// <summary>How many regular files the context holds.</summary>
     public int FileCount { get; }
@@ -48,6 +52,7 @@ internal sealed class BuildContextArchive
         var wanted = Normalize(dockerfilePath);
         string? dockerfile = null;
         var files = 0;
+        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
         try
         {
             using var reader = new TarReader(new MemoryStream(tar));
@@ -59,9 +64,14 @@ internal sealed class BuildContextArchive
                 }
 
                 files++;
-                if (Normalize(entry.Name) == wanted && entry.DataStream is { } data)
+                using var content = new MemoryStream();
+                entry.DataStream?.CopyTo(content);
+                var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
+                digests[Normalize(entry.Name)] = OciBlob.DigestOf(bytes);
+                if (Normalize(entry.Name) == wanted)
                 {
-                    using var text = new StreamReader(data, Encoding.UTF8);
+                    content.Position = 0;
+                    using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
                     dockerfile = text.ReadToEnd();
                 }
             }
@@ -80,7 +90,7 @@ internal sealed class BuildContextArchive
             throw new KanikoFailure("Error: error resolving dockerfile path: please provide a valid path to a Dockerfile within the build context with --dockerfile");
         }
 
-        return new BuildContextArchive(compressed, OciBlob.DigestOf(tar), dockerfile, files);
+        return new BuildContextArchive(compressed, OciBlob.DigestOf(tar), dockerfile, files, digests);
     }
 
     private static string Normalize(string path)

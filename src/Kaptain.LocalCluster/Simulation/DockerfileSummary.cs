@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Kaptain.LocalCluster.Simulation;
 
 /// <summary>What the simulated Kaniko takes from a Dockerfile into the image config: the base image name (for its log),
-/// the instructions (for the step lines it prints), and ENV, WORKDIR, ENTRYPOINT and CMD. The image itself is the
+/// the instructions (for the step lines it prints), and ENV, LABEL, WORKDIR, ENTRYPOINT and CMD. The image itself is the
 /// minimal base plus the context as one layer: RUN steps are not executed.</summary>
 internal sealed class DockerfileSummary
 {
@@ -20,6 +20,10 @@ internal sealed class DockerfileSummary
 
     /// <summary><c>ENV</c> as <c>NAME=value</c>.</summary>
     public List<string> Environment { get; } = [];
+
+    /// <summary><c>LABEL</c>s (<c>key=value</c> pairs, quotes removed; a later one wins), as Kaniko puts them in the
+    /// image config's <c>config.Labels</c>.</summary>
+    public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
 
     /// <summary><c>WORKDIR</c>, or null.</summary>
     public string? WorkingDirectory { get; private set; }
@@ -85,6 +89,14 @@ internal sealed class DockerfileSummary
                 else if (rest.IndexOf(' ', StringComparison.Ordinal) is var gap and > 0)
                 {
                     Environment.Add($"{rest[..gap]}={rest[(gap + 1)..].Trim()}");
+                }
+
+                break;
+            case "LABEL":
+                foreach (var pair in rest.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Contains('=', StringComparison.Ordinal)))
+                {
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    Labels[pair[..equals].Trim('"')] = pair[(equals + 1)..].Trim('"');
                 }
 
                 break;

@@ -8,8 +8,11 @@ namespace Kaptain.LocalCluster.Simulation;
 /// <summary>
 /// The simulated Kaniko executor: reads the context object from S3 with the container's credentials, checks it is a
 /// gzip tar holding the Dockerfile, pushes an image (a config blob and the context as its one layer) to every
-/// destination with the mounted docker config, and prints <c>digest: sha256:...</c> as its last line. Failures print
-/// the <c>Error: ...</c> line Kaniko prints and end the run as Kaniko's exit 1 would.
+/// destination with the mounted docker config, and prints what Kaniko prints: <c>Pushing image to DEST</c> and
+/// <c>Pushed REPO@sha256:...</c> for each destination, nothing more. The digest reaches the caller only through the
+/// result, which the pod writes to <c>--digest-file</c> (see GoogleContainerTools/kaniko pkg/executor/push.go,
+/// <c>DoPush</c>: it writes the digest file and logs <c>logrus.Infof("Pushed %s", digest)</c>; there is no
+/// <c>digest:</c> line). Failures print the <c>Error: ...</c> line Kaniko prints and end the run as Kaniko's exit 1 would.
 /// </summary>
 /// <param name="invocation">The container's arguments and environment.</param>
 /// <param name="dockerConfigJson">The mounted <c>/kaniko/.docker/config.json</c>, or null when none is mounted.</param>
@@ -31,7 +34,6 @@ internal sealed class KanikoBuild(KanikoInvocation invocation, string? dockerCon
         try
         {
             var digest = await BuildAndPushAsync(print, cancellationToken).ConfigureAwait(false);
-            await print($"digest: {digest}", cancellationToken).ConfigureAwait(false);
             return new KanikoResult(digest, null);
         }
         catch (KanikoFailure failure)
@@ -83,9 +85,18 @@ internal sealed class KanikoBuild(KanikoInvocation invocation, string? dockerCon
         await Info("Built cross stage deps: map[]").ConfigureAwait(false);
         await Info("Executing 0 build triggers").ConfigureAwait(false);
         await Info($"Building stage '{dockerfile.BaseImage}' [idx: '0', base-idx: '-1']").ConfigureAwait(false);
+        var cache = invocation.Cache ? new KanikoLayerCache(invocation, CreatePusher, time) : null;
+        var missed = cache is null
+            ? []
+            : await cache.LookUpAsync(invocation.Destinations[0], dockerfile, context, Info, cancellationToken).ConfigureAwait(false);
         foreach (var instruction in dockerfile.Instructions.Where(i => !i.StartsWith("FROM", StringComparison.OrdinalIgnoreCase)))
         {
             await Info(instruction).ConfigureAwait(false);
+        }
+
+        if (cache is not null)
+        {
+            await cache.PushAsync(invocation.Destinations[0], missed, Info, cancellationToken).ConfigureAwait(false);
         }
 
         await Info("Taking snapshot of full filesystem...").ConfigureAwait(false);
@@ -124,6 +135,11 @@ internal sealed class KanikoBuild(KanikoInvocation invocation, string? dockerCon
         if (dockerfile.Environment.Count > 0)
         {
             runConfig["Env"] = new JsonArray(dockerfile.Environment.Select(e => (JsonNode?)e).ToArray());
+        }
+
+        if (dockerfile.Labels.Count > 0)
+        {
+            runConfig["Labels"] = new JsonObject(dockerfile.Labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
         }
 
         if (dockerfile.WorkingDirectory is { } workingDirectory)

@@ -33,6 +33,15 @@ internal sealed record KanikoInvocation
     /// <summary><c>--digest-file</c>, e.g. <c>/dev/termination-log</c>.</summary>
     public string? DigestFile { get; init; }
 
+    /// <summary><c>--cache</c>: cache RUN layers in <see cref="CacheRepository"/> and reuse them.</summary>
+    public bool Cache { get; init; }
+
+    /// <summary><c>--cache-repo</c>, or null: Kaniko then infers the destination's repository + <c>/cache</c>.</summary>
+    public string? CacheRepository { get; init; }
+
+    /// <summary><c>--cache-ttl</c> (Kaniko's default: 336h, two weeks).</summary>
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.FromHours(336);
+
     /// <summary><c>S3_ENDPOINT</c>: the S3 endpoint URL.</summary>
     public string? S3Endpoint { get; init; }
 
@@ -63,6 +72,9 @@ internal sealed record KanikoInvocation
         var destinations = new List<ImageReference>();
         var insecure = false;
         var skipTlsVerify = false;
+        var cache = false;
+        string? cacheRepository = null;
+        var cacheTtl = TimeSpan.FromHours(336);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -110,8 +122,25 @@ internal sealed record KanikoInvocation
                 case "--skip-tls-verify":
                     skipTlsVerify = value is null or "true";
                     break;
+                case "--cache":
+                    cache = value switch
+                    {
+                        null or "true" => true,
+                        "false" => false,
+                        _ => throw new KanikoFailure($"Error: invalid argument \"{value}\" for \"--cache\" flag: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
+                    };
+                    break;
+                case "--cache-repo":
+                    cacheRepository = Value();
+                    break;
+                case "--cache-ttl":
+                    var ttl = Value();
+                    cacheTtl = GoDuration.TryParse(ttl, out var parsed)
+                        ? parsed
+                        : throw new KanikoFailure($"Error: invalid argument \"{ttl}\" for \"--cache-ttl\" flag: time: {(ttl.Length > 0 && ttl.All(char.IsAsciiDigit) ? "missing unit in" : "invalid")} duration \"{ttl}\"");
+                    break;
                 default:
-                    // Kaniko has many more flags (--cache, --registry-certificate, --verbosity...); they do not change
+                    // Kaniko has many more flags (--registry-certificate, --verbosity...); they do not change
                     // what the simulation reads or pushes.
                     if (!name.StartsWith('-'))
                     {
@@ -149,6 +178,9 @@ internal sealed record KanikoInvocation
             Insecure = insecure,
             SkipTlsVerify = skipTlsVerify,
             DigestFile = digestFile,
+            Cache = cache,
+            CacheRepository = cacheRepository,
+            CacheTtl = cacheTtl,
             S3Endpoint = environment.GetValueOrDefault("S3_ENDPOINT"),
             Region = environment.GetValueOrDefault("AWS_REGION") is { Length: > 0 } region ? region : "us-east-1",
             AccessKey = environment.GetValueOrDefault("AWS_ACCESS_KEY_ID"),

@@ -34,6 +34,9 @@ internal sealed class RegistryPusher : IDisposable
         }
 
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
+
+        // Kaniko's transport names itself (GoogleContainerTools/kaniko pkg/executor/push.go, withUserAgent: "kaniko/VERSION").
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("kaniko/simulated");
         var registryHost = target.Registry == "index.docker.io" ? "registry-1.docker.io" : target.Registry;
         _baseUrl = $"{(plainHttp ? "http" : "https")}://{registryHost}";
     }
@@ -82,6 +85,42 @@ internal sealed class RegistryPusher : IDisposable
         }
 
         return digest;
+    }
+
+    /// <summary>
+    /// The creation time in the config of the image the target's tag names, or null when the tag does not exist (how
+    /// Kaniko's layer cache finds a cached layer and checks its age against <c>--cache-ttl</c>).
+    /// </summary>
+    /// <exception cref="RegistryException">The registry refused (other than 404) or did not answer.</exception>
+    public async Task<DateTimeOffset?> GetCreatedAsync(CancellationToken cancellationToken)
+    {
+        var url = $"{_baseUrl}/v2/{_target.Repository}/manifests/{_target.Tag}";
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(ManifestMediaType));
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+                return request;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var manifest = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        var configDigest = manifest?["config"]?["digest"]?.GetValue<string>()
+            ?? throw new RegistryException($"GET {url}: the manifest has no config");
+        var blobUrl = $"{_baseUrl}/v2/{_target.Repository}/blobs/{configDigest}";
+        using var blob = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, blobUrl), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(blob, cancellationToken).ConfigureAwait(false);
+        var config = JsonNode.Parse(await blob.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        return config?["created"]?.GetValue<string>() is { } created
+            && DateTimeOffset.TryParse(created, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : DateTimeOffset.MinValue;
     }
 
     /// <inheritdoc/>

@@ -96,7 +96,9 @@ public sealed class PodLogStreamerTests(SharedLocalCluster shared)
         await sink.WaitForAsync(lines => lines.Any(l => l.Text == "done 0") && lines.Any(l => l.Text == "done 1"));
         await streamer.StopAsync(TimeSpan.FromSeconds(30));
 
-        var worker0 = sink.Lines.Where(l => l.Pod == "worker-0").Select(l => l.IsNote ? "NOTE" : l.Text);
+        // A cut that breaks the stream with an error is reported, at most once; the restart is marked.
+        Assert.True(sink.Lines.Count(l => l.Pod == "worker-0" && l.IsNote && l.Text.Contains("is not available", StringComparison.Ordinal)) <= 1);
+        var worker0 = sink.Lines.Where(l => l.Pod == "worker-0" && !l.Text.Contains("is not available", StringComparison.Ordinal)).Select(l => l.IsNote ? "NOTE" : l.Text);
         Assert.Equal(["epoch 1", "epoch 2", "epoch 3", "out of memory", "NOTE", "epoch 1 again", "done 0"], worker0);
         Assert.Equal(["hello from 1", "done 1"], sink.Lines.Where(l => l.Pod == "worker-1").Select(l => l.Text));
         Assert.DoesNotContain(sink.Lines, l => l.Pod == "unrelated");
@@ -127,5 +129,67 @@ public sealed class PodLogStreamerTests(SharedLocalCluster shared)
         Assert.Equal(
             ["NOTE", "error: cannot push", "NOTE", "retrying push"],
             sink.Lines.Select(l => l.IsNote ? "NOTE" : l.Text));
+    }
+
+    [Fact]
+    public async Task A_log_that_cannot_be_opened_is_reported_once_with_the_servers_reason_and_retried()
+    {
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        var ns = bed.Namespace;
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), TestResources.Pod("train-0", ns, new JsonObject { ["job-name"] = "quiet" }));
+        var sink = new RecordingSink();
+        await using var streamer = new PodLogStreamer(bed.Client, null, "job-name=quiet", sink);
+
+        // The pod says its container runs, but the log cannot be read (the server answers 400 "waiting to start", as a
+        // real API server answers with its kubelet's error).
+        Status(bed, "train-0", TestResources.ContainerStatus("Running", "running", 0));
+        streamer.Start(Token);
+        await sink.WaitForAsync(lines => lines.Any(l => l.IsNote));
+
+        bed.Cluster.Logs.StartContainer(ns, "train-0", "main");
+        bed.Cluster.Logs.Append(ns, "train-0", "main", "finally");
+        await sink.WaitForAsync(lines => lines.Any(l => l.Text == "finally"));
+        bed.Cluster.Logs.Terminate(ns, "train-0", "main");
+        Status(bed, "train-0", TestResources.ContainerStatus("Succeeded", "terminated", 0));
+        await streamer.StopAsync(TimeSpan.FromSeconds(30));
+
+        var note = Assert.Single(sink.Lines, l => l.IsNote);
+        Assert.Contains("400", note.Text, StringComparison.Ordinal);
+        Assert.Contains("waiting to start", note.Text, StringComparison.Ordinal);
+        Assert.Equal(["finally"], sink.Lines.Where(l => !l.IsNote).Select(l => l.Text));
+        Assert.True(streamer.Reconnects > 0);
+    }
+
+    [Fact]
+    public async Task The_no_content_answer_for_an_unbound_pod_is_waited_out_without_a_report()
+    {
+        await using var bed = await LocalClusterTestBed.StartAsync(shared, Token);
+        var ns = bed.Namespace;
+        var pod = TestResources.Pod("unbound-0", ns, new JsonObject { ["job-name"] = "unbound" });
+        pod["spec"]!.AsObject().Remove("nodeName");
+        bed.Cluster.Store.Create(bed.Type(ResourceKinds.Pod), pod);
+        var sink = new RecordingSink();
+        await using var streamer = new PodLogStreamer(bed.Client, null, "job-name=unbound", sink);
+
+        // The status says running before the pod is bound: the server answers 204 (no kubelet to ask).
+        Status(bed, "unbound-0", TestResources.ContainerStatus("Running", "running", 0));
+        streamer.Start(Token);
+        bed.Cluster.Logs.StartContainer(ns, "unbound-0", "main");
+        bed.Cluster.Logs.Append(ns, "unbound-0", "main", "bound at last");
+        bed.Cluster.Store.Mutate(bed.Type(ResourceKinds.Pod), ns, "unbound-0", p =>
+        {
+            p["spec"]!["nodeName"] = "node-1";
+            return true;
+        });
+        Status(bed, "unbound-0", TestResources.ContainerStatus("Running", "running", 0));
+        await sink.WaitForAsync(lines => lines.Any(l => l.Text == "bound at last"));
+        bed.Cluster.Logs.Terminate(ns, "unbound-0", "main");
+        Status(bed, "unbound-0", TestResources.ContainerStatus("Succeeded", "terminated", 0));
+        await streamer.StopAsync(TimeSpan.FromSeconds(30));
+
+        // Nothing was reported while the server answered 204; the line came once the pod was bound.
+        var lines = sink.Lines.ToList();
+        Assert.Equal("bound at last", lines[0].Text);
+        Assert.Equal(["bound at last"], lines.Where(l => !l.IsNote).Select(l => l.Text));
     }
 }

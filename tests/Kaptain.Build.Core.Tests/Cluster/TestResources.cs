@@ -92,6 +92,8 @@ internal static class TestResources
             ["metadata"] = metadata,
             ["spec"] = new JsonObject
             {
+                // Bound to a node, whose kubelet the test plays: an unbound pod's log is a 204 on a real server.
+                ["nodeName"] = "node-1",
                 ["restartPolicy"] = restartPolicy,
                 ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "example/model:1" }),
             },

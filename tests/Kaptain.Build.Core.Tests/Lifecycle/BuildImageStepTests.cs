@@ -4,6 +4,7 @@ using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Manifests;
 using Kaptain.Build.Model;
 using Kaptain.LocalCluster.Api;
+using Kaptain.Testing;
 
 namespace Kaptain.Build.Core.Tests.Lifecycle;
 
@@ -14,14 +15,124 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 [Collection(LifecycleCollection.Name)]
 public sealed class BuildImageStepTests(LifecycleServers servers)
 {
+    private static readonly HttpClient Http = new();
+
     // The run id of the tests that look at the context object: its key is the run's own.
     private const string RunId = "c0ffee0001";
 
+    /// <summary>The context object Kaniko reads: the base image's with the default (append) builder.</summary>
     private async Task<(string Bucket, string Key)> ContextObjectAsync(LifecycleProject project, string? runId = null)
     {
         var model = project.Model();
-        var context = await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken);
+        var context = model.Builder.Mode == ImageBuilderMode.Kaniko
+            ? await BuildContextBuilder.CreateAsync(model, TestContext.Current.CancellationToken)
+            : await BuildContextBuilder.CreateBaseAsync(model, TestContext.Current.CancellationToken);
         return (model.Storage.Bucket, RunContext.ContextObjectKeyFor(model, context, runId ?? RunId));
+    }
+
+    [Fact]
+    public async Task A_code_only_change_is_appended_to_the_base_image_with_no_cluster_write()
+    {
+        using var project = new LifecycleProject(servers, "build-append");
+        var token = TestContext.Current.CancellationToken;
+
+        var first = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        project.Write("train.py", "import argparse\nprint('accuracy=0.95')\n");
+        var versionBefore = servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion;
+        var second = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        // The first build made the base (base image + requirements) with Kaniko once, then appended.
+        Assert.True(first.Built);
+        Assert.NotNull(first.JobName);
+        var baseContext = await BuildContextBuilder.CreateBaseAsync(project.Model(), token);
+        var (baseManifest, baseConfig) = await ImageAsync(baseContext.Image.Path, baseContext.Image.Tag!, token);
+
+        // The code change: no Job, no Secret, nothing written to the cluster; a new image of the base's layers plus one.
+        Assert.True(second.Built);
+        Assert.Null(second.JobName);
+        Assert.Empty(second.Created);
+        Assert.Equal(versionBefore, servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion);
+        Assert.NotEqual(first.Image.Digest, second.Image.Digest);
+        var (manifest, config) = await ImageAsync(second.Image.Path, second.Image.Tag!, token);
+        var baseLayers = baseManifest["layers"]!.AsArray().Select(l => l!["digest"]!.GetValue<string>()).ToList();
+        var layers = manifest["layers"]!.AsArray().Select(l => l!["digest"]!.GetValue<string>()).ToList();
+        Assert.Equal(baseLayers.Count + 1, layers.Count);
+        Assert.Equal(baseLayers, layers[..^1]);
+        Assert.Equal(baseConfig["history"]!.AsArray().Count + 1, config["history"]!.AsArray().Count);
+        Assert.StartsWith("COPY . /app/", config["history"]!.AsArray()[^1]!["created_by"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(layers.Count, config["rootfs"]!["diff_ids"]!.AsArray().Count);
+
+        // What the generated Dockerfile gives: its work directory, environment and entrypoint, and the checksum label.
+        Assert.Equal("/app", config["config"]!["WorkingDir"]!.GetValue<string>());
+        Assert.Contains("PYTHONUNBUFFERED=1", config["config"]!["Env"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(["python", "-u", "train.py"], config["config"]!["Entrypoint"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(second.ContextChecksum, config["config"]!["Labels"]!["checksum"]!.GetValue<string>());
+
+        // The layer holds the changed file under the work directory.
+        var layer = await BlobAsync(second.Image.Path, layers[^1], token);
+        using var tar = new System.Formats.Tar.TarReader(new System.IO.Compression.GZipStream(new MemoryStream(layer), System.IO.Compression.CompressionMode.Decompress));
+        var files = new Dictionary<string, string>();
+        while (await tar.GetNextEntryAsync(cancellationToken: token) is { } entry)
+        {
+            if (entry.DataStream is { } data)
+            {
+                files[entry.Name] = await new StreamReader(data).ReadToEndAsync(token);
+            }
+        }
+
+        Assert.Equal("import argparse\nprint('accuracy=0.95')\n", files["app/train.py"]);
+        Assert.Contains("app/requirements.txt", files.Keys);
+        Assert.Contains("app/Dockerfile", files.Keys);
+    }
+
+    [Fact]
+    public async Task With_the_kaniko_builder_the_whole_image_is_built_on_the_cluster()
+    {
+        using var project = new LifecycleProject(servers, "build-kaniko");
+        project.Properties[ModelProperties.ImageBuilder] = "kaniko";
+        var token = TestContext.Current.CancellationToken;
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(result.Built);
+        Assert.NotNull(result.JobName);
+        var baseContext = await BuildContextBuilder.CreateBaseAsync(project.Model(), token);
+        Assert.Null(await ManifestOrNullAsync(baseContext.Image.Path, baseContext.Image.Tag!, token));
+        var (manifest, _) = await ImageAsync(result.Image.Path, result.Image.Tag!, token);
+        Assert.Single(manifest["layers"]!.AsArray());
+    }
+
+    private async Task<(System.Text.Json.Nodes.JsonNode Manifest, System.Text.Json.Nodes.JsonNode Config)> ImageAsync(string repository, string tag, CancellationToken token)
+    {
+        var manifest = await ManifestOrNullAsync(repository, tag, token) ?? throw new InvalidOperationException($"{repository}:{tag} is not in the registry");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await BlobAsync(repository, manifest["config"]!["digest"]!.GetValue<string>(), token))!;
+        return (manifest, config);
+    }
+
+    private async Task<System.Text.Json.Nodes.JsonNode?> ManifestOrNullAsync(string repository, string tag, CancellationToken token)
+    {
+        using var request = Authorized(HttpMethod.Get, $"/v2/{repository}/manifests/{tag}");
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await Http.SendAsync(request, token);
+        return response.StatusCode == System.Net.HttpStatusCode.NotFound
+            ? null
+            : System.Text.Json.Nodes.JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(token));
+    }
+
+    private async Task<byte[]> BlobAsync(string repository, string digest, CancellationToken token)
+    {
+        using var request = Authorized(HttpMethod.Get, $"/v2/{repository}/blobs/{digest}");
+        using var response = await Http.SendAsync(request, token);
+        return await response.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync(token);
+    }
+
+    private HttpRequestMessage Authorized(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, new Uri(servers.Registry.Endpoint, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{servers.Registry.Username}:{servers.Registry.Password}")));
+        return request;
     }
 
     [Fact]
@@ -43,7 +154,7 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
         Assert.Contains($"s3://{bucket}/{key}", result.Removed);
         Assert.Contains(result.Created, r => r.StartsWith("Job ", StringComparison.Ordinal));
         Assert.Equal(3, result.Created.Count(r => r.StartsWith("Secret ", StringComparison.Ordinal) || r.StartsWith("Job ", StringComparison.Ordinal)));
-        Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-", StringComparison.Ordinal) && line.Contains("digest: sha256:", StringComparison.Ordinal));
+        Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-", StringComparison.Ordinal) && line.EndsWith($"Pushed {result.Image.Repository}@{result.Image.Digest}", StringComparison.Ordinal));
 
         // Nothing the user can read holds a credential.
         var report = await File.ReadAllTextAsync(result.ReportPath, token);
@@ -55,6 +166,74 @@ public sealed class BuildImageStepTests(LifecycleServers servers)
 
         Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*"));
         Assert.Empty(Directory.GetFiles(project.Intermediate, "objects-*"));
+    }
+
+    [Fact]
+    public async Task The_digest_is_the_one_Kaniko_reported_even_when_the_tag_has_moved_since()
+    {
+        using var project = new LifecycleProject(servers, "build-digest");
+        var token = TestContext.Current.CancellationToken;
+        var context = await BuildContextBuilder.CreateAsync(project.Model(), token);
+        string? moved = null;
+
+        // Someone else pushes the same tag right after Kaniko did: the registry's answer for the tag is no longer
+        // what this build pushed, but Kaniko's termination message still is.
+        project.Log.When(
+            line => line.Contains($"Pushed {context.Image.Repository}@sha256:", StringComparison.Ordinal),
+            _ => moved = servers.Registry.PushImageAsync(context.Image.Path, context.Image.Tag!, token).GetAwaiter().GetResult());
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.NotNull(moved);
+        var pushed = project.Log.Lines.Single(line => line.Contains($"Pushed {context.Image.Repository}@", StringComparison.Ordinal));
+        Assert.EndsWith(result.Image.Digest!, pushed, StringComparison.Ordinal);
+        Assert.NotEqual(moved, result.Image.Digest);
+        Assert.DoesNotContain(project.Log.Lines, line => line.Contains("digest: sha256:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_registry_only_the_cluster_reaches_is_unknown_so_the_image_is_built_with_a_warning()
+    {
+        using var project = new LifecycleProject(servers, "build-clusteronly");
+        var token = TestContext.Current.CancellationToken;
+        await using var proxy = new ClusterOnlyRegistryProxy(servers.Registry);
+        project.Properties[ModelProperties.Registry] = proxy.Host;
+        var dockerConfig = Path.Combine(project.Directory, "docker");
+        Directory.CreateDirectory(dockerConfig);
+        var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{servers.Registry.Username}:{servers.Registry.Password}"));
+        var config = new { auths = new Dictionary<string, object> { [proxy.Host] = new { auth } } };
+        await File.WriteAllTextAsync(Path.Combine(dockerConfig, "config.json"), System.Text.Json.JsonSerializer.Serialize(config), token);
+        project.Environment["DOCKER_CONFIG"] = dockerConfig;
+
+        var result = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(result.Built);
+        Assert.Contains(project.Log.Warnings, w => w.Code == "KAPT5030");
+        Assert.True(proxy.RefusedConnections > 0);
+        Assert.Equal(await servers.Registry.GetDigestAsync(result.Image.Path, result.Image.Tag!, token), result.Image.Digest);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task An_explicit_tag_is_built_again_when_the_content_changes_and_not_when_it_does_not()
+    {
+        using var project = new LifecycleProject(servers, "build-explicit");
+        var token = TestContext.Current.CancellationToken;
+        project.Properties[ModelProperties.ImageName] = $"{servers.Registry.Host}/tests/{project.Name}:v1";
+
+        var first = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        var again = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+        project.Write("train.py", "import argparse\nprint('accuracy=0.95')\n");
+        var changed = await KaptainLifecycle.BuildImageAsync(project.Options(), token);
+
+        Assert.True(first.Built);
+        Assert.Equal("v1", first.Image.Tag);
+        Assert.False(again.Built);
+        Assert.Equal(first.Image.Digest, again.Image.Digest);
+        Assert.True(changed.Built);
+        Assert.NotEqual(first.ContextChecksum, changed.ContextChecksum);
+        Assert.NotEqual(first.Image.Digest, changed.Image.Digest);
+        Assert.Contains(project.Log.Lines, line => line.Contains("holds other content", StringComparison.Ordinal));
     }
 
     [Fact]

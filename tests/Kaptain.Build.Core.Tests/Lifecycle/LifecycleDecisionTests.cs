@@ -197,7 +197,7 @@ public sealed class LifecycleDecisionTests
     }
 
     [Fact]
-    public void The_log_sink_keeps_a_tail_and_finds_the_builders_digest()
+    public void The_log_sink_keeps_a_tail()
     {
         var log = new RecordingLog();
         var sink = new StepLogSink(log);
@@ -206,13 +206,32 @@ public sealed class LifecycleDecisionTests
             sink.WriteLine(new PodLogLine("build-pod", "kaniko", $"line {i}"));
         }
 
-        var digest = "sha256:" + new string('a', 64);
-        sink.WriteLine(new PodLogLine("build-pod", "kaniko", "digest: " + digest));
-
-        Assert.Equal(digest, sink.Digest);
         Assert.Equal(20, sink.Tail.Count);
-        Assert.Equal("[build-pod] digest: " + digest, sink.Tail[^1]);
-        Assert.Equal(31, log.Lines.Count);
+        Assert.Equal("[build-pod] line 29", sink.Tail[^1]);
+        Assert.Equal(30, log.Lines.Count);
+    }
+
+    [Fact]
+    public void The_builders_digest_is_its_termination_message_when_it_ended_well()
+    {
+        var digest = "sha256:" + new string('a', 64);
+        JsonObject Pod(string container, int exitCode, string message) => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["containerStatuses"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = container,
+                    ["state"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = exitCode, ["message"] = message } },
+                }),
+            },
+        };
+
+        Assert.Equal(digest, BuilderDigest.FromPod(Pod("kaniko", 0, digest + "\n")));
+        Assert.Null(BuilderDigest.FromPod(Pod("kaniko", 1, digest)));
+        Assert.Null(BuilderDigest.FromPod(Pod("sidecar", 0, digest)));
+        Assert.Null(BuilderDigest.FromPod(Pod("kaniko", 0, "error building image")));
+        Assert.Null(BuilderDigest.FromPod(new JsonObject { ["status"] = new JsonObject() }));
     }
 
     [Fact]

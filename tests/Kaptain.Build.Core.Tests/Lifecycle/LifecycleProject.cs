@@ -27,7 +27,9 @@ internal sealed class LifecycleProject : IDisposable
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject { ["name"] = Namespace },
+
+            // Enabled for Katib's metrics collector, as a tuning namespace must be (KAPT1030).
+            ["metadata"] = new JsonObject { ["name"] = Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } },
         });
         Properties = new Dictionary<string, string>
         {
@@ -128,6 +130,12 @@ internal sealed class LifecycleProject : IDisposable
                 // Every namespace has its default service account and kube-root-ca.crt ConfigMap; they are not a run's.
                 var name = item["metadata"]?["name"]?.GetValue<string>();
                 if ((type.Kind == "ServiceAccount" && name == "default") || (type.Kind == "ConfigMap" && name == "kube-root-ca.crt"))
+                {
+                    continue;
+                }
+
+                // Nor is the root CA ConfigMap the cluster publishes into every namespace.
+                if (type.Kind == "ConfigMap" && item["metadata"]?["name"]?.GetValue<string>() == "kube-root-ca.crt")
                 {
                     continue;
                 }

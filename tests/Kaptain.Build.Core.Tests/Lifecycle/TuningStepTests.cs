@@ -117,4 +117,21 @@ public sealed class TuningStepTests(LifecycleServers servers)
         Assert.Equal("KAPT1106", error.Diagnostics[0].Code);
         Assert.Empty(project.Resources());
     }
+
+    [Fact]
+    public async Task A_namespace_without_the_metrics_collector_label_fails_before_the_experiment_is_created()
+    {
+        using var project = Tunable(servers, "tune-nolabel");
+        servers.Cluster.Store.Mutate(Kaptain.LocalCluster.Api.BuiltInResources.Namespace, null, project.Namespace, ns =>
+        {
+            ns["metadata"]!["labels"]!.AsObject().Remove("katib.kubeflow.org/metrics-collector-injection");
+            return true;
+        });
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1030", error.Diagnostics[0].Code);
+        Assert.Contains($"kubectl label namespace {project.Namespace} katib.kubeflow.org/metrics-collector-injection=enabled", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Empty(project.Resources());
+    }
 }

@@ -113,6 +113,23 @@ public sealed class BuiltInResourceTests
     }
 
     [Fact]
+    public async Task Kaniko_caches_only_when_asked_with_the_repository_qualified_by_the_registry_and_the_ttl()
+    {
+        using var project = new TestModelProject();
+        var (plain, plainRun) = await ModelAndRunAsync(project);
+        project.Properties[P.BuilderCache] = "true";
+        project.Properties[P.BuilderCacheRepository] = "dev/mnist/cache";
+        project.Properties[P.BuilderCacheTtl] = "24h";
+        var (cached, cachedRun) = await ModelAndRunAsync(project);
+
+        var plainArgs = ManifestRenderer.Render(plain, LifecycleStep.BuildImage, plainRun).Single<V1Job>().Spec.Template.Spec.Containers.Single().Args;
+        var cachedArgs = ManifestRenderer.Render(cached, LifecycleStep.BuildImage, cachedRun).Single<V1Job>().Spec.Template.Spec.Containers.Single().Args;
+
+        Assert.DoesNotContain(plainArgs, a => a.StartsWith("--cache", StringComparison.Ordinal));
+        Assert.Equal(["--cache=true", "--cache-repo=127.0.0.1:5000/dev/mnist/cache", "--cache-ttl=24h"], cachedArgs.Where(a => a.StartsWith("--cache", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Every_resource_carries_the_contract_2_labels_and_names()
     {
         using var project = new TestModelProject();
@@ -186,6 +203,10 @@ public sealed class BuiltInResourceTests
 
         Assert.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes(SecretValues.Redacted)), yaml, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", run.Secrets.ToString(), StringComparison.Ordinal);
+
+        // The docker config stays the JSON an API server validates a kubernetes.io/dockerconfigjson Secret as.
+        var dockerConfig = System.Text.RegularExpressions.Regex.Match(yaml, @"\.dockerconfigjson: ""?(?<v>[A-Za-z0-9+/=]+)").Groups["v"].Value;
+        Assert.Equal("{\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"REDACTED\"}}}", Encoding.UTF8.GetString(Convert.FromBase64String(dockerConfig)));
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class InProcessModel
 
         if (servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, @namespace) is null)
         {
-            servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = @namespace } });
+            servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = @namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
         }
 
         var environment = new Dictionary<string, string>

@@ -8,7 +8,10 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
 {
     private const string Katib = "kubeflow.org/v1beta1";
 
-    private static JsonObject Experiment(string name, string scenario, JsonArray parameters, string algorithm = "random", int parallel = 2, int maxTrials = 3, int maxFailed = 1, double? goal = null)
+    // Katib's StdOut collector is injected only into namespaces with this label.
+    private static readonly Dictionary<string, string> Injection = new() { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" };
+
+    private static JsonObject Experiment(string name, string scenario, JsonArray parameters, string algorithm = "random", int parallel = 2, int maxTrials = 3, int maxFailed = 1, double? goal = null, bool retain = true)
     {
         var objective = new JsonObject { ["type"] = "maximize", ["objectiveMetricName"] = "accuracy", ["additionalMetricNames"] = new JsonArray("loss") };
         if (goal is { } g)
@@ -32,6 +35,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
                 ["trialTemplate"] = new JsonObject
                 {
                     ["primaryContainerName"] = "training",
+                    ["retain"] = retain,
                     ["trialParameters"] = new JsonArray(new JsonObject { ["name"] = "learningRate", ["description"] = "learning rate", ["reference"] = "lr" }),
                     ["trialSpec"] = new JsonObject
                     {
@@ -71,7 +75,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     public async Task Runs_trials_with_suggested_parameters_until_the_budget_is_spent()
     {
         var token = TestContext.Current.CancellationToken;
-        var ns = await cluster.NamespaceAsync("katib-ok", token);
+        var ns = await cluster.NamespaceAsync("katib-ok", token, Injection);
         await cluster.CreateAsync(Katib, "experiments", ns, Experiment("tune", "succeed after=200ms; metric accuracy=\"0.9-abs(lr-0.01)*10\"; metric loss=\"lr*2\"", LearningRate()).ToJsonString(), token);
 
         var experiment = await cluster.WaitForAsync(Katib, "experiments", ns, "tune", e => SimulatedCluster.HasCondition(e, "Succeeded"), token);
@@ -104,7 +108,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     public async Task Succeeds_as_soon_as_the_goal_is_reached()
     {
         var token = TestContext.Current.CancellationToken;
-        var ns = await cluster.NamespaceAsync("katib-goal", token);
+        var ns = await cluster.NamespaceAsync("katib-goal", token, Injection);
         await cluster.CreateAsync(Katib, "experiments", ns, Experiment("goal", "succeed after=100ms", LearningRate(), parallel: 1, maxTrials: 10, goal: 0.1).ToJsonString(), token);
 
         var experiment = await cluster.WaitForAsync(Katib, "experiments", ns, "goal", e => SimulatedCluster.HasCondition(e, "Succeeded"), token);
@@ -118,7 +122,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     public async Task Fails_when_more_trials_fail_than_allowed()
     {
         var token = TestContext.Current.CancellationToken;
-        var ns = await cluster.NamespaceAsync("katib-fail", token);
+        var ns = await cluster.NamespaceAsync("katib-fail", token, Injection);
         await cluster.CreateAsync(Katib, "experiments", ns, Experiment("broken", "fail after=100ms", LearningRate(), parallel: 1, maxTrials: 5, maxFailed: 1).ToJsonString(), token);
 
         var experiment = await cluster.WaitForAsync(Katib, "experiments", ns, "broken", e => SimulatedCluster.HasCondition(e, "Failed"), token);
@@ -133,7 +137,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     public async Task Trials_of_a_TFJob_template_read_metrics_from_the_replica_pods()
     {
         var token = TestContext.Current.CancellationToken;
-        var ns = await cluster.NamespaceAsync("katib-tfjob", token);
+        var ns = await cluster.NamespaceAsync("katib-tfjob", token, Injection);
         var experiment = Experiment("tftune", "unused", LearningRate(), parallel: 1, maxTrials: 1);
         var container = new JsonObject
         {
@@ -176,7 +180,7 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
     public async Task A_grid_ends_when_every_combination_ran()
     {
         var token = TestContext.Current.CancellationToken;
-        var ns = await cluster.NamespaceAsync("katib-grid", token);
+        var ns = await cluster.NamespaceAsync("katib-grid", token, Injection);
         var parameters = new JsonArray(
             new JsonObject { ["name"] = "lr", ["parameterType"] = "double", ["feasibleSpace"] = new JsonObject { ["min"] = "0.01", ["max"] = "0.02", ["step"] = "0.01" } },
             new JsonObject { ["name"] = "optimizer", ["parameterType"] = "categorical", ["feasibleSpace"] = new JsonObject { ["list"] = new JsonArray("sgd") } });
@@ -187,5 +191,41 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
         Assert.Equal("ExperimentSuggestionEndReached", SimulatedCluster.ConditionReason(experiment, "Succeeded"));
         var values = (await cluster.ListAsync(Katib, "trials", ns, token)).Select(t => t["spec"]!["parameterAssignments"]![0]!["value"]!.GetValue<string>()).Order();
         Assert.Equal(["0.01", "0.02"], values);
+    }
+
+    [Fact]
+    public async Task Without_the_injection_label_trials_succeed_but_record_no_metrics()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("katib-nolabel", token);
+        await cluster.CreateAsync(Katib, "experiments", ns, Experiment("tune", "succeed after=100ms; metric accuracy=\"0.9\"", LearningRate(), parallel: 1, maxTrials: 1, maxFailed: 0).ToJsonString(), token);
+
+        await cluster.WaitForAsync(Katib, "experiments", ns, "tune", e => SimulatedCluster.HasCondition(e, "Succeeded") || SimulatedCluster.HasCondition(e, "Failed"), token);
+        var trial = Assert.Single(await cluster.ListAsync(Katib, "trials", ns, token, "katib.kubeflow.org/experiment=tune"));
+        Assert.True(SimulatedCluster.HasCondition(trial, "MetricsUnavailable"));
+
+        var job = await cluster.GetAsync("batch/v1", "jobs", ns, trial["metadata"]!["name"]!.GetValue<string>(), token);
+        Assert.True(SimulatedCluster.HasCondition(job, "Complete"));
+        Assert.All(trial["status"]!["observation"]!["metrics"]!.AsArray(), m => Assert.Equal("unavailable", m!["latest"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_completed_trials_job_is_deleted_unless_the_template_retains_it()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("katib-noretain", token, Injection);
+        await cluster.CreateAsync(Katib, "experiments", ns, Experiment("tune", "succeed after=100ms; metric accuracy=\"0.9\"", LearningRate(), parallel: 1, maxTrials: 1, maxFailed: 0, retain: false).ToJsonString(), token);
+
+        await cluster.WaitForAsync(Katib, "experiments", ns, "tune", e => SimulatedCluster.HasCondition(e, "Succeeded"), token);
+        var trial = Assert.Single(await cluster.ListAsync(Katib, "trials", ns, token, "katib.kubeflow.org/experiment=tune"));
+        Assert.True(SimulatedCluster.HasCondition(trial, "Succeeded"));
+
+        // Katib deletes the job once the trial has completed; bounded, since the deletion follows the trial's status.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await cluster.ListAsync("batch/v1", "jobs", ns, token)).Count > 0)
+        {
+            await Task.Delay(100, limit.Token);
+        }
     }
 }

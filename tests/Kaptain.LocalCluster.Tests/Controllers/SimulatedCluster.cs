@@ -53,10 +53,10 @@ public sealed class SimulatedCluster : IAsyncLifetime
     }
 
     /// <summary>Creates a fresh namespace for one test.</summary>
-    public async Task<string> NamespaceAsync(string prefix, CancellationToken cancellationToken)
+    public async Task<string> NamespaceAsync(string prefix, CancellationToken cancellationToken, IDictionary<string, string>? labels = null)
     {
         var ns = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 9)];
-        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: cancellationToken);
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns, Labels = labels } }, cancellationToken: cancellationToken);
         return ns;
     }
 

@@ -52,6 +52,16 @@ public sealed class TrainingJobControllerTests(SimulatedCluster cluster) : IClas
         var env = pods[0]["spec"]!["containers"]![0]!["env"]!.AsArray();
         Assert.Contains(env, e => e!["name"]!.GetValue<string>() == "TF_CONFIG");
         Assert.Contains("step 1", await cluster.LogAsync(ns, "mnist-worker-1", token), StringComparison.Ordinal);
+
+        // A headless Service per replica, named like its pod and owned by the job, as the training operator makes them.
+        var services = await cluster.ListAsync("v1", "services", ns, token, "training.kubeflow.org/job-name=mnist");
+        Assert.Equal(["mnist-worker-0", "mnist-worker-1"], services.Select(s => s["metadata"]!["name"]!.GetValue<string>()).Order());
+        Assert.All(services, s =>
+        {
+            Assert.Equal("None", s["spec"]!["clusterIP"]!.GetValue<string>());
+            Assert.Equal(done["metadata"]!["uid"]!.GetValue<string>(), s["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+            Assert.Equal(2222, s["spec"]!["ports"]![0]!["port"]!.GetValue<int>());
+        });
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed class KanikoBuildTests(S3Server s3, ContainerRegistry registry, Ba
         var result = await Build("ok-bucket", "contexts/ok.tar.gz", $"{registry.Host}/dev/mnist:run1", dockerConfig: null).RunAsync(Print(lines), token);
 
         Assert.True(result.Succeeded, string.Join('\n', lines));
-        Assert.Equal($"digest: {result.Digest}", lines[^1]);
+        Assert.EndsWith($"Pushed {registry.Host}/dev/mnist@{result.Digest}", lines[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("digest:", StringComparison.Ordinal));
         var manifest = await GetManifestAsync(registry, "dev/mnist", "run1", token);
         Assert.Equal(result.Digest, manifest.Digest);
         var layer = manifest.Body["layers"]!.AsArray().Single()!;
@@ -147,11 +148,66 @@ public sealed class KanikoBuildTests(S3Server s3, ContainerRegistry registry, Ba
     public void Rejects_arguments_Kaniko_would_not_run_with(params string[] args) =>
         Assert.Throws<KanikoFailure>(() => KanikoInvocation.Parse(args, new Dictionary<string, string>()));
 
-    private KanikoBuild Build(string bucket, string key, string destination, string? dockerConfig) =>
-        new(Invocation(s3.Endpoint, bucket, key, destination, s3.AccessKey), dockerConfig, TimeProvider.System);
+    [Fact]
+    public async Task With_the_cache_a_RUN_layer_is_pushed_to_the_cache_repository_then_reused_when_only_the_code_changes()
+    {
+        var token = TestContext.Current.CancellationToken;
+        const string Dockerfile = "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt /app/requirements.txt\nRUN pip install -r /app/requirements.txt\nCOPY . /app\nCMD [\"python\", \"train.py\"]\n";
+        await UploadAsync("cache-bucket", "v1.tar.gz", BuildContexts.Create(("Dockerfile", Dockerfile), ("requirements.txt", "numpy\n"), ("train.py", "print(1)\n")), token);
+        await UploadAsync("cache-bucket", "v2.tar.gz", BuildContexts.Create(("Dockerfile", Dockerfile), ("requirements.txt", "numpy\n"), ("train.py", "print(2)\n")), token);
+        await UploadAsync("cache-bucket", "v3.tar.gz", BuildContexts.Create(("Dockerfile", Dockerfile), ("requirements.txt", "torch\n"), ("train.py", "print(2)\n")), token);
+        var first = new List<string>();
+        var second = new List<string>();
+        var third = new List<string>();
 
-    private KanikoInvocation Invocation(Uri endpoint, string bucket, string key, string destination, string accessKey) => KanikoInvocation.Parse(
-        ["--dockerfile=Dockerfile", $"--context=s3://{bucket}/{key}", $"--destination={destination}", "--digest-file=/dev/termination-log"],
+        var one = await Build("cache-bucket", "v1.tar.gz", $"{registry.Host}/dev/cached:v1", null, "--cache=true", "--cache-ttl=24h").RunAsync(Print(first), token);
+        var two = await Build("cache-bucket", "v2.tar.gz", $"{registry.Host}/dev/cached:v2", null, "--cache=true").RunAsync(Print(second), token);
+        var three = await Build("cache-bucket", "v3.tar.gz", $"{registry.Host}/dev/cached:v3", null, "--cache=true").RunAsync(Print(third), token);
+
+        Assert.True(one.Succeeded && two.Succeeded && three.Succeeded, string.Join('\n', first.Concat(second).Concat(third)));
+        Assert.Contains(first, l => l.EndsWith("No cached layer found for cmd RUN pip install -r /app/requirements.txt", StringComparison.Ordinal));
+        var pushed = Assert.Single(first, l => l.Contains("to cache now", StringComparison.Ordinal));
+        var key = pushed.Split(':')[^1].Split(' ')[0];
+        Assert.Equal(HttpStatusCode.OK, await ManifestStatusAsync(registry, "dev/cached/cache", key, token));
+        Assert.Contains(second, l => l.EndsWith("Using caching version of cmd: RUN pip install -r /app/requirements.txt", StringComparison.Ordinal));
+        Assert.DoesNotContain(second, l => l.Contains("to cache now", StringComparison.Ordinal));
+        Assert.Contains(third, l => l.Contains("No cached layer found", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_the_cache_flag_nothing_is_looked_up_or_pushed_to_a_cache_repository()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await UploadAsync("plain-bucket", "ctx.tar.gz", BuildContexts.Create(("Dockerfile", "FROM python:3.11-slim\nRUN echo hi\n"), ("train.py", "x\n")), token);
+        var lines = new List<string>();
+
+        var result = await Build("plain-bucket", "ctx.tar.gz", $"{registry.Host}/dev/plain:v1", null).RunAsync(Print(lines), token);
+
+        Assert.True(result.Succeeded, string.Join('\n', lines));
+        Assert.DoesNotContain(lines, l => l.Contains("cache", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(HttpStatusCode.NotFound, await ManifestStatusAsync(registry, "dev/plain/cache", "latest", token));
+    }
+
+    [Theory]
+    [InlineData("--cache-ttl=two-weeks")]
+    [InlineData("--cache-ttl=5")]
+    [InlineData("--cache=maybe")]
+    public void Rejects_cache_flags_Kaniko_would_not_parse(string flag) =>
+        Assert.StartsWith("Error: invalid argument", Assert.Throws<KanikoFailure>(() => KanikoInvocation.Parse(
+            ["--context=s3://b/k.tar.gz", "--destination=r.example/x:y", flag], new Dictionary<string, string>())).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("--cache-ttl=336h", 336 * 60)]
+    [InlineData("--cache-ttl=1h30m", 90)]
+    [InlineData("--cache-ttl=90m", 90)]
+    public void Reads_the_cache_ttl_as_a_Go_duration(string flag, int minutes) =>
+        Assert.Equal(TimeSpan.FromMinutes(minutes), KanikoInvocation.Parse(["--context=s3://b/k.tar.gz", "--destination=r.example/x:y", "--cache=true", flag], new Dictionary<string, string>()).CacheTtl);
+
+    private KanikoBuild Build(string bucket, string key, string destination, string? dockerConfig, params string[] extra) =>
+        new(Invocation(s3.Endpoint, bucket, key, destination, s3.AccessKey, extra), dockerConfig, TimeProvider.System);
+
+    private KanikoInvocation Invocation(Uri endpoint, string bucket, string key, string destination, string accessKey, params string[] extra) => KanikoInvocation.Parse(
+        ["--dockerfile=Dockerfile", $"--context=s3://{bucket}/{key}", $"--destination={destination}", "--digest-file=/dev/termination-log", .. extra],
         new Dictionary<string, string>
         {
             ["S3_ENDPOINT"] = endpoint.ToString().TrimEnd('/'),
