@@ -106,7 +106,13 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
         var project = await Servers.NewProjectAsync(Sample, "build-timeout", Token);
         project.RegistryHost = stalling.Host;
 
-        var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainBuildTimeout", "3")));
+        // The timeout is also the Job's activeDeadlineSeconds, counted from the Job's start. On the real control plane
+        // the builder's pod comes through the real Job controller and the simulated kubelet's watch and binding, which
+        // on a busy machine takes more than 3 s, so that the real Job controller ended the Job before the builder
+        // reached the registry. The builder must be stalled in its push when the time runs out (the stalled connection
+        // proves it), so it gets a longer, still bounded, time there.
+        var timeout = Engine == LifecycleEngine.RealControlPlane ? "30" : "3";
+        var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainBuildTimeout", timeout)));
 
         AssertFailedWith(result, "KAPT1102");
         Assert.True(stalling.StalledConnections > 0, result.Log);

@@ -22,8 +22,14 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         Assert.StartsWith("http", url, StringComparison.Ordinal);
         Assert.Contains(url, result.Log, StringComparison.Ordinal);
         var runId = RunId(project, "publish");
-        await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", await ServiceAccountOf(project, runId)], runId);
-        Assert.Empty((await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("Secret"));
+        var account = await ServiceAccountOf(project, runId);
+        await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", account], runId);
+
+        // The run's S3 Secret is gone; what a real cluster shows is the kept ServiceAccount's own token Secret (none on
+        // the local cluster, which has no token controller).
+        var resources = await Servers.ResourcesInAsync(project.Namespace, Token);
+        var accountUid = resources.All.Single(r => r.ToString() == account).Uid;
+        Assert.All(resources.OfKind("Secret"), s => Assert.True(s.TokenOf == accountUid, $"{s.Describe()} is not the token of {account}"));
     }
 
     [Fact]

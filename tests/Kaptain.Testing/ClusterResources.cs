@@ -83,6 +83,71 @@ public sealed class ClusterResources
         return new ClusterResources([.. all.OrderBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)]);
     }
 
+    /// <summary>
+    /// Like <see cref="ReadAsync"/>, but first waits (bounded, <paramref name="settle"/>) until no token Secret of a
+    /// ServiceAccount that is gone and no dependent of a deleted owner is left: the token controller deletes those
+    /// tokens after the account (<see cref="ClusterResource.TokenOf"/>), the garbage collector those dependents
+    /// (<see cref="DependentsOfGoneOwners"/>), so a moment after a run removed what it created a user no longer sees
+    /// them. What stays is returned, so that the caller's assertion shows it.
+    /// </summary>
+    public static async Task<ClusterResources> ReadSettledAsync(ApiServerUnderTest server, string @namespace, TimeSpan settle, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + settle;
+        while (true)
+        {
+            var resources = await ReadAsync(server, @namespace, cancellationToken).ConfigureAwait(false);
+            if ((resources.TokensOfGoneServiceAccounts.Count == 0 && resources.DependentsOfGoneOwners.Count == 0) || DateTimeOffset.UtcNow >= deadline)
+            {
+                return resources;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The objects whose owners are all gone, directly or through owners of their own: what the garbage collector
+    /// deletes next after an owner was deleted with background propagation (kubernetes/kubernetes
+    /// pkg/controller/garbagecollector; on a real cluster that takes a moment, a Trial's TFJob's pods after the
+    /// Experiment). An object the collector orphaned has no ownerReferences left and is not one of them.
+    /// </summary>
+    public IReadOnlyList<ClusterResource> DependentsOfGoneOwners
+    {
+        get
+        {
+            var present = All.Select(r => r.Uid).ToHashSet(StringComparer.Ordinal);
+            var pending = new HashSet<string>(StringComparer.Ordinal);
+            for (var grown = true; grown;)
+            {
+                grown = false;
+                foreach (var resource in All.Where(r => !pending.Contains(r.Uid)))
+                {
+                    var owners = OwnerUids(resource);
+                    if (owners.Count > 0 && owners.All(o => !present.Contains(o) || pending.Contains(o)))
+                    {
+                        pending.Add(resource.Uid);
+                        grown = true;
+                    }
+                }
+            }
+
+            return [.. All.Where(r => pending.Contains(r.Uid))];
+        }
+    }
+
+    private static List<string> OwnerUids(ClusterResource resource) =>
+        [.. (resource.Object["metadata"]?["ownerReferences"]?.AsArray() ?? []).Select(o => o?["uid"]?.GetValue<string>()).OfType<string>()];
+
+    /// <summary>The token Secrets whose ServiceAccount is not (any longer) in the namespace.</summary>
+    public IReadOnlyList<ClusterResource> TokensOfGoneServiceAccounts
+    {
+        get
+        {
+            var accounts = All.Where(r => r.Kind == "ServiceAccount").Select(r => r.Uid).ToHashSet(StringComparer.Ordinal);
+            return [.. All.Where(r => r.TokenOf is { } uid && !accounts.Contains(uid))];
+        }
+    }
+
     /// <summary>The path of the collection of <paramref name="type"/> in <paramref name="namespace"/>.</summary>
     public static string CollectionPath(ResourceType type, string @namespace)
     {

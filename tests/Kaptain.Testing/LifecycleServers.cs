@@ -166,8 +166,11 @@ public sealed class LifecycleServers : IAsyncDisposable
         return project;
     }
 
-    /// <summary>What <paramref name="namespace"/> holds now, read through the API (either engine).</summary>
-    public Task<ClusterResources> ResourcesInAsync(string @namespace, CancellationToken cancellationToken) => ClusterResources.ReadAsync(Api, @namespace, cancellationToken);
+    /// <summary>What <paramref name="namespace"/> holds now, read through the API (either engine), once the token
+    /// controller has removed the token Secrets of ServiceAccounts that are gone (bounded; see
+    /// <see cref="ClusterResources.ReadSettledAsync"/>).</summary>
+    public Task<ClusterResources> ResourcesInAsync(string @namespace, CancellationToken cancellationToken) =>
+        ClusterResources.ReadSettledAsync(Api, @namespace, TimeSpan.FromSeconds(30), cancellationToken);
 
     /// <summary>Records every change (not bookmarks) of <paramref name="type"/> in <paramref name="namespace"/> into
     /// <paramref name="writes"/> until cancelled: a list, then a watch from the list's resourceVersion.</summary>

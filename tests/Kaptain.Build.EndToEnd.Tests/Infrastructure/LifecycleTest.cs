@@ -31,6 +31,9 @@ public abstract partial class LifecycleTest(EndToEndServers fixture) : IAsyncLif
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The cluster the test runs against.</summary>
+    protected LifecycleEngine Engine => fixture.Engine;
+
     /// <summary>The test's token.</summary>
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -194,10 +197,13 @@ public abstract partial class LifecycleTest(EndToEndServers fixture) : IAsyncLif
         }
     }
 
-    private static string Uid(ClusterResource resource) => resource.Object["metadata"]!["uid"]!.GetValue<string>();
+    private static string Uid(ClusterResource resource) => resource.Uid;
 
+    /// <summary>What owns <paramref name="resource"/>: its ownerReferences, and for a ServiceAccount's token Secret the
+    /// account (the token controller's, removed with the account; see <see cref="ClusterResource.TokenOf"/>).</summary>
     private static IEnumerable<string> OwnerUids(ClusterResource resource) =>
-        (resource.Object["metadata"]?["ownerReferences"]?.AsArray() ?? []).Select(o => o!["uid"]!.GetValue<string>());
+        (resource.Object["metadata"]?["ownerReferences"]?.AsArray() ?? []).Select(o => o!["uid"]!.GetValue<string>())
+            .Concat(resource.TokenOf is { } account ? [account] : []);
 
     /// <summary>Asserts that the project's namespace holds nothing at all.</summary>
     protected Task AssertNothingLeft(SampleProject project, DotnetCommandResult result) => AssertResources(project, result, []);
