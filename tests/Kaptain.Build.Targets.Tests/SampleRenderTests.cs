@@ -39,7 +39,8 @@ public sealed class SampleRenderTests
         Assert.Equal(3, secrets.Count);
         var values = secrets.SelectMany(RenderedManifests.SecretValues).ToList();
         Assert.NotEmpty(values);
-        Assert.All(values, v => Assert.Equal(Kaptain.Build.Manifests.SecretValues.Redacted, v));
+        // A docker config stays a docker config (a real API server checks it), with the placeholder for each credential.
+        Assert.All(values, v => Assert.Equal(Kaptain.Build.Manifests.SecretValues.Redacted, v.StartsWith('{') ? RedactedAuths(v) : v));
     }
 
     [Fact]
@@ -71,5 +72,14 @@ public sealed class SampleRenderTests
         }
 
         (await command.RunAsync(TestContext.Current.CancellationToken)).EnsureExitCode();
+    }
+
+    /// <summary>The one value every credential of a docker config JSON has, or a description of the mix.</summary>
+    private static string RedactedAuths(string dockerConfig)
+    {
+        var auths = System.Text.Json.Nodes.JsonNode.Parse(dockerConfig)!["auths"]!.AsObject();
+        Assert.NotEmpty(auths);
+        var credentials = auths.Select(a => a.Value!["auth"]?.GetValue<string>()).Distinct().ToList();
+        return credentials.Count == 1 && credentials[0] is { } only ? only : string.Join(",", credentials);
     }
 }

@@ -170,7 +170,11 @@ public sealed class TemplateTests
         using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
         var manifest = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
-        var layer = Assert.Single(manifest["layers"]!.AsArray())!["digest"]!.GetValue<string>();
+        // The model's files are the top layer (the only one the stand-in's Kaniko pushes; the one the append builder
+        // adds to the base image).
+        var layers = manifest["layers"]!.AsArray();
+        Assert.NotEmpty(layers);
+        var layer = layers[^1]!["digest"]!.GetValue<string>();
 
         await using var blob = await http.GetStreamAsync($"/v2/{repository}/blobs/{layer}", TestContext.Current.CancellationToken);
         await using var gzip = new GZipStream(blob, CompressionMode.Decompress);

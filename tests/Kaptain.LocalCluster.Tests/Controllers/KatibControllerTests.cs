@@ -218,7 +218,8 @@ public sealed class KatibControllerTests(SimulatedCluster cluster) : IClassFixtu
 
         await cluster.WaitForAsync(Katib, "experiments", ns, "tune", e => SimulatedCluster.HasCondition(e, "Succeeded"), token);
         var trial = Assert.Single(await cluster.ListAsync(Katib, "trials", ns, token, "katib.kubeflow.org/experiment=tune"));
-        Assert.True(SimulatedCluster.HasCondition(trial, "Succeeded"));
+        // The operators write through the API: the trial's own status may land just after the experiment's.
+        await cluster.WaitForAsync(Katib, "trials", ns, trial["metadata"]!["name"]!.GetValue<string>(), t => SimulatedCluster.HasCondition(t, "Succeeded"), token);
 
         // Katib deletes the job once the trial has completed; bounded, since the deletion follows the trial's status.
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
