@@ -184,7 +184,10 @@ public sealed class TemplateTests
         {
             if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
             {
-                files.Add(entry.Name.TrimStart('.', '/'));
+                // Relative to the image's work directory: the append builder's layer holds them under app/, as a
+                // real image layer does for COPY . /app/.
+                var name = entry.Name.TrimStart('.', '/');
+                files.Add(name.StartsWith("app/", StringComparison.Ordinal) ? name["app/".Length..] : name);
             }
         }
 
