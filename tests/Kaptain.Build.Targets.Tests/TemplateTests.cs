@@ -186,8 +186,8 @@ public sealed class TemplateTests
             {
                 // Relative to the image's work directory: the append builder's layer holds them under app/, as a
                 // real image layer does for COPY . /app/.
-                var name = entry.Name.TrimStart('.', '/');
-                files.Add(name.StartsWith("app/", StringComparison.Ordinal) ? name["app/".Length..] : name);
+                var path = entry.Name.TrimStart('.', '/');
+                files.Add(path.StartsWith("app/", StringComparison.Ordinal) ? path["app/".Length..] : path);
             }
         }
 
