@@ -101,7 +101,7 @@ internal sealed partial class TrialController : ReconcilingController
 
         if (succeeded)
         {
-            var metrics = CollectMetrics(trial, job);
+            var metrics = await CollectMetricsAsync(trial, job);
             var objective = ObjectFields.Text(trial["spec"]?["objective"]?["objectiveMetricName"]);
             if (objective is null || !metrics.Any(m => ObjectFields.Text(m?["name"]) == objective && ObjectFields.Text(m?["latest"]) != "unavailable"))
             {
@@ -152,15 +152,17 @@ internal sealed partial class TrialController : ReconcilingController
     /// manifests/v1beta1/components/webhook/webhooks.yaml, the pod webhook's <c>namespaceSelector</c>). Without it
     /// nothing reads the pods' output and no metric is recorded (kubeflow/katib#1795).
     /// </summary>
-    private bool CollectorInjected(string ns) =>
-        Store.TryGet(BuiltInResources.Namespace, null, ns) is { } namespaceObject
+    /// <remarks>The namespace is read through the API when the cache has not seen it yet (a namespace made just
+    /// before the experiment).</remarks>
+    private async Task<bool> CollectorInjectedAsync(string ns) =>
+        (Store.TryGet(BuiltInResources.Namespace, null, ns) ?? await Store.ReadAsync(BuiltInResources.Namespace, null, ns, CancellationToken.None)) is { } namespaceObject
         && ObjectFields.Labels(namespaceObject).TryGetValue("katib.kubeflow.org/metrics-collector-injection", out var value)
         && value == "enabled";
 
     /// <summary>The objective and additional metrics from the <c>name=value</c> lines the job's pods printed, as Katib's
     /// StdOut collector parses them: <c>latest</c>, <c>min</c> and <c>max</c> over the lines; <c>unavailable</c> when
     /// a metric never appeared.</summary>
-    private JsonArray CollectMetrics(JsonObject trial, JsonObject job)
+    private async Task<JsonArray> CollectMetricsAsync(JsonObject trial, JsonObject job)
     {
         var objective = trial["spec"]?["objective"];
         var names = new[] { ObjectFields.Text(objective?["objectiveMetricName"]) }
@@ -171,7 +173,7 @@ internal sealed partial class TrialController : ReconcilingController
         var primary = ObjectFields.Text(trial["spec"]?["primaryContainerName"]);
         var values = names.ToDictionary(n => n, _ => new List<double>(), StringComparer.Ordinal);
         var uid = ObjectFields.Uid(job);
-        var pods = CollectorInjected(ObjectFields.Namespace(job))
+        var pods = await CollectorInjectedAsync(ObjectFields.Namespace(job))
             ? Store.List(BuiltInResources.Pod, ObjectFields.Namespace(job)).Items.Where(p => ObjectFields.IsControlledBy(p, uid))
             : [];
         foreach (var pod in pods)
