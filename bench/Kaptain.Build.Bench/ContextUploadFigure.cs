@@ -114,7 +114,7 @@ internal sealed class ContextUploadFigure : IFigure
                 ["speedup"] = speedup,
                 ["cores"] = Environment.ProcessorCount,
             },
-            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync (blocks of 1008 KiB deflated at the fastest level on every core, each a gzip member; blocks of sampled entropy >= 7.5 bits/byte stored) piped into IObjectStore.PutAsync (MinioObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM, measured once with the default GC and once with DOTNET_GCHeapHardLimit=200 MB. Ceiling: the same archive written to a file first (not timed), then only uploaded from it to the same s3rver. Packing alone: the archive written to Stream.Null. Checksum: BuildContextBuilder.ChecksumAsync over the same files (the pass that decides whether to build at all; the pack then reads the files again, from the page cache when they fit, because the checksum must be known before anything is uploaded). tar: `tar czf file -C folder .`, same run, same disk, before the others (so the page cache is warm for all but tar). Throughput is folder bytes over wall time. s3rver runs on the same cores, so the upload figures include its CPU.",
+            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync (blocks of 1008 KiB deflated at the fastest level on every core, each a gzip member; blocks of sampled entropy >= 7.5 bits/byte stored) piped into IObjectStore.PutAsync (S3ObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM, measured once with the default GC and once with DOTNET_GCHeapHardLimit=200 MB. Ceiling: the same archive written to a file first (not timed), then only uploaded from it to the same s3rver. Packing alone: the archive written to Stream.Null. Checksum: BuildContextBuilder.ChecksumAsync over the same files (the pass that decides whether to build at all; the pack then reads the files again, from the page cache when they fit, because the checksum must be known before anything is uploaded). tar: `tar czf file -C folder .`, same run, same disk, before the others (so the page cache is warm for all but tar). Throughput is folder bytes over wall time. s3rver runs on the same cores, so the upload figures include its CPU.",
         };
     }
 
@@ -136,7 +136,7 @@ internal sealed class ContextUploadFigure : IFigure
             .Order(StringComparer.Ordinal)
             .ToList();
         var entries = files.Select(f => new ContextArchiveEntry(Path.GetRelativePath(folder, f), f)).ToList();
-        using var store = new MinioObjectStore(new ObjectStoreOptions
+        using var store = new S3ObjectStore(new ObjectStoreOptions
         {
             Endpoint = S3Endpoint.Parse(endpoint),
             Credentials = new S3Credentials(accessKey, new SecretValue(secretKey), null, "bench"),

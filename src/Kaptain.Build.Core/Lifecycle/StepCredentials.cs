@@ -1,6 +1,7 @@
 using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Manifests;
+using Kaptain.Build.Model;
 using Kaptain.Build.Storage;
 
 namespace Kaptain.Build.Lifecycle;
@@ -41,10 +42,12 @@ internal static class StepCredentials
             }
         }
 
+        var s3Values = S3SecretValues(run, s3, LifecycleStep.BuildImage, "Kaniko's build context download");
         return new SecretValues
         {
-            S3AccessKeyId = s3.AccessKeyId,
-            S3SecretAccessKey = s3.SecretAccessKey.Reveal(),
+            S3AccessKeyId = s3Values.S3AccessKeyId,
+            S3SecretAccessKey = s3Values.S3SecretAccessKey,
+            S3SessionToken = s3Values.S3SessionToken,
             DockerConfigJson = credentials?.ToDockerConfigJson(registry).Reveal() ?? AnonymousDockerConfig,
             RegistryCaCertificate = ca,
         };
@@ -54,14 +57,50 @@ internal static class StepCredentials
     public static async Task<SecretValues> ForPublishAsync(LifecycleRun run, CancellationToken cancellationToken)
     {
         var s3 = await S3Async(run, cancellationToken).ConfigureAwait(false);
-        return new SecretValues { S3AccessKeyId = s3.AccessKeyId, S3SecretAccessKey = s3.SecretAccessKey.Reveal() };
+        var values = S3SecretValues(run, s3, LifecycleStep.Publish, "KServe's storage initializer");
+        if (s3.SessionToken is not null)
+        {
+            run.Warn(KaptainDiagnostic.Warning("KAPT5056", S3SecretName(run, LifecycleStep.Publish), s3.Source, S3SecretName(run, LifecycleStep.Publish), run.Model.Publish.ModelUri));
+        }
+
+        return values;
     }
 
+    /// <summary>
+    /// The S3 part of a step's Secret values (<see cref="S3CredentialsSecret"/> renders them): the key id, the secret key
+    /// and the session token of temporary credentials. Temporary credentials copied into a Secret expire there, which
+    /// the user is told once per Secret (<c>KAPT5055</c>) with what to do.
+    /// </summary>
+    /// <param name="run">The run.</param>
+    /// <param name="s3">The credentials (<see cref="S3Async"/>).</param>
+    /// <param name="step">The step whose Secret <c>{model}-{step}-{run}-s3</c> gets them.</param>
+    /// <param name="consumer">Who reads them from the Secret, for the warning: "the training job".</param>
+    public static SecretValues S3SecretValues(LifecycleRun run, S3Credentials s3, LifecycleStep step, string consumer)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(s3);
+        if (s3.SessionToken is not null)
+        {
+            var secret = S3SecretName(run, step);
+            run.Warn(KaptainDiagnostic.Warning("KAPT5055", secret, s3.Source, secret, consumer));
+        }
+
+        return new SecretValues
+        {
+            S3AccessKeyId = s3.AccessKeyId,
+            S3SecretAccessKey = s3.SecretAccessKey.Reveal(),
+            S3SessionToken = s3.SessionToken?.Reveal(),
+        };
+    }
+
+    private static string S3SecretName(LifecycleRun run, LifecycleStep step) => $"{run.Model.Name}-{step.ShortName()}-{run.RunId}-s3";
+
     /// <summary>The model's object store.</summary>
-    public static MinioObjectStore ObjectStore(LifecycleRun run, S3Credentials s3) => new(new ObjectStoreOptions
+    public static S3ObjectStore ObjectStore(LifecycleRun run, S3Credentials s3) => new(new ObjectStoreOptions
     {
         Endpoint = S3Endpoint.Parse(run.Model.Storage.EndpointUrl),
         Credentials = s3,
         Region = run.Model.Storage.Region,
+        PathStyle = run.Model.Storage.PathStyle,
     });
 }

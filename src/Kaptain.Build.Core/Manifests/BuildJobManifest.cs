@@ -22,10 +22,10 @@ public static class BuildJobManifest
     public const string RegistryCaPath = "/kaniko/ssl/certs/registry-ca.crt";
 
     /// <summary>The key of the S3 access key id in the S3 Secret.</summary>
-    public const string AccessKeyIdKey = "AWS_ACCESS_KEY_ID";
+    public const string AccessKeyIdKey = S3CredentialsSecret.AccessKeyIdKey;
 
     /// <summary>The key of the S3 secret access key in the S3 Secret.</summary>
-    public const string SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
+    public const string SecretAccessKeyKey = S3CredentialsSecret.SecretAccessKeyKey;
 
     /// <summary>The resources of the build step, in creation order.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Create(ModelDefinition model, RunContext run)
@@ -69,28 +69,9 @@ public static class BuildJobManifest
         return resources;
     }
 
-    /// <summary>The Secret with the S3 credentials (keys <see cref="AccessKeyIdKey"/> and <see cref="SecretAccessKeyKey"/>).</summary>
-    internal static V1Secret S3Secret(ModelDefinition model, LifecycleStep step, RunContext run, IDictionary<string, string>? annotations = null)
-    {
-        var metadata = Metadata(model, step, run, PerRunName(model, step, run, "s3"));
-        foreach (var (key, value) in annotations ?? new Dictionary<string, string>())
-        {
-            metadata.Annotations[key] = value;
-        }
-
-        return new V1Secret
-        {
-            ApiVersion = "v1",
-            Kind = "Secret",
-            Metadata = metadata,
-            Type = "Opaque",
-            Data = new Dictionary<string, byte[]>
-            {
-                [AccessKeyIdKey] = Value(run.Secrets?.S3AccessKeyId),
-                [SecretAccessKeyKey] = Value(run.Secrets?.S3SecretAccessKey),
-            },
-        };
-    }
+    /// <summary>The Secret with the S3 credentials (see <see cref="S3CredentialsSecret.Create"/>).</summary>
+    internal static V1Secret S3Secret(ModelDefinition model, LifecycleStep step, RunContext run, IDictionary<string, string>? annotations = null) =>
+        S3CredentialsSecret.Create(model, step, run, annotations);
 
     private static byte[] Value(string? value) => Encoding.UTF8.GetBytes(value ?? SecretValues.Redacted);
 
@@ -157,13 +138,15 @@ public static class BuildJobManifest
             Name = ContainerName,
             Image = model.Builder.Image,
             Args = args,
+            // Kaniko's S3 client gets the endpoint and addressing our upload used: kaniko pkg/buildcontext/s3.go reads
+            // S3_ENDPOINT and S3_FORCE_PATH_STYLE (== "true"); aws-sdk-go-v2's LoadDefaultConfig there reads AWS_REGION and
+            // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
             Env =
             [
-                new V1EnvVar { Name = "S3_ENDPOINT", Value = model.Storage.EndpointUrl },
+                new V1EnvVar { Name = "S3_ENDPOINT", Value = model.Storage.ClientEndpoint.GetLeftPart(UriPartial.Authority) },
                 new V1EnvVar { Name = "S3_FORCE_PATH_STYLE", Value = model.Storage.PathStyle ? "true" : "false" },
                 new V1EnvVar { Name = "AWS_REGION", Value = model.Storage.Region },
-                new V1EnvVar { Name = AccessKeyIdKey, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = s3Secret, Key = AccessKeyIdKey } } },
-                new V1EnvVar { Name = SecretAccessKeyKey, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = s3Secret, Key = SecretAccessKeyKey } } },
+                .. S3CredentialsSecret.Environment(s3Secret),
             ],
             Resources = Resources(model.Builder.Resources),
             VolumeMounts = mounts,

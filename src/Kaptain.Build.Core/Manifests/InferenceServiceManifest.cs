@@ -27,12 +27,18 @@ public static class InferenceServiceManifest
         ArgumentNullException.ThrowIfNull(run);
         const LifecycleStep step = LifecycleStep.Publish;
         var group = model.Publish.ApiGroup;
-        var endpoint = model.Storage.Endpoint;
-        var secret = BuildJobManifest.S3Secret(model, step, run, new Dictionary<string, string>
+        var endpoint = model.Storage.ClientEndpoint;
+
+        // KServe turns these annotations into the storage initializer's environment (kserve pkg/credentials/s3/utils.go
+        // BuildS3EnvVars: s3-usevirtualbucket becomes S3_USER_VIRTUAL_BUCKET, which python/storage kserve_storage.py
+        // reads as "true" == value.lower() for boto3's addressing_style "virtual"; KFServing has the same annotation
+        // since kserve#1132). Only the key id and the secret key are read from the Secret's data (BuildSecretEnvs).
+        var secret = S3CredentialsSecret.Create(model, step, run, new Dictionary<string, string>
         {
             [$"{group}/s3-endpoint"] = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}",
             [$"{group}/s3-usehttps"] = endpoint.Scheme == Uri.UriSchemeHttps ? "1" : "0",
             [$"{group}/s3-region"] = model.Storage.Region,
+            [$"{group}/s3-usevirtualbucket"] = model.Storage.PathStyle ? "false" : "true",
         });
         var serviceAccount = new V1ServiceAccount
         {

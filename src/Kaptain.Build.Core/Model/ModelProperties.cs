@@ -60,7 +60,7 @@ public static class ModelProperties
     /// <summary><c>KaptainS3PathStyle</c>: Whether to address buckets by path (`true`/`false`). Default: false for amazonaws.com endpoints, true otherwise.</summary>
     public const string S3PathStyle = "KaptainS3PathStyle";
 
-    /// <summary><c>KaptainS3SignatureVersion</c>: The S3 signature version: `v4` or `v2`.</summary>
+    /// <summary><c>KaptainS3SignatureVersion</c>: The S3 signature version: `v4` (`v2` is refused, KAPT2095).</summary>
     public const string S3SignatureVersion = "KaptainS3SignatureVersion";
 
     /// <summary><c>KaptainS3Bucket</c>: The bucket for build contexts and models (an S3 bucket name).</summary>
@@ -233,8 +233,8 @@ public static class ModelProperties
         new(RegistryCaFile, ModelPropertyGroup.RegistryAndStorage, null, "A PEM CA certificate file the registry's TLS certificate is signed with."),
         new(S3Endpoint, ModelPropertyGroup.RegistryAndStorage, "https://s3.amazonaws.com", "The S3 endpoint URL (`http://` or `https://`, host and optional port, no path)."),
         new(S3Region, ModelPropertyGroup.RegistryAndStorage, "us-east-1", "The S3 region."),
-        new(S3PathStyle, ModelPropertyGroup.RegistryAndStorage, null, "Whether to address buckets by path (`true`/`false`). Default: false for amazonaws.com endpoints, true otherwise."),
-        new(S3SignatureVersion, ModelPropertyGroup.RegistryAndStorage, "v4", "The S3 signature version: `v4` or `v2`."),
+        new(S3PathStyle, ModelPropertyGroup.RegistryAndStorage, null, "Whether to address buckets by path (`true`/`false`) rather than by host name, in the upload, Kaniko (`S3_FORCE_PATH_STYLE`) and KServe (`s3-usevirtualbucket`). Default: false for amazonaws.com endpoints, true otherwise."),
+        new(S3SignatureVersion, ModelPropertyGroup.RegistryAndStorage, "v4", "The S3 signature version: `v4`, the only one Kaniko, KServe and AWS accept (`v2` is refused, KAPT2095)."),
         new(S3Bucket, ModelPropertyGroup.RegistryAndStorage, "kaptain", "The bucket for build contexts and models (an S3 bucket name)."),
         new(ModelStorageUri, ModelPropertyGroup.RegistryAndStorage, null, "The base URI under which models are stored. Default: s3://{KaptainS3Bucket}/models."),
         new(Kubeconfig, ModelPropertyGroup.Cluster, null, "The kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config."),

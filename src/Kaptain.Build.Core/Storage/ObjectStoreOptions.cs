@@ -14,7 +14,10 @@ public sealed record ObjectStoreOptions
     /// <summary>The region requests are signed for; <c>us-east-1</c> suits MinIO and most S3-compatible stores.</summary>
     public string Region { get; init; } = "us-east-1";
 
-    /// <summary>Address buckets by path (<c>http://host/bucket/key</c>) rather than by host name (<c>KaptainS3PathStyle</c>).</summary>
+    /// <summary>
+    /// Address buckets by path (<c>http://host/bucket/key</c>) rather than by host name (<c>https://bucket.host/key</c>)
+    /// (<c>KaptainS3PathStyle</c>; the model's default is false for amazonaws.com endpoints, true otherwise).
+    /// </summary>
     public bool PathStyle { get; init; } = true;
 
     /// <summary>How long one request may take before it counts as failed.</summary>

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
@@ -18,7 +16,7 @@ namespace Kaptain.Build.Storage;
 /// sends the parts one after the other, so a 1 GiB context costs about 4 GiB of allocations and a peak of several
 /// hundred MB, and the upload never overlaps itself. Here memory is (in flight + 1) parts whatever the size.
 /// </remarks>
-internal sealed class S3StreamingUpload(HttpClient http, ObjectStoreOptions options)
+internal sealed class S3StreamingUpload(S3Requests requests)
 {
     /// <summary>The part size (S3's minimum is 5 MiB for all parts but the last; 10,000 parts make 80 GiB).</summary>
     public const int PartSize = 8 * 1024 * 1024;
@@ -26,11 +24,9 @@ internal sealed class S3StreamingUpload(HttpClient http, ObjectStoreOptions opti
     /// <summary>Parts sent at the same time.</summary>
     public const int PartsInFlight = 2;
 
-    private readonly S3RequestSigner signer = new(options.Credentials, options.Region);
-
     public async Task PutAsync(string bucket, string key, Stream content, CancellationToken cancellationToken)
     {
-        var objectUri = ObjectUri(bucket, key);
+        var objectUri = requests.Addressing.Object(bucket, key);
         var first = ArrayPool<byte>.Shared.Rent(PartSize);
         var firstLength = await ReadPartAsync(content, first, cancellationToken).ConfigureAwait(false);
         if (firstLength < PartSize)
@@ -103,15 +99,6 @@ internal sealed class S3StreamingUpload(HttpClient http, ObjectStoreOptions opti
         }
     }
 
-    private Uri ObjectUri(string bucket, string key)
-    {
-        var escapedKey = string.Join('/', key.Split('/').Select(S3RequestSigner.Escape));
-        var endpoint = options.Endpoint.Url;
-        return options.PathStyle
-            ? new Uri($"{endpoint.GetLeftPart(UriPartial.Authority)}/{S3RequestSigner.Escape(bucket)}/{escapedKey}")
-            : new Uri($"{endpoint.Scheme}://{bucket}.{options.Endpoint.HostAndPort}/{escapedKey}");
-    }
-
     private async Task<string> CreateAsync(Uri objectUri, string bucket, string key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(objectUri + "?uploads"));
@@ -175,69 +162,20 @@ internal sealed class S3StreamingUpload(HttpClient http, ObjectStoreOptions opti
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri($"{objectUri}?uploadId={S3RequestSigner.Escape(uploadId)}"));
-            signer.Sign(request, S3RequestSigner.EmptyPayloadHash, DateTimeOffset.UtcNow);
-            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var response = await requests.SendAsync(request, S3RequestSigner.EmptyPayloadHash, "abort", string.Empty, null, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        catch (Exception exception) when (exception is KaptainException or HttpRequestException or OperationCanceledException)
         {
             // Incomplete uploads are invisible and expire by the store's lifecycle rules; nothing more to do here.
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(
-        HttpRequestMessage request, string payloadHash, string operation, string bucket, string key, CancellationToken cancellationToken)
-    {
-        signer.Sign(request, payloadHash, DateTimeOffset.UtcNow);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException exception)
-        {
-            var reason = exception.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : exception.HttpRequestError.ToString();
-            throw new KaptainException(KaptainDiagnostic.Error("KAPT3001", "KaptainS3Endpoint", options.Endpoint, reason), exception);
-        }
-        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new KaptainException(KaptainDiagnostic.Error("KAPT3001", "KaptainS3Endpoint", options.Endpoint, "timed out"), exception);
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            return response;
-        }
-
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            string? code = null;
-            try
-            {
-                code = XDocument.Parse(body).Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value;
-            }
-            catch (System.Xml.XmlException)
-            {
-            }
-
-            code ??= $"{(int)response.StatusCode} {response.StatusCode}";
-            var source = options.Credentials.Source;
-            var subject = $"{bucket}/{key}";
-            throw new KaptainException(code switch
-            {
-                "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "InvalidToken" or "ExpiredToken" =>
-                    KaptainDiagnostic.Error("KAPT3002", "KaptainS3Endpoint", options.Endpoint, source, code),
-                "AccessDenied" or "AllAccessDisabled" =>
-                    KaptainDiagnostic.Error("KAPT3003", bucket, options.Endpoint, operation, bucket, source),
-                _ when response.StatusCode == HttpStatusCode.Forbidden =>
-                    KaptainDiagnostic.Error("KAPT3003", bucket, options.Endpoint, operation, bucket, source),
-                _ => KaptainDiagnostic.Error("KAPT3004", subject, options.Endpoint, operation, subject, code),
-            });
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage request, string payloadHash, string operation, string bucket, string key, CancellationToken cancellationToken) =>
+        requests.SendAsync(request, payloadHash, operation, bucket, key, cancellationToken);
 
     private KaptainException Failure(string operation, string bucket, string key, string reason) =>
-        new(KaptainDiagnostic.Error("KAPT3004", $"{bucket}/{key}", options.Endpoint, operation, $"{bucket}/{key}", reason));
+        new(KaptainDiagnostic.Error("KAPT3004", $"{bucket}/{key}", requests.Options.Endpoint, operation, $"{bucket}/{key}", reason));
 
     private static async Task<int> ReadPartAsync(Stream content, byte[] buffer, CancellationToken cancellationToken) =>
         await content.ReadAtLeastAsync(buffer.AsMemory(0, PartSize), PartSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);

@@ -108,6 +108,9 @@ public static class DiagnosticCodes
     /// <summary><c>KaptainS3SignatureVersion</c> is unknown.</summary>
     public const string UnknownSignatureVersion = "KAPT2035";
 
+    /// <summary><c>KaptainS3SignatureVersion</c> is <c>v2</c>, which no S3 client of a run can use.</summary>
+    public const string SignatureVersion2 = "KAPT2095";
+
     /// <summary>A storage URI is malformed or has an unsupported scheme.</summary>
     public const string InvalidStorageUri = "KAPT2036";
 

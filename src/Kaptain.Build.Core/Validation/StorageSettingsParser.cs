@@ -28,7 +28,13 @@ internal sealed class StorageSettingsParser(ModelParseContext context)
         }
 
         var signature = context.Value(P.S3SignatureVersion)!.ToLowerInvariant();
-        if (signature is not ("v4" or "v2"))
+        if (signature == "v2")
+        {
+            // Kaniko (aws-sdk-go) and KServe's storage initializer (boto3) sign S3 requests with V4 only, and AWS
+            // refuses V2 on buckets made since June 2020: a v2-only store could take the upload and then fail the build.
+            context.Error(SignatureVersion2, P.S3SignatureVersion);
+        }
+        else if (signature != "v4")
         {
             context.Error(UnknownSignatureVersion, P.S3SignatureVersion, signature);
         }
