@@ -53,6 +53,17 @@ internal sealed class KanikoBuild(KanikoInvocation invocation, string? dockerCon
         }
 
         await Info($"Retrieving build context from {invocation.Context}").ConfigureAwait(false);
+
+        // aws-sdk-go-v2 with a custom endpoint and UsePathStyle false sends to bucket.host: for an IP address or
+        // localhost that name resolves nowhere, and the real Kaniko fails the same way.
+        if (!invocation.ForcePathStyle
+            && Uri.TryCreate(invocation.S3Endpoint, UriKind.Absolute, out var endpointUri)
+            && (System.Net.IPAddress.TryParse(endpointUri.Host, out _) || endpointUri.Host == "localhost"))
+        {
+            throw new KanikoFailure(
+                $"Error: error resolving source context: operation error S3: GetObject, https response error StatusCode: 0, RequestID: , HostID: , " +
+                $"dial tcp: lookup {invocation.Bucket}.{endpointUri.Host}: no such host (S3_FORCE_PATH_STYLE is not \"true\", so the bucket is addressed by host name)");
+        }
         byte[] compressed;
         try
         {

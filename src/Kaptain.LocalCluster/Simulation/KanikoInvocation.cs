@@ -54,6 +54,15 @@ internal sealed record KanikoInvocation
     /// <summary><c>AWS_SECRET_ACCESS_KEY</c>. Never printed.</summary>
     public string? SecretKey { get; init; }
 
+    /// <summary><c>AWS_SESSION_TOKEN</c> of temporary credentials. Never printed.</summary>
+    public string? SessionToken { get; init; }
+
+    /// <summary>
+    /// <c>S3_FORCE_PATH_STYLE</c>: Kaniko addresses the bucket by path only when it is exactly "true" in any case
+    /// (kaniko pkg/buildcontext/s3.go: strings.ToLower(...) == "true"), else by host name (<c>bucket.host</c>).
+    /// </summary>
+    public bool ForcePathStyle { get; init; }
+
     /// <summary>Whether a container runs the Kaniko executor: its image is <c>.../kaniko-project/executor</c> or it is
     /// given an S3 context.</summary>
     public static bool IsKaniko(string? image, IEnumerable<string>? args) =>
@@ -185,6 +194,8 @@ internal sealed record KanikoInvocation
             Region = environment.GetValueOrDefault("AWS_REGION") is { Length: > 0 } region ? region : "us-east-1",
             AccessKey = environment.GetValueOrDefault("AWS_ACCESS_KEY_ID"),
             SecretKey = environment.GetValueOrDefault("AWS_SECRET_ACCESS_KEY"),
+            SessionToken = environment.GetValueOrDefault("AWS_SESSION_TOKEN"),
+            ForcePathStyle = string.Equals(environment.GetValueOrDefault("S3_FORCE_PATH_STYLE"), "true", StringComparison.OrdinalIgnoreCase),
         };
     }
 
