@@ -83,6 +83,55 @@ public sealed class S3CredentialResolverTests : IDisposable
         Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The AWS SDK's profile providers, not only static keys: a <c>credential_process</c> profile (what
+    /// aws-vault, granted or a company's SSO helper install) gives temporary credentials with a session token.
+    /// </summary>
+    [Fact]
+    public async Task A_credential_process_profile_gives_temporary_credentials_through_the_AWS_SDK()
+    {
+        var script = Path.Combine(home.FullName, "credentials.sh");
+        var expiration = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(script, "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"ASIAFROMPROCESS\", \"SecretAccessKey\": \"" + Secret + "\", \"SessionToken\": \"process-session-token\", \"Expiration\": \"" + expiration + "\"}'\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        WriteCredentialsFile($"[default]\ncredential_process = {script}\n");
+
+        var credentials = await Resolve([]);
+
+        Assert.Equal("ASIAFROMPROCESS", credentials.AccessKeyId);
+        Assert.Equal(Secret, credentials.SecretAccessKey.Reveal());
+        Assert.Equal("process-session-token", credentials.SessionToken?.Reveal());
+        Assert.Contains("credential_process", credentials.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, credentials.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_web_identity_whose_token_file_is_missing_is_KAPT2096_naming_the_file()
+    {
+        var tokenFile = Path.Combine(home.FullName, "no-such-token");
+        var error = await Assert.ThrowsAsync<KaptainException>(() => Resolve(new()
+        {
+            ["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile,
+            ["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/kaptain-build",
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        }));
+
+        Assert.Equal("KAPT2096", error.Diagnostics.Single().Code);
+        Assert.Contains(tokenFile, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_explicit_profile_is_not_left_for_the_instance_metadata()
+    {
+        WriteCredentialsFile("[default]\naws_access_key_id = D\naws_secret_access_key = d\n");
+        var error = await Assert.ThrowsAsync<KaptainException>(() => Resolve(new() { ["AWS_PROFILE"] = "ci", ["AWS_ROLE_ARN"] = "arn:aws:iam::1:role/x", ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "/nowhere" }));
+        Assert.Equal("KAPT2201", error.Diagnostics.Single().Code);
+        Assert.Contains("'ci'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SecretValue_never_prints_its_value()
     {

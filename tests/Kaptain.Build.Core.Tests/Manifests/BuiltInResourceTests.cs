@@ -298,6 +298,7 @@ public sealed class BuiltInResourceTests
         Assert.Equal(secret.Metadata.Name, account.Secrets.Single().Name);
         Assert.Equal("127.0.0.1:9000", secret.Metadata.Annotations["serving.kserve.io/s3-endpoint"]);
         Assert.Equal("0", secret.Metadata.Annotations["serving.kserve.io/s3-usehttps"]);
+        Assert.Equal("false", secret.Metadata.Annotations["serving.kserve.io/s3-usevirtualbucket"]);
     }
 
     private static async Task<(ModelDefinition Model, RunContext Run)> ModelAndRunAsync(TestModelProject project)

@@ -100,6 +100,7 @@ public sealed class ValidationTableTests
         ["objective goal not a number"] = new(DiagnosticCodes.InvalidNumber, P.ObjectiveGoal, p => p.Properties[P.ObjectiveGoal] = "high"),
         ["property unknown"] = new(DiagnosticCodes.UnknownProperty, "KaptainWorker", p => p.Properties["KaptainWorker"] = "3"),
         ["signature version unknown"] = new(DiagnosticCodes.UnknownSignatureVersion, P.S3SignatureVersion, p => p.Properties[P.S3SignatureVersion] = "v3"),
+        ["signature version 2"] = new(DiagnosticCodes.SignatureVersion2, P.S3SignatureVersion, p => p.Properties[P.S3SignatureVersion] = "v2"),
         ["model storage uri scheme"] = new(DiagnosticCodes.InvalidStorageUri, P.ModelStorageUri, p => p.Properties[P.ModelStorageUri] = "ftp://models/x"),
         ["model uri not a uri"] = new(DiagnosticCodes.InvalidStorageUri, P.ModelUri, p => p.Properties[P.ModelUri] = "models/dev/mnist"),
         ["hyperparameter name with dashes"] = new(DiagnosticCodes.InvalidParameterName, I.Hyperparameter, p => p.Items.Add(Item(I.Hyperparameter, "--lr", ("Value", "1")))),

@@ -9,11 +9,64 @@ using Xunit;
 namespace Kaptain.Build.Core.Tests.Storage;
 
 /// <summary>
-/// The Minio object store against a real s3rver. s3rver never checks SigV4 signatures and has no permissions, so a
+/// The object store against a real s3rver (checked through the fixture's own client, Minio, not through the store). s3rver never checks SigV4 signatures and has no permissions, so a
 /// wrong secret key and a denied bucket (KAPT3003) cannot be produced here; an unknown access key can (KAPT3002).
 /// </summary>
-public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Server>
+public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server>
 {
+    /// <summary>
+    /// Virtual-hosted addressing end to end: the endpoint is AWS's host name, every request goes to
+    /// <c>bucket.s3.amazonaws.com</c>, and the connection is made to s3rver on 127.0.0.1 whatever the name (nothing
+    /// leaves the machine). s3rver takes the bucket from such a Host header (its vhost middleware), so a request
+    /// that put the bucket in the wrong place would create or find the wrong thing.
+    /// </summary>
+    [Fact]
+    public async Task Virtual_hosted_requests_put_check_read_and_delete_the_object_in_the_named_bucket()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var sent = new List<Uri>();
+        var options = new ObjectStoreOptions
+        {
+            Endpoint = S3Endpoint.Parse($"http://s3.amazonaws.com:{server.Endpoint.Port}"),
+            Credentials = Credentials(server.AccessKey),
+            PathStyle = false,
+        };
+        using var store = new S3ObjectStore(options, new RecordingHandler(sent, server.Endpoint.Port));
+
+        await store.EnsureBucketAsync("virtual-hosted", token);
+        Assert.True(await server.BucketExistsAsync("virtual-hosted", token));
+        await store.PutAsync("virtual-hosted", "runs/v1/ctx.tar.gz", new MemoryStream("hosted by name"u8.ToArray()), token);
+        Assert.Equal(14, await server.StatObjectAsync("virtual-hosted", "runs/v1/ctx.tar.gz", token));
+        Assert.True(await store.ExistsAsync("virtual-hosted", "runs/v1/ctx.tar.gz", token));
+        using var readBack = new MemoryStream();
+        await store.GetAsync("virtual-hosted", "runs/v1/ctx.tar.gz", readBack, token);
+        Assert.Equal("hosted by name", System.Text.Encoding.UTF8.GetString(readBack.ToArray()));
+        await store.DeleteAsync("virtual-hosted", "runs/v1/ctx.tar.gz", token);
+        Assert.False(await server.ObjectExistsAsync("virtual-hosted", "runs/v1/ctx.tar.gz", token));
+
+        Assert.NotEmpty(sent);
+        Assert.All(sent, uri => Assert.Equal("virtual-hosted.s3.amazonaws.com", uri.Host));
+        Assert.Contains(sent, uri => uri.AbsolutePath == "/runs/v1/ctx.tar.gz");
+        Assert.DoesNotContain(sent, uri => uri.AbsolutePath.Contains("virtual-hosted", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Path_style_requests_name_the_bucket_in_the_path()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var sent = new List<Uri>();
+        var options = new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey), PathStyle = true };
+        using var store = new S3ObjectStore(options, new RecordingHandler(sent, server.Endpoint.Port));
+
+        await store.EnsureBucketAsync("by-path", token);
+        await store.PutAsync("by-path", "ctx.tar.gz", new MemoryStream(new byte[10]), token);
+        Assert.Equal(10, await server.StatObjectAsync("by-path", "ctx.tar.gz", token));
+
+        Assert.NotEmpty(sent);
+        Assert.All(sent, uri => Assert.Equal("127.0.0.1", uri.Host));
+        Assert.Contains(sent, uri => uri.AbsolutePath == "/by-path/ctx.tar.gz");
+    }
+
     private const string Secret = "do-not-print-this-secret";
 
     [Fact]
@@ -141,7 +194,7 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
     {
         var token = TestContext.Current.CancellationToken;
         var endpoint = S3Endpoint.Parse($"http://127.0.0.1:{FreePort.Next()}");
-        using var store = new MinioObjectStore(new ObjectStoreOptions { Endpoint = endpoint, Credentials = Credentials("any"), RequestTimeout = TimeSpan.FromSeconds(20) });
+        using var store = new S3ObjectStore(new ObjectStoreOptions { Endpoint = endpoint, Credentials = Credentials("any"), RequestTimeout = TimeSpan.FromSeconds(20) });
 
         var error = await Assert.ThrowsAsync<KaptainException>(() => store.EnsureBucketAsync("unreachable", token));
         Assert.Equal("KAPT3001", error.Diagnostics.Single().Code);
@@ -154,7 +207,7 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
     {
         var token = TestContext.Current.CancellationToken;
         await using var strict = await S3Server.StartAsync(["kaptain-allowed"], token);
-        using var store = new MinioObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-unknown") });
+        using var store = new S3ObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-unknown") });
 
         var error = await Assert.ThrowsAsync<KaptainException>(() => store.EnsureBucketAsync("rejected", token));
         Assert.Equal("KAPT3002", error.Diagnostics.Single().Code);
@@ -167,7 +220,7 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
         Assert.DoesNotContain(Secret, putError.ToString(), StringComparison.Ordinal);
         Assert.False(await strict.ObjectExistsAsync("existing", "ctx", token));
 
-        using var allowed = new MinioObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-allowed") });
+        using var allowed = new S3ObjectStore(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(strict.Endpoint.ToString()), Credentials = Credentials("kaptain-allowed") });
         await allowed.EnsureBucketAsync("accepted", token);
         Assert.True(await strict.BucketExistsAsync("accepted", token));
     }
@@ -194,8 +247,30 @@ public sealed class MinioObjectStoreTests(S3Server server) : IClassFixture<S3Ser
         Assert.Equal(secure, endpoint.IsSecure);
     }
 
-    private MinioObjectStore Store() =>
+    private S3ObjectStore Store() =>
         new(new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey) });
+
+    /// <summary>Records each request's URL and connects every host name to s3rver on 127.0.0.1.</summary>
+    private sealed class RecordingHandler(List<Uri> sent, int port) : DelegatingHandler(new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (sent)
+            {
+                sent.Add(request.RequestUri!);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     private static S3Credentials Credentials(string accessKey) =>
         new(accessKey, new SecretValue(Secret), null, "the test");
