@@ -55,6 +55,12 @@ internal static class KServeStorage
                 env.Add(Literal("AWS_REGION", region));
             }
 
+            // kserve pkg/credentials/s3/utils.go BuildS3EnvVars: s3-usevirtualbucket becomes S3_USER_VIRTUAL_BUCKET (sic).
+            if (Annotation("s3-usevirtualbucket") is { } virtualBucket)
+            {
+                env.Add(Literal("S3_USER_VIRTUAL_BUCKET", virtualBucket));
+            }
+
             if (Annotation("s3-verifyssl") is { } verify)
             {
                 env.Add(Literal("S3_VERIFY_SSL", verify));

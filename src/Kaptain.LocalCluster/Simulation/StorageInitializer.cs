@@ -37,6 +37,15 @@ internal static class StorageInitializer
             return $"RuntimeError: Failed to fetch model. No S3 endpoint is configured for {storageUri} (the service account's Secret has no serving.kserve.io/s3-endpoint annotation)";
         }
 
+        // kserve_storage.py get_S3_config: "true" == S3_USER_VIRTUAL_BUCKET.lower() makes boto3 address the bucket by
+        // host name (bucket.host), which for an IP address or localhost resolves nowhere.
+        if (string.Equals(environment.GetValueOrDefault("S3_USER_VIRTUAL_BUCKET"), "true", StringComparison.OrdinalIgnoreCase)
+            && Uri.TryCreate(endpoint, UriKind.Absolute, out var endpointUri)
+            && (System.Net.IPAddress.TryParse(endpointUri.Host, out _) || endpointUri.Host == "localhost"))
+        {
+            return $"RuntimeError: Failed to fetch model from {storageUri}: Could not connect to the endpoint URL: \"{endpointUri.Scheme}://{bucket}.{endpointUri.Authority}/{key}\"";
+        }
+
         try
         {
             using var store = new S3ObjectStore(

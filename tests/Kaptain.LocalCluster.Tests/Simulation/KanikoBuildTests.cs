@@ -108,6 +108,43 @@ public sealed class KanikoBuildTests(S3Server s3, ContainerRegistry registry, Ba
         Assert.Equal(HttpStatusCode.NotFound, await ManifestStatusAsync(registry, "dev/refused", "x", token));
     }
 
+    /// <summary>
+    /// Kaniko addresses the bucket by path only with S3_FORCE_PATH_STYLE=true (kaniko pkg/buildcontext/s3.go); else
+    /// aws-sdk-go-v2 asks for bucket.127.0.0.1, which resolves nowhere. A client that rendered the wrong style fails here.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("false")]
+    [InlineData("1")]
+    public async Task Without_S3_FORCE_PATH_STYLE_true_a_local_endpoint_is_asked_by_host_name_and_fails(string? forcePathStyle)
+    {
+        var token = TestContext.Current.CancellationToken;
+        await UploadAsync("vhost-bucket", "ctx.tar.gz", BuildContexts.WithDockerfile(), token);
+        var environment = new Dictionary<string, string>
+        {
+            ["S3_ENDPOINT"] = s3.Endpoint.ToString().TrimEnd('/'),
+            ["AWS_ACCESS_KEY_ID"] = s3.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = s3.SecretKey,
+            ["AWS_SESSION_TOKEN"] = "a-session-token",
+        };
+        if (forcePathStyle is not null)
+        {
+            environment["S3_FORCE_PATH_STYLE"] = forcePathStyle;
+        }
+
+        var invocation = KanikoInvocation.Parse(["--context=s3://vhost-bucket/ctx.tar.gz", $"--destination={registry.Host}/dev/vhost:x"], environment);
+        var result = await new KanikoBuild(invocation, null, TimeProvider.System).RunAsync(Print([]), token);
+
+        Assert.Equal("a-session-token", invocation.SessionToken);
+        Assert.False(invocation.ForcePathStyle);
+        Assert.False(result.Succeeded);
+        Assert.Contains("lookup vhost-bucket.127.0.0.1: no such host", result.Error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, await ManifestStatusAsync(registry, "dev/vhost", "x", token));
+
+        environment["S3_FORCE_PATH_STYLE"] = "TRUE";
+        Assert.True(KanikoInvocation.Parse(["--context=s3://vhost-bucket/ctx.tar.gz", $"--destination={registry.Host}/dev/vhost:x"], environment).ForcePathStyle);
+    }
+
     [Fact]
     public async Task A_context_that_is_not_a_gzip_tar_or_lacks_the_Dockerfile_fails_the_build()
     {
