@@ -51,6 +51,21 @@ public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server
     }
 
     [Fact]
+    public async Task A_bucket_outside_us_east_1_is_created_with_its_region_named()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var sent = new List<Uri>();
+        var options = new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey), Region = "eu-west-1" };
+        using var store = new S3ObjectStore(options, new RecordingHandler(sent, server.Endpoint.Port));
+
+        await store.EnsureBucketAsync("in-eu-west-1", token);
+        await store.EnsureBucketAsync("in-eu-west-1", token);
+
+        Assert.True(await server.BucketExistsAsync("in-eu-west-1", token));
+        Assert.Equal(3, sent.Count); // HEAD (404), PUT with the LocationConstraint, HEAD (200)
+    }
+
+    [Fact]
     public async Task Path_style_requests_name_the_bucket_in_the_path()
     {
         var token = TestContext.Current.CancellationToken;
