@@ -32,7 +32,7 @@ public static class S3CredentialResolver
     public const string SessionTokenVariable = "AWS_SESSION_TOKEN";
 
     /// <summary>How long instance metadata may take to answer before it counts as absent (it is the last place looked).</summary>
-    internal static TimeSpan InstanceMetadataTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan InstanceMetadataTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Resolves the credentials.</summary>
     /// <exception cref="KaptainException">
