@@ -29,11 +29,15 @@ internal static class CanaryStep
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 var name = model.Name;
                 run.Report.Set("inferenceService", name);
+                if (model.Publish.DeploymentMode == DeploymentMode.RawDeployment)
+                {
+                    throw new KaptainException(KaptainDiagnostic.Error("KAPT2100", ModelProperties.DeploymentMode, action, "KaptainDeploymentMode=RawDeployment"));
+                }
+
                 var service = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false)
                     ?? throw new KaptainException(KaptainDiagnostic.Error("KAPT1052", name, name, run.Namespace, promote ? "promote" : "roll back"));
                 ModelIdentity.EnsureOwn(service, model, kind, run.Namespace);
-                if (model.Publish.DeploymentMode == DeploymentMode.RawDeployment
-                    || LifecycleText.Text(service["metadata"]?["annotations"]?[Manifests.InferenceServiceManifest.DeploymentModeAnnotation]) == "RawDeployment"
+                if (LifecycleText.Text(service["metadata"]?["annotations"]?[Manifests.InferenceServiceManifest.DeploymentModeAnnotation]) == "RawDeployment"
                     || KubernetesObjectJson.StringAt(service, "status.deploymentMode") == "RawDeployment")
                 {
                     throw new KaptainException(KaptainDiagnostic.Error("KAPT2100", ModelProperties.DeploymentMode, action, $"the InferenceService '{name}'"));
@@ -122,7 +126,7 @@ internal static class CanaryStep
         var targets = (service["status"]?["components"]?["predictor"]?["traffic"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         var byRevision = targets
             .GroupBy(t => LifecycleText.Text(t["revisionName"]), StringComparer.Ordinal)
-            .Select(g => (Revision: g.Key, Percent: g.Sum(t => t["percent"] is JsonValue p && p.TryGetValue<long>(out var n) ? n : 0)))
+            .Select(g => (Revision: g.Key, Percent: g.Sum(t => LifecycleText.Number(t["percent"]) ?? 0)))
             .ToList();
         return byRevision.Where(r => r.Percent == 100 && r.Revision.Length > 0).Select(r => r.Revision).FirstOrDefault();
     }

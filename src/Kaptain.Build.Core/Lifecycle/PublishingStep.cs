@@ -187,14 +187,13 @@ internal static class PublishingStep
 
         static long? Long(JsonObject resource, string path)
         {
-            var node = resource;
-            JsonNode? current = node;
+            JsonNode? current = resource;
             foreach (var part in path.Split('.'))
             {
                 current = current?[part];
             }
 
-            return current is JsonValue value && value.TryGetValue<long>(out var number) ? number : null;
+            return LifecycleText.Number(current);
         }
     }
 
@@ -377,7 +376,7 @@ internal static class PublishingStep
     public static IReadOnlySet<string> TrafficRevisions(JsonObject service) =>
         (service["status"]?["components"]?["predictor"]?["traffic"] as JsonArray ?? [])
             .OfType<JsonObject>()
-            .Where(t => t["percent"] is JsonValue p && p.TryGetValue<long>(out var percent) && percent > 0)
+            .Where(t => LifecycleText.Number(t["percent"]) > 0)
             .Select(t => LifecycleText.Text(t["revisionName"]))
             .Where(n => n.Length > 0)
             .ToHashSet(StringComparer.Ordinal);

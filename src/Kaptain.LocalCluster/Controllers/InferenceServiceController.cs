@@ -369,8 +369,14 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         return null;
     }
 
-    private static string Hash(JsonObject template) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template.ToJsonString())))[..16];
+    // The storage initializer is not part of what is compared: KServe's pod webhook injects it into each pod, so a
+    // change of the Secret it reads (removed, rotated) makes no new Revision or rollout on a real cluster.
+    private static string Hash(JsonObject template)
+    {
+        var compared = (JsonObject)template.DeepClone();
+        (compared["spec"] as JsonObject)?.Remove("initContainers");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(compared.ToJsonString())))[..16];
+    }
 
     private static JsonObject Labels(JsonObject isvc) => new()
     {

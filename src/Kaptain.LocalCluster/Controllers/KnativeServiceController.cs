@@ -147,8 +147,13 @@ internal sealed class KnativeServiceController : ReconcilingController
     private static long ConfigurationGeneration(JsonObject revision) =>
         long.TryParse(ObjectFields.Labels(revision).GetValueOrDefault("serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0;
 
-    private static string TemplateHash(JsonObject service) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes((service["spec"]?["template"] ?? new JsonObject()).ToJsonString())))[..16];
+    // Without the storage initializer, which KServe's pod webhook injects per pod rather than into the template.
+    private static string TemplateHash(JsonObject service)
+    {
+        var compared = (service["spec"]?["template"] as JsonObject)?.DeepClone() as JsonObject ?? new JsonObject();
+        (compared["spec"] as JsonObject)?.Remove("initContainers");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(compared.ToJsonString())))[..16];
+    }
 
     private async Task<JsonObject> CreateRevision(JsonObject service, string revisionName, long generation, string templateHash)
     {
