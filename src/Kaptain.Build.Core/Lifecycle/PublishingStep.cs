@@ -11,7 +11,9 @@ namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
 /// The publish step: the S3 Secret, the ServiceAccount that references it and the InferenceService named after the
-/// model; an existing one is replaced only when asked. Waits (by watch) until it is Ready, then removes the Secret (as
+/// model; an existing one is replaced only when asked. Waits (by watch) until it serves the version just applied (see
+/// <see cref="IsReady"/> and <see cref="IsRolledOut"/>), failing fast on a terminal reason or a crash-looping predictor
+/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), then removes the Secret (as
 /// the Kaptain SDK does), what earlier publish runs left, and Knative Revisions beyond the number to keep.
 /// </summary>
 internal static class PublishingStep
