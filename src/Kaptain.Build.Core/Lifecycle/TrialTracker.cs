@@ -16,6 +16,8 @@ internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
     /// <summary>Up to this many planned trials, every change of every trial is an ordinary line, as before.</summary>
     public const int ChattyUpTo = 20;
 
+    // The last line of each trial that has not ended (ended trials keep only their name, so that a thousand trials
+    // cost a thousand names, not a thousand lines).
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);
     private readonly HashSet<string> finished = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
@@ -55,6 +57,7 @@ internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
             seen[trial.Name] = line;
             if (terminal)
             {
+                seen.Remove(trial.Name);
                 finished.Add(trial.Name);
                 succeeded += trial.State == "Succeeded" ? 1 : 0;
                 if (plannedTrials > ChattyUpTo && finished.Count % SummaryEvery == 0)
@@ -103,7 +106,7 @@ internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
     }
 
     private string SummaryLocked() =>
-        $"Trials: {finished.Count} of {plannedTrials} finished ({succeeded} succeeded, {finished.Count - succeeded} did not), {seen.Count - finished.Count} running or pending";
+        $"Trials: {finished.Count} of {plannedTrials} finished ({succeeded} succeeded, {finished.Count - succeeded} did not), {seen.Count} running or pending";
 
     public void ReportBest(TrialSummary? trial, string objective)
     {
