@@ -20,6 +20,9 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
         "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
     };
 
+    private const int EventWaitAttempts = 4;
+    private static readonly TimeSpan EventWaitInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly LifecycleRun run;
     private readonly HashSet<string> earlierPods;
     private readonly HashSet<string> said = new(StringComparer.Ordinal);
@@ -131,6 +134,14 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
             }
 
             var events = await EventsAsync(name, cancellationToken).ConfigureAwait(false);
+            for (var attempt = 0; events.Length == 0 && attempt < EventWaitAttempts; attempt++)
+            {
+                // The kubelet sends its Events in the background (client-go's event broadcaster), so the pod's status
+                // can name a reason before the BackOff/Failed Event that explains it is stored: look again, briefly.
+                await Task.Delay(EventWaitInterval, cancellationToken).ConfigureAwait(false);
+                events = await EventsAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
             run.Log.Info($"Predictor pod {name}: container {container} is waiting: {reason}" + (string.IsNullOrEmpty(message) ? string.Empty : $" ({message})")
                 + (events.Length == 0 ? string.Empty : Environment.NewLine + events));
             if (reason.EndsWith("CrashLoopBackOff", StringComparison.Ordinal) && !earlierPods.Contains(KubernetesObjectJson.Uid(pod) ?? string.Empty) && Failure is null)
