@@ -69,7 +69,7 @@ public sealed class ShippedRoleVerbTests(LifecycleServers servers)
     // The verbs whose absence the step does not show on the paths run here, and why. Redundant: the wait until a deleted
     // object is gone watches (list + watch) or, when that is refused, confirms with a get, so either alone is enough.
     // NotOnPath: the run leaves nothing of that kind to delete (the sweep finds a PyTorchJob and its pods; a succeeded
-    // experiment is kept). Silent: the step goes on without it and says nothing (no replica log lines, no Events in a
+    // experiment is kept), or the path is not run here (a RawDeployment replace waits for the predictor's Deployment). Silent: the step goes on without it and says nothing (no replica log lines, no Events in a
     // failure's message, pods found by polling) — not proven needed, and a 403 there is not reported: still to do.
     private static readonly Dictionary<string, Absence> ShowsNothing = new(StringComparer.Ordinal)
     {
@@ -94,6 +94,10 @@ public sealed class ShippedRoleVerbTests(LifecycleServers servers)
         ["kaptain-cleanup | tfjobs,pytorchjobs,experiments,trials (kubeflow.org) | watch"] = Absence.Redundant,
         ["kaptain-publish | events (core) | list"] = Absence.Silent,
         ["kaptain-publish | pods (core) | list"] = Absence.Silent,
+        ["kaptain-publish | pods (core) | watch"] = Absence.Silent,
+        ["kaptain-publish | deployments (apps) | get"] = Absence.NotOnPath,
+        ["kaptain-publish | deployments (apps) | list"] = Absence.NotOnPath,
+        ["kaptain-publish | deployments (apps) | watch"] = Absence.NotOnPath,
         ["kaptain-publish | revisions (serving.knative.dev) | delete"] = Absence.Silent,
         ["kaptain-publish | revisions (serving.knative.dev) | list"] = Absence.Silent,
         ["kaptain-publish | secrets,serviceaccounts (core) | get"] = Absence.Redundant,
