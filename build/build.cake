@@ -26,16 +26,12 @@ Task("Test")
         .Append("test").AppendQuoted(solution.FullPath)
         .Append("-c").Append(configuration)
         .Append("--report-xunit-trx").Append("--results-directory").AppendQuoted(results.FullPath);
-    // The lifecycle suites on the real control plane (EndToEnd's RealControlPlane classes, Cake's
-    // SampleScriptLifecycleOnRealControlPlaneTests) are not green yet: SIGTERM during a step there can end the build
-    // with 143 before its cleanup finished (issue 10 stays open for it). They run with --lifecycle-on-real-control-plane;
-    // the API conformance suite and the manifest dry runs against the real kube-apiserver always run.
-    if (!HasArgument("lifecycle-on-real-control-plane"))
+    // Every suite runs, the lifecycle suites on the real control plane (EndToEnd's RealControlPlane classes, Cake's
+    // SampleScriptLifecycleOnRealControlPlaneTests) included. --lifecycle-on-real-control-plane, which once added them,
+    // is accepted and changes nothing.
+    if (HasArgument("lifecycle-on-real-control-plane"))
     {
-        Information("Not run here: the lifecycle suites on the real control plane (./build.sh --target=Test --lifecycle-on-real-control-plane runs them).");
-        arguments
-            .Append("--filter-not-namespace").Append("Kaptain.Build.EndToEnd.Tests.RealControlPlane")
-            .Append("--filter-not-class").Append("Cake.Kaptain.Tests.SampleScriptLifecycleOnRealControlPlaneTests");
+        Information("--lifecycle-on-real-control-plane: the lifecycle suites on the real control plane always run now.");
     }
 
     var started = DateTime.UtcNow;

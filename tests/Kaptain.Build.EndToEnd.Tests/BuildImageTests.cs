@@ -18,7 +18,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     [Fact]
     public async Task Builds_and_pushes_the_image_then_removes_the_secrets_the_job_and_the_context()
     {
-        var project = await Servers.NewProjectAsync(Sample, "build-ok", Token);
+        var project = await NewProjectAsync(Sample, "build-ok", Token);
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
 
@@ -38,7 +38,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     [Fact]
     public async Task Does_nothing_on_the_cluster_when_the_registry_already_has_the_image()
     {
-        var project = await Servers.NewProjectAsync(Sample, "build-uptodate", Token);
+        var project = await NewProjectAsync(Sample, "build-uptodate", Token);
         var built = await RunAsync(project.Build("KaptainBuildImage"));
         AssertSucceeded(built);
         await AssertNothingLeft(project, built);
@@ -69,7 +69,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     [Fact]
     public async Task A_build_whose_push_is_refused_reports_KAPT1101_and_removes_the_secrets_the_job_and_the_context()
     {
-        var project = await Servers.NewProjectAsync(Sample, "build-refused", Token);
+        var project = await NewProjectAsync(Sample, "build-refused", Token);
         project.RegistryHost = readOnlyRegistry.Host;
 
         var result = await RunAsync(project.Build("KaptainBuildImage"));
@@ -84,7 +84,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     [Fact]
     public async Task A_failed_build_keeps_only_the_job_and_its_pod_when_asked_to_keep_failed_resources()
     {
-        var project = await Servers.NewProjectAsync(Sample, "build-keep", Token);
+        var project = await NewProjectAsync(Sample, "build-keep", Token);
         project.RegistryHost = readOnlyRegistry.Host;
 
         var result = await RunAsync(project.Build("KaptainBuildImage", ("KaptainKeepFailedResources", "true")));
@@ -103,7 +103,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     public async Task A_build_that_does_not_finish_in_time_reports_KAPT1102_and_removes_everything()
     {
         await using var stalling = new StallingRegistryProxy(Servers.Registry);
-        var project = await Servers.NewProjectAsync(Sample, "build-timeout", Token);
+        var project = await NewProjectAsync(Sample, "build-timeout", Token);
         project.RegistryHost = stalling.Host;
 
         // The timeout is also the Job's activeDeadlineSeconds, counted from the Job's start. On the real control plane
@@ -126,7 +126,7 @@ public abstract class BuildImageTests(EndToEndServers fixture, ReadOnlyContainer
     public async Task Ctrl_C_while_the_builder_runs_removes_the_secrets_the_job_and_the_context(int signal)
     {
         await using var stalling = new StallingRegistryProxy(Servers.Registry);
-        var project = await Servers.NewProjectAsync(Sample, $"build-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
+        var project = await NewProjectAsync(Sample, $"build-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
         project.RegistryHost = stalling.Host;
 
         // The builder has read the context and waits for the registry to take the push.

@@ -9,7 +9,7 @@ public abstract class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixt
     [Fact]
     public async Task Removes_what_a_killed_training_run_left_behind()
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "cleanup-killed", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "cleanup-killed", Token);
         var train = project.Build("KaptainTrain", ("E2EWorkloadScenario", "hang log=\"epoch 1 started\""));
         string killedLog;
         await using (var running = train.Start())
@@ -36,7 +36,7 @@ public abstract class CleanupTests(EndToEndServers fixture) : LifecycleTest(fixt
     [Fact]
     public async Task Finds_nothing_to_remove_when_no_run_was_interrupted()
     {
-        var project = await Servers.NewProjectAsync("mnist-tensorflow", "cleanup-none", Token);
+        var project = await NewProjectAsync("mnist-tensorflow", "cleanup-none", Token);
         AssertSucceeded(await RunAsync(project.Build("KaptainTrain", ("KaptainForceCleanup", "true"))));
 
         var result = await RunAsync(project.Build("KaptainCleanup"));

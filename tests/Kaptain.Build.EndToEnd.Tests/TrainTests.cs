@@ -16,7 +16,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [MemberData(nameof(Samples))]
     public async Task Trains_streams_the_logs_and_keeps_only_the_finished_job(string sample)
     {
-        var project = await Servers.NewProjectAsync(sample, "train-ok", Token);
+        var project = await NewProjectAsync(sample, "train-ok", Token);
 
         var result = await RunAsync(project.Build(
             "KaptainTrain", ("E2EWorkloadScenario", "succeed after=1s; log=\"epoch 1 loss=0.31\"; log=\"epoch 2 loss=0.12\"")));
@@ -36,7 +36,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [Fact]
     public async Task Force_cleanup_removes_the_finished_job_too()
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "train-force", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "train-force", Token);
 
         var result = await RunAsync(project.Build("KaptainTrain", ("KaptainForceCleanup", "true")));
 
@@ -51,7 +51,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [InlineData("mnist-pytorch", "crashloop after=200ms")]
     public async Task A_failed_job_reports_KAPT1103_and_removes_everything(string sample, string scenario)
     {
-        var project = await Servers.NewProjectAsync(sample, "train-fail", Token);
+        var project = await NewProjectAsync(sample, "train-fail", Token);
 
         var result = await RunAsync(project.Build("KaptainTrain", ("E2EWorkloadScenario", scenario)));
 
@@ -64,7 +64,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [InlineData("pending")]
     public async Task A_job_that_does_not_finish_in_time_reports_KAPT1104_and_removes_everything(string scenario)
     {
-        var project = await Servers.NewProjectAsync("mnist-tensorflow", "train-timeout", Token);
+        var project = await NewProjectAsync("mnist-tensorflow", "train-timeout", Token);
 
         var result = await RunAsync(project.Build("KaptainTrain", ("E2EWorkloadScenario", scenario), ("KaptainTrainTimeout", "3")));
 
@@ -76,7 +76,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [MemberData(nameof(Samples))]
     public async Task Ctrl_C_while_the_job_runs_removes_everything_the_run_created(string sample)
     {
-        var project = await Servers.NewProjectAsync(sample, "train-sigint", Token);
+        var project = await NewProjectAsync(sample, "train-sigint", Token);
 
         var result = await InterruptAsync(
             project.Build("KaptainTrain", ("E2EWorkloadScenario", "hang log=\"epoch 1 started\"")), "epoch 1 started");
@@ -91,7 +91,7 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
     [InlineData(UnixSignal.Hangup)]
     public async Task A_CI_cancellation_while_the_job_runs_removes_everything_the_run_created(int signal)
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", $"train-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
+        var project = await NewProjectAsync("mnist-pytorch", $"train-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
 
         var result = await InterruptAsync(
             project.Build("KaptainTrain", ("E2EWorkloadScenario", "hang log=\"epoch 1 started\"")), "epoch 1 started", signal);

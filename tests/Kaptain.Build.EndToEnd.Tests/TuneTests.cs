@@ -13,7 +13,7 @@ public abstract class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture
     [Fact]
     public async Task Tunes_returns_the_best_hyperparameters_in_an_importable_file_and_keeps_the_experiment()
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "tune-ok", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "tune-ok", Token);
 
         var result = await RunAsync(project.Build("KaptainTune", SmallBudget));
 
@@ -35,7 +35,7 @@ public abstract class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture
     [InlineData("KAPTAIN_SDK_DELETE_EXPERIMENT")]
     public async Task Deletes_the_experiment_when_asked_to(string how)
     {
-        var project = await Servers.NewProjectAsync("mnist-tensorflow", "tune-delete", Token);
+        var project = await NewProjectAsync("mnist-tensorflow", "tune-delete", Token);
         var command = how == "KaptainDeleteExperiment"
             ? project.Build("KaptainTune", [.. SmallBudget, ("KaptainDeleteExperiment", "true")])
             : project.Build("KaptainTune", SmallBudget).WithEnvironment("KAPTAIN_SDK_DELETE_EXPERIMENT", "true");
@@ -51,7 +51,7 @@ public abstract class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture
     [Fact]
     public async Task An_experiment_whose_trials_fail_reports_KAPT1105_and_removes_everything()
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "tune-fail", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "tune-fail", Token);
 
         var result = await RunAsync(project.Build(
             "KaptainTune", [.. SmallBudget, ("KaptainFailedTrials", "1"), ("E2EWorkloadScenario", "fail after=300ms")]));
@@ -63,7 +63,7 @@ public abstract class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture
     [Fact]
     public async Task An_experiment_that_does_not_finish_in_time_reports_KAPT1106_and_removes_everything()
     {
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "tune-timeout", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "tune-timeout", Token);
 
         var result = await RunAsync(project.Build(
             "KaptainTune", [.. SmallBudget, ("KaptainTuneTimeout", "3"), ("E2EWorkloadScenario", "hang")]));
@@ -76,7 +76,7 @@ public abstract class TuneTests(EndToEndServers fixture) : LifecycleTest(fixture
     [MemberData(nameof(StopSignals))]
     public async Task Ctrl_C_while_trials_run_removes_the_experiment_and_everything_it_started(int signal)
     {
-        var project = await Servers.NewProjectAsync("mnist-tensorflow", $"tune-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
+        var project = await NewProjectAsync("mnist-tensorflow", $"tune-{UnixSignal.Name(signal).ToLowerInvariant()}", Token);
 
         var result = await InterruptAsync(
             project.Build("KaptainTune", [.. SmallBudget, ("E2EWorkloadScenario", "hang")]), "Created Experiment", signal);

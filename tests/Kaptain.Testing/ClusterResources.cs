@@ -155,11 +155,16 @@ public sealed class ClusterResources
         return (type.Group.Length == 0 ? $"api/{type.Version}" : $"apis/{type.Group}/{type.Version}") + $"/namespaces/{@namespace}/{type.Plural}";
     }
 
+    // The cluster's own, and what the test set up for the builds to run as (ShippedRoles: the account, its token
+    // Secret, the Roles and their RoleBindings); none of it is a run's.
     private static bool IsTheClustersOwn(ResourceType type, ClusterResource resource) =>
-        (type == BuiltInResources.ServiceAccount && resource.Name == "default")
+        (type == BuiltInResources.ServiceAccount && resource.Name is "default" or ShippedRoles.AccountName)
         || (type == BuiltInResources.ConfigMap && resource.Name == "kube-root-ca.crt")
         || (type == BuiltInResources.Secret && resource.Object["type"]?.GetValue<string>() == "kubernetes.io/service-account-token"
-            && resource.Object["metadata"]?["annotations"]?["kubernetes.io/service-account.name"]?.GetValue<string>() == "default");
+            && resource.Object["metadata"]?["annotations"]?["kubernetes.io/service-account.name"]?.GetValue<string>() is "default" or ShippedRoles.AccountName)
+        || (type == BuiltInResources.Role && ShippedRoles.Names.Contains(resource.Name))
+        || (type == BuiltInResources.RoleBinding && resource.Name.StartsWith(ShippedRoles.AccountName + "-", StringComparison.Ordinal)
+            && resource.Object["subjects"]?[0]?["name"]?.GetValue<string>() == ShippedRoles.AccountName);
 
     /// <inheritdoc />
     public override string ToString() => All.Count == 0 ? "(nothing)" : string.Join(Environment.NewLine, All.Select(r => r.Describe()));

@@ -163,7 +163,25 @@ public sealed class LifecycleServers : IAsyncDisposable
             }
         }
 
+        if (_local is null)
+        {
+            // On the real control plane a build runs as a user of the shipped Roles would: a ServiceAccount bound to
+            // those Roles and nothing else, so that what they do not grant is a 403 (ForbiddenRequestsOf lists them).
+            var account = await Api.ServiceAccountAsync(project.Namespace, ShippedRoles.AccountName, ShippedRoles.Load(), cancellationToken).ConfigureAwait(false);
+            project.KubeconfigPath = Path.Combine(project.Directory, "..", "kubeconfig");
+            await File.WriteAllTextAsync(project.KubeconfigPath, account.KubeconfigYaml, cancellationToken).ConfigureAwait(false);
+            project.UnderShippedRoles = true;
+        }
+
         return project;
+    }
+
+    /// <summary>The requests of <paramref name="project"/>'s builds that the server refused with 403 (on the real
+    /// control plane, from its audit log; none recorded on the local cluster).</summary>
+    public IReadOnlyList<string> ForbiddenRequestsOf(SampleProject project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return Api.ForbiddenRequests(project.Namespace);
     }
 
     /// <summary>What <paramref name="namespace"/> holds now, read through the API (either engine), once the token

@@ -60,6 +60,13 @@ public sealed class SampleProject
     /// project at another one (its docker config gets an entry without credentials for it).</summary>
     public string RegistryHost { get; set; } = string.Empty;
 
+    /// <summary>The kubeconfig the builds use: the servers' admin one, or (on the real control plane) one for the
+    /// namespace's ServiceAccount bound only to the shipped Roles (see <see cref="ShippedRoles"/>).</summary>
+    public string KubeconfigPath { get; internal set; } = string.Empty;
+
+    /// <summary>Whether the builds run as a ServiceAccount bound only to the shipped Roles.</summary>
+    public bool UnderShippedRoles { get; internal set; }
+
     /// <summary>The build's folder for Kaptain's outputs (<c>obj/kaptain/</c>).</summary>
     public string KaptainDirectory => Path.Combine(Directory, "obj", "kaptain");
 
@@ -90,7 +97,7 @@ public sealed class SampleProject
               <Import Project="{Escape(RepositoryPaths.Combine("targets", "Kaptain.Build.targets"))}" />
             </Project>
             """);
-        return new SampleProject(servers, sample, id, directory) { RegistryHost = servers.Registry.Host };
+        return new SampleProject(servers, sample, id, directory) { RegistryHost = servers.Registry.Host, KubeconfigPath = servers.KubeconfigPath };
     }
 
     /// <summary>
@@ -103,7 +110,7 @@ public sealed class SampleProject
     {
         var command = new DotnetCommand(
                 "build", ProjectFile, $"-t:{target}", "-tl:off", "-v:n", "-nologo", "-nr:false",
-                $"-p:KaptainKubeconfig={_servers.KubeconfigPath}",
+                $"-p:KaptainKubeconfig={KubeconfigPath}",
                 $"-p:KaptainS3Endpoint={_servers.S3.Endpoint.ToString().TrimEnd('/')}",
                 $"-p:KaptainRegistry={RegistryHost}",
                 "-p:KaptainRegistryInsecure=true",

@@ -57,7 +57,7 @@ public abstract class KaptainLifecycleTask<TResult> : KaptainTask
     /// <inheritdoc />
     protected sealed override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        var log = new TaskLifecycleLog(Log, ProjectFile);
+        var log = new TaskLifecycleLog(Log, ProjectFile, () => ExitingConsole);
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
         var read = ModelDefinitionReader.Read(ModelTaskItems.ToModelInput(projectDirectory, ModelProperties, ModelItems));
         log.Report(read.Diagnostics);

@@ -17,7 +17,11 @@ namespace Kaptain.Build.Tasks;
 /// test-runner and credential-provider messages); a task has no progress API (dotnet/msbuild#6944, #10415). The model
 /// projects therefore ship a <c>Directory.Build.rsp</c> with <c>-tl:off</c>: see the README, "Live progress".
 /// </remarks>
-internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFile) : ILifecycleLog
+/// <param name="log">The task's MSBuild log.</param>
+/// <param name="projectFile">The model project, where the diagnostics point.</param>
+/// <param name="exitingConsole">The console, once the process exits under the task (the dotnet CLI's answer to SIGTERM):
+/// MSBuild's loggers are no longer drained then, so progress, warnings and errors go there directly.</param>
+internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFile, Func<TextWriter?>? exitingConsole = null) : ILifecycleLog
 {
     private readonly HashSet<KaptainDiagnostic> _reported = [];
     private readonly Lock _gate = new();
@@ -26,6 +30,17 @@ internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFil
     public void Info(string message)
     {
         // A training runs for hours: its replicas' lines are what the user follows, as much as the step's own progress.
+        if (exitingConsole?.Invoke() is { } console)
+        {
+            lock (console)
+            {
+                console.WriteLine(message);
+                console.Flush();
+            }
+
+            return;
+        }
+
         log.LogMessage(MessageImportance.High, "{0}", message);
     }
 
@@ -35,7 +50,7 @@ internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFil
     /// <inheritdoc />
     public void Warning(KaptainDiagnostic diagnostic)
     {
-        if (Remember(diagnostic))
+        if (Remember(diagnostic) && !WroteToExitingConsole(diagnostic))
         {
             log.LogWarning(null, diagnostic.Code, null, diagnostic.HelpLink, projectFile, 0, 0, 0, 0, "{0}", diagnostic.Message);
         }
@@ -46,6 +61,7 @@ internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFil
     {
         if (Remember(diagnostic))
         {
+            WroteToExitingConsole(diagnostic);
             log.LogError(null, diagnostic.Code, null, diagnostic.HelpLink, projectFile, 0, 0, 0, 0, "{0}", diagnostic.Message);
         }
     }
@@ -65,6 +81,18 @@ internal sealed class TaskLifecycleLog(TaskLoggingHelper log, string? projectFil
                 Warning(diagnostic);
             }
         }
+    }
+
+    // An error still goes to MSBuild as well (the task's result is whether it logged one); a warning does not.
+    private bool WroteToExitingConsole(KaptainDiagnostic diagnostic)
+    {
+        if (exitingConsole?.Invoke() is not { } console)
+        {
+            return false;
+        }
+
+        KaptainTask.WriteCanonical(console, diagnostic, projectFile);
+        return true;
     }
 
     private bool Remember(KaptainDiagnostic diagnostic)

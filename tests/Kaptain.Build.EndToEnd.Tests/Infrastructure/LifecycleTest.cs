@@ -24,11 +24,39 @@ public abstract partial class LifecycleTest(EndToEndServers fixture) : IAsyncLif
     /// <inheritdoc />
     public async ValueTask InitializeAsync() => _servers = await fixture.GetAsync(Token);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Ends the test: on the real control plane, where every build runs as a ServiceAccount bound only to the shipped
+    /// Roles, a request of this test's builds the server refused (403, from its audit log) fails the test, also one the
+    /// client handled (a warning, a fallback) — the shipped Roles must grant everything the lifecycle does.
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
+        if (_servers is not null)
+        {
+            var forbidden = _projects.Where(p => p.UnderShippedRoles).SelectMany(_servers.ForbiddenRequestsOf).ToList();
+            if (forbidden.Count > 0)
+            {
+                throw new XunitException($"Requests the shipped Roles (samples/rbac) do not grant, refused with 403:{Environment.NewLine}{string.Join(Environment.NewLine, forbidden)}");
+            }
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    private readonly List<SampleProject> _projects = [];
+
+    /// <summary>A copy of <paramref name="sample"/> with a namespace of its own (<see cref="LifecycleServers.NewProjectAsync"/>);
+    /// on the real control plane its builds run under the shipped Roles, and a 403 fails the test.</summary>
+    protected async Task<SampleProject> NewProjectAsync(string sample, string name, CancellationToken cancellationToken)
+    {
+        var project = await Servers.NewProjectAsync(sample, name, cancellationToken);
+        lock (_projects)
+        {
+            _projects.Add(project);
+        }
+
+        return project;
     }
 
     /// <summary>The cluster the test runs against.</summary>

@@ -33,6 +33,12 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
     /// <summary>Whether the server's token controller gives every ServiceAccount a token Secret (v1.20's kube-controller-manager).</summary>
     protected virtual bool ServiceAccountsGetTokenSecrets => false;
 
+    /// <summary>
+    /// The requests a ServiceAccount of <paramref name="namespace"/> made that the server refused with 403, one line each
+    /// (verb, resource, name, user, URI); empty where the server keeps no record (the stand-in).
+    /// </summary>
+    public virtual IReadOnlyList<string> ForbiddenRequests(string @namespace) => [];
+
     /// <summary>An admin kubeconfig (YAML) with <paramref name="defaultNamespace"/> as the context's namespace.</summary>
     public string AdminKubeconfig(string defaultNamespace = "default") =>
         KubeconfigFile.Render(Url, AdminToken, defaultNamespace, CaCertificate, "admin");
@@ -98,18 +104,24 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
     /// cluster-wide), a RoleBinding of each to the account (in the namespace, so a ClusterRole grants only there), and
     /// returns a kubeconfig for the account with a token from the TokenRequest API (<c>serviceaccounts/token</c>).
     /// </summary>
-    public async Task<ServiceAccountCredentials> ServiceAccountAsync(string @namespace, string name, string rolesYaml, CancellationToken cancellationToken)
+    public Task<ServiceAccountCredentials> ServiceAccountAsync(string @namespace, string name, string rolesYaml, CancellationToken cancellationToken) =>
+        ServiceAccountAsync(@namespace, name, YamlToJson.ParseDocuments(rolesYaml).OfType<JsonObject>(), cancellationToken);
+
+    /// <summary>As <see cref="ServiceAccountAsync(string, string, string, CancellationToken)"/>, with the Roles and
+    /// ClusterRoles as JSON objects (each is changed: a Role gets <paramref name="namespace"/>).</summary>
+    public async Task<ServiceAccountCredentials> ServiceAccountAsync(string @namespace, string name, IEnumerable<JsonObject> roles, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(roles);
         using var http = CreateHttpClient();
         await SendAsync(http, HttpMethod.Post, $"api/v1/namespaces/{@namespace}/serviceaccounts",
             new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ServiceAccount", ["metadata"] = new JsonObject { ["name"] = name } },
             cancellationToken).ConfigureAwait(false);
         var binding = 0;
-        foreach (var document in YamlToJson.ParseDocuments(rolesYaml).OfType<JsonObject>())
+        foreach (var document in roles)
         {
             var kind = document["kind"]?.GetValue<string>();
             var roleName = document["metadata"]?["name"]?.GetValue<string>()
-                ?? throw new ArgumentException("A role in the YAML has no metadata.name.", nameof(rolesYaml));
+                ?? throw new ArgumentException("A role has no metadata.name.", nameof(roles));
             switch (kind)
             {
                 case "Role":
@@ -120,7 +132,7 @@ public abstract class ApiServerUnderTest : IAsyncDisposable
                     await CreateOrReplaceAsync(http, "apis/rbac.authorization.k8s.io/v1/clusterroles", roleName, document, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    throw new ArgumentException($"Only Roles and ClusterRoles can be bound here, not a {kind}.", nameof(rolesYaml));
+                    throw new ArgumentException($"Only Roles and ClusterRoles can be bound here, not a {kind}.", nameof(roles));
             }
 
             var roleBinding = new JsonObject

@@ -62,6 +62,10 @@ public sealed class RealControlPlane : ApiServerUnderTest
     /// <summary>The pids of the running processes (etcd, kube-apiserver, kube-controller-manager).</summary>
     public IReadOnlyDictionary<string, int> Pids => _processes.ToDictionary(p => p.Name, p => p.Pid);
 
+    /// <summary>The kube-apiserver's audit log (JSON lines): every request a ServiceAccount outside kube-system made, at
+    /// the Metadata level (verb, resource, user, response code), written before the response is sent.</summary>
+    public string AuditLogPath => Path.Combine(_state, "audit.log");
+
     /// <summary>The CRD files installed (from <c>../shared/crds</c>).</summary>
     public static string CrdDirectory => Path.Combine(RepositoryPaths.Shared, "crds");
 
@@ -103,6 +107,53 @@ public sealed class RealControlPlane : ApiServerUnderTest
     protected override bool ServiceAccountsGetTokenSecrets => _hasControllers;
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> ForbiddenRequests(string @namespace)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        if (!File.Exists(AuditLogPath))
+        {
+            return [];
+        }
+
+        // Read while the server appends: shared, line by line; a last line being written is not yet JSON.
+        var user = $"system:serviceaccount:{@namespace}:";
+        var forbidden = new List<string>();
+        using var stream = new FileStream(AuditLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.Contains(user, StringComparison.Ordinal) || !line.Contains("\"code\":403", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            JsonNode? audit;
+            try
+            {
+                audit = JsonNode.Parse(line);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue;
+            }
+
+            var username = audit?["user"]?["username"]?.GetValue<string>() ?? string.Empty;
+            if (!username.StartsWith(user, StringComparison.Ordinal) || audit?["responseStatus"]?["code"]?.GetValue<int>() != 403)
+            {
+                continue;
+            }
+
+            var target = audit["objectRef"];
+            var resource = target?["resource"]?.GetValue<string>() + (target?["subresource"]?.GetValue<string>() is { } sub ? "/" + sub : string.Empty);
+            var group = target?["apiGroup"]?.GetValue<string>() is { Length: > 0 } g ? g : "core";
+            var name = target?["name"]?.GetValue<string>();
+            forbidden.Add($"{audit["verb"]} {resource} ({group}){(name is null ? string.Empty : " " + name)} by {username}: {audit["requestURI"]}");
+        }
+
+        return forbidden;
+    }
+
+    /// <inheritdoc />
     protected override bool ValidateServerCertificate(X509Certificate2? certificate) => Pki.Issued(certificate);
 
     private async Task StartProcessesAsync(CancellationToken cancellationToken)
@@ -132,7 +183,27 @@ public sealed class RealControlPlane : ApiServerUnderTest
             }, cancellationToken).ConfigureAwait(false);
         }
 
+        // Which requests a test's ServiceAccount made and what the server answered (ForbiddenRequests): the controllers
+        // in kube-system (kube-controller-manager runs each as its own ServiceAccount) are left out. Blocking mode: an
+        // event is in the file before the response leaves the server (kubernetes/kubernetes
+        // staging/src/k8s.io/apiserver/pkg/server/options/audit.go, the log backend's default mode).
+        var auditPolicy = Path.Combine(_state, "audit-policy.yaml");
+        await File.WriteAllTextAsync(auditPolicy, """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived, ResponseStarted]
+            rules:
+              - level: None
+                userGroups: ["system:serviceaccounts:kube-system"]
+              - level: Metadata
+                userGroups: ["system:serviceaccounts"]
+              - level: None
+            """, cancellationToken).ConfigureAwait(false);
         var apiServer = Start("kube-apiserver", Assets.KubeApiServer,
+            "--audit-policy-file=" + auditPolicy,
+            "--audit-log-path=" + AuditLogPath,
+            "--audit-log-format=json",
+            "--audit-log-mode=blocking",
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
             "--secure-port=" + apiServerPort.ToString(CultureInfo.InvariantCulture), "--insecure-port=0",
             "--etcd-servers=" + etcdUrl,

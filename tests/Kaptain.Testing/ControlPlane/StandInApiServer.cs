@@ -26,6 +26,9 @@ public sealed class StandInApiServer : ApiServerUnderTest
     /// <inheritdoc />
     public override bool HasControllers => true;
 
+    /// <summary>An already running stand-in as an <see cref="ApiServerUnderTest"/>; disposing the result stops it.</summary>
+    public static StandInApiServer For(LocalClusterServer server) => new(server ?? throw new ArgumentNullException(nameof(server)));
+
     /// <summary>Starts a stand-in with <paramref name="options"/> (default: no simulated controllers).</summary>
     public static async Task<StandInApiServer> StartAsync(LocalClusterOptions? options, CancellationToken cancellationToken) =>
         new(await LocalClusterServer.StartAsync(options, cancellationToken).ConfigureAwait(false));

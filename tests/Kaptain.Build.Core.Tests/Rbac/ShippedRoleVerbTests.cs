@@ -1,0 +1,290 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Kaptain.Build.Core.Tests.Lifecycle;
+using Kaptain.Build.Diagnostics;
+using Kaptain.Build.Lifecycle;
+using Kaptain.Build.Model;
+using ShippedRoles = Kaptain.Testing.ShippedRoles;
+using Kaptain.Testing.ControlPlane;
+
+namespace Kaptain.Build.Core.Tests.Rbac;
+
+/// <summary>
+/// The other way round from the lifecycle under the shipped Roles: for every verb of every rule of a step's Role in
+/// <c>samples/rbac/kaptain-build-role.yaml</c>, the step runs as a ServiceAccount bound to that Role alone with that
+/// one verb taken out of that one rule, and must show the code that says what is missing (the stand-in enforces RBAC
+/// as kube-apiserver does; its 403 text is checked against the real one by the API conformance suite). One test per
+/// step, its variants side by side, each in a namespace of its own; what a variant shows beyond what the whole Role
+/// shows on the same path (a failing training's KAPT1103) is its finding.
+/// </summary>
+[Collection(LifecycleCollection.Name)]
+public sealed class ShippedRoleVerbTests(LifecycleServers servers)
+{
+    /// <summary>At most this many variants of one step at a time, on a 2-core machine shared with the other suites.</summary>
+    private const int Parallel = 4;
+
+    // role | rule (its resources) | verb -> the codes the step shows without it (beyond the whole Role's), as measured.
+    // Every verb of the shipped Roles is here or in ShowsNothing (a verb added to the file without an entry fails).
+    // KAPT1008: the request refused, named; KAPT4001: a delete refused in the cleanup; KAPT4004: the sweep could not
+    // list a kind; KAPT4022: earlier runs' credentials could not be looked for; KAPT5001/KAPT5004/KAPT5031: warnings of
+    // the step (the run's own cleanup, a pod log, the namespace's label).
+    private static readonly Dictionary<string, string> Expected = new(StringComparer.Ordinal)
+    {
+        ["kaptain-build-image | jobs (batch) | create"] = "KAPT1008",
+        ["kaptain-build-image | jobs (batch) | delete"] = "KAPT4001",
+        ["kaptain-build-image | jobs (batch) | list"] = "KAPT1008",
+        ["kaptain-build-image | jobs (batch) | watch"] = "KAPT1008",
+        ["kaptain-build-image | pods (core) | list"] = "KAPT1008",
+        // The builder's log is read while its pod runs; a build that ends before the streamer gets to it reads nothing.
+        ["kaptain-build-image | pods/log (core) | get"] = "KAPT5004?",
+        ["kaptain-build-image | secrets (core) | create"] = "KAPT1008",
+        ["kaptain-build-image | secrets (core) | delete"] = "KAPT4001",
+        ["kaptain-cleanup | inferenceservices (serving.kserve.io,serving.kubeflow.org) | get"] = "KAPT1008",
+        ["kaptain-cleanup | inferenceservices (serving.kserve.io,serving.kubeflow.org) | list"] = "KAPT4004",
+        ["kaptain-cleanup | jobs (batch) | list"] = "KAPT4004",
+        ["kaptain-cleanup | revisions (serving.knative.dev) | list"] = "KAPT4004",
+        ["kaptain-cleanup | secrets,serviceaccounts,pods (core) | list"] = "KAPT4004",
+        ["kaptain-cleanup | tfjobs,pytorchjobs,experiments,trials (kubeflow.org) | delete"] = "KAPT4001",
+        ["kaptain-cleanup | tfjobs,pytorchjobs,experiments,trials (kubeflow.org) | list"] = "KAPT4004",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | create"] = "KAPT1008,KAPT5001",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | delete"] = "KAPT4001",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | get"] = "KAPT1008",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | list"] = "KAPT1008,KAPT5001",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | update"] = "KAPT1008",
+        ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | watch"] = "KAPT1008,KAPT5001",
+        ["kaptain-publish | secrets,serviceaccounts (core) | create"] = "KAPT1008,KAPT5001",
+        ["kaptain-publish | secrets,serviceaccounts (core) | delete"] = "KAPT4001",
+        ["kaptain-publish | secrets,serviceaccounts (core) | list"] = "KAPT1008,KAPT4022",
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | create"] = "KAPT1008",
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | delete"] = "KAPT4001",
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | list"] = "KAPT1008",
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | watch"] = "KAPT1008",
+        ["kaptain-tune | experiments (kubeflow.org) | create"] = "KAPT1008",
+        ["kaptain-tune | experiments (kubeflow.org) | list"] = "KAPT1008",
+        ["kaptain-tune | experiments (kubeflow.org) | watch"] = "KAPT1008",
+        ["kaptain-tune | namespaces (core) | get"] = "KAPT5031",
+        ["kaptain-tune | trials (kubeflow.org) | list"] = "KAPT1008",
+    };
+
+    // The verbs whose absence the step does not show on the paths run here, and why. Redundant: the wait until a deleted
+    // object is gone watches (list + watch) or, when that is refused, confirms with a get, so either alone is enough.
+    // NotOnPath: the run leaves nothing of that kind to delete (the sweep finds a PyTorchJob and its pods; a succeeded
+    // experiment is kept), or the path is not run here (a RawDeployment replace waits for the predictor's Deployment). Silent: the step goes on without it and says nothing (no replica log lines, no Events in a
+    // failure's message, pods found by polling) — not proven needed, and a 403 there is not reported: still to do.
+    private static readonly Dictionary<string, Absence> ShowsNothing = new(StringComparer.Ordinal)
+    {
+        ["kaptain-build-image | events (core) | list"] = Absence.Silent,
+        ["kaptain-build-image | jobs (batch) | get"] = Absence.Redundant,
+        ["kaptain-build-image | pods (core) | watch"] = Absence.Silent,
+        ["kaptain-build-image | secrets (core) | get"] = Absence.Redundant,
+        ["kaptain-build-image | secrets (core) | list"] = Absence.Redundant,
+        ["kaptain-build-image | secrets (core) | watch"] = Absence.Redundant,
+        ["kaptain-cleanup | inferenceservices (serving.kserve.io,serving.kubeflow.org) | delete"] = Absence.NotOnPath,
+        ["kaptain-cleanup | inferenceservices (serving.kserve.io,serving.kubeflow.org) | watch"] = Absence.Redundant,
+        ["kaptain-cleanup | jobs (batch) | delete"] = Absence.NotOnPath,
+        ["kaptain-cleanup | jobs (batch) | get"] = Absence.Redundant,
+        ["kaptain-cleanup | jobs (batch) | watch"] = Absence.Redundant,
+        ["kaptain-cleanup | revisions (serving.knative.dev) | delete"] = Absence.NotOnPath,
+        ["kaptain-cleanup | revisions (serving.knative.dev) | get"] = Absence.Redundant,
+        ["kaptain-cleanup | revisions (serving.knative.dev) | watch"] = Absence.Redundant,
+        ["kaptain-cleanup | secrets,serviceaccounts,pods (core) | delete"] = Absence.NotOnPath,
+        ["kaptain-cleanup | secrets,serviceaccounts,pods (core) | get"] = Absence.Redundant,
+        ["kaptain-cleanup | secrets,serviceaccounts,pods (core) | watch"] = Absence.Redundant,
+        ["kaptain-cleanup | tfjobs,pytorchjobs,experiments,trials (kubeflow.org) | get"] = Absence.Redundant,
+        ["kaptain-cleanup | tfjobs,pytorchjobs,experiments,trials (kubeflow.org) | watch"] = Absence.Redundant,
+        ["kaptain-publish | events (core) | list"] = Absence.Silent,
+        ["kaptain-publish | pods (core) | list"] = Absence.Silent,
+        ["kaptain-publish | pods (core) | watch"] = Absence.Silent,
+        ["kaptain-publish | deployments (apps) | get"] = Absence.NotOnPath,
+        ["kaptain-publish | deployments (apps) | list"] = Absence.NotOnPath,
+        ["kaptain-publish | deployments (apps) | watch"] = Absence.NotOnPath,
+        ["kaptain-publish | revisions (serving.knative.dev) | delete"] = Absence.Silent,
+        ["kaptain-publish | revisions (serving.knative.dev) | list"] = Absence.Silent,
+        ["kaptain-publish | secrets,serviceaccounts (core) | get"] = Absence.Redundant,
+        ["kaptain-publish | secrets,serviceaccounts (core) | watch"] = Absence.Redundant,
+        ["kaptain-train | events (core) | list"] = Absence.Silent,
+        ["kaptain-train | pods (core) | list"] = Absence.Silent,
+        ["kaptain-train | pods (core) | watch"] = Absence.Silent,
+        ["kaptain-train | pods/log (core) | get"] = Absence.Silent,
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | get"] = Absence.Redundant,
+        ["kaptain-tune | events (core) | list"] = Absence.Silent,
+        ["kaptain-tune | experiments (kubeflow.org) | delete"] = Absence.NotOnPath,
+        ["kaptain-tune | experiments (kubeflow.org) | get"] = Absence.Redundant,
+        ["kaptain-tune | pods (core) | list"] = Absence.Silent,
+        ["kaptain-tune | pods (core) | watch"] = Absence.Silent,
+        ["kaptain-tune | pods/log (core) | get"] = Absence.Silent,
+        ["kaptain-tune | trials (kubeflow.org) | watch"] = Absence.Silent,
+    };
+
+    private enum Absence
+    {
+        Redundant,
+        NotOnPath,
+        Silent,
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> Roles => new("kaptain-build-image", "kaptain-train", "kaptain-tune", "kaptain-publish", "kaptain-cleanup");
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public async Task Without_any_one_verb_of_its_Role_the_step_shows_the_code_that_names_it(string role)
+    {
+        var image = role is "kaptain-build-image" or "kaptain-cleanup" ? null : await ImageAsync();
+        // The step's own Role only, as the file says to bind them ("bind the ones you use"): another step's Role grants
+        // some of the same verbs (the cleanup's delete, list, watch and get), which would hide a missing one.
+        JsonObject[] Shipped() => [ShippedRoles.Load().Single(r => Name(r) == role)];
+        var shipped = Shipped();
+        var rules = shipped[0]["rules"]!.AsArray();
+        var variants = new List<(string Key, IReadOnlyList<JsonObject> Roles)>();
+        for (var i = 0; i < rules.Count; i++)
+        {
+            foreach (var verb in rules[i]!["verbs"]!.AsArray().Select(v => v!.GetValue<string>()))
+            {
+                var reduced = Shipped();
+                var rule = reduced[0]["rules"]!.AsArray()[i]!.AsObject();
+                var verbs = rule["verbs"]!.AsArray();
+                verbs.Remove(verbs.Single(v => v!.GetValue<string>() == verb));
+                variants.Add(($"{role} | {Resources(rule)} | {verb}", reduced));
+            }
+        }
+
+        using var slots = new SemaphoreSlim(Parallel);
+        async Task<IReadOnlySet<string>> Observe(IReadOnlyList<JsonObject> roles)
+        {
+            await slots.WaitAsync(Token);
+            try
+            {
+                return await RunAsync(role, roles, image);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        var baselineTask = Observe(shipped);
+        var observations = variants.Select(v => (v.Key, Codes: Observe(v.Roles))).ToList();
+        var baseline = await baselineTask;
+        var findings = new List<string>();
+        var failures = new List<string>();
+        foreach (var (key, codes) in observations)
+        {
+            var found = string.Join(",", (await codes).Except(baseline).Order(StringComparer.Ordinal));
+            findings.Add($"[\"{key}\"] = \"{found}\",");
+            if (Expected.TryGetValue(key, out var expected))
+            {
+                // "CODE?": the code, or nothing when the step's timing did not reach that request.
+                if (expected != found && !(expected.EndsWith('?') && (found.Length == 0 || found == expected.TrimEnd('?'))))
+                {
+                    failures.Add($"{key}: expected [{expected}], shows [{found}]");
+                }
+            }
+            else if (ShowsNothing.TryGetValue(key, out var absence))
+            {
+                if (found.Length > 0)
+                {
+                    failures.Add($"{key}: listed as showing nothing ({absence}), shows [{found}]");
+                }
+            }
+            else
+            {
+                failures.Add($"{key}: no expectation (shows [{found}])");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"With the whole Role the step shows [{string.Join(",", baseline.Order(StringComparer.Ordinal))}]. Without one verb:{Environment.NewLine}{string.Join(Environment.NewLine, failures)}{Environment.NewLine}All findings:{Environment.NewLine}{string.Join(Environment.NewLine, findings)}");
+    }
+
+    // The step of the Role, on its paths, as a ServiceAccount bound to roles; the codes it showed (errors and warnings).
+    private async Task<IReadOnlySet<string>> RunAsync(string role, IReadOnlyList<JsonObject> roles, ImageReference? image)
+    {
+        using var project = new LifecycleProject(servers, role.Replace("kaptain-", "v-", StringComparison.Ordinal));
+        project.Properties[ModelProperties.Trials] = "2";
+        project.Properties[ModelProperties.ParallelTrials] = "2";
+        project.Properties[ModelProperties.FailedTrials] = "1";
+        project.Properties[ModelProperties.ObjectiveType] = "maximize";
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        async Task Step(Func<LifecycleOptions, Task> run, RecordingLog log)
+        {
+            try
+            {
+                await run(project.Options(image, log: log));
+            }
+            catch (KaptainException exception)
+            {
+                codes.UnionWith(exception.Diagnostics.Select(d => d.Code));
+            }
+
+            codes.UnionWith(log.Errors.Concat(log.Warnings).Select(d => d.Code));
+
+            // A known defect, not a permission: the replace (PUT) can meet a 409 when the KServe controller wrote the
+            // service's status since it was read (PublishingStep.ReplaceAsync does not re-read and retry), whatever
+            // the Role. Left out here so that it does not decide a variant; it stays visible in the test output.
+            if (role == "kaptain-publish")
+            {
+                codes.Remove("KAPT1009");
+            }
+        }
+
+        if (role == "kaptain-cleanup")
+        {
+            // What the sweep is for: a failed training kept on purpose (made as the admin), then KaptainCleanup.
+            project.Scenario("fail after=200ms; reason=Error; message=\"kept\"");
+            project.Properties[ModelProperties.KeepFailedResources] = "true";
+            var built = await KaptainLifecycle.BuildImageAsync(project.Options(), Token);
+            await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.TrainAsync(project.Options(built.Image), Token));
+        }
+
+        var api = StandInApiServer.For(servers.Cluster);
+        var account = await api.ServiceAccountAsync(project.Namespace, ShippedRoles.AccountName, roles, Token);
+        project.Properties[ModelProperties.Kubeconfig] = project.Write("account-kubeconfig", account.KubeconfigYaml);
+        switch (role)
+        {
+            case "kaptain-build-image":
+                await Step(o => KaptainLifecycle.BuildImageAsync(o, Token), new RecordingLog());
+                break;
+            case "kaptain-train":
+                project.Scenario("succeed after=200ms; log=\"epoch 1\"");
+                await Step(o => KaptainLifecycle.TrainAsync(o, Token), new RecordingLog());
+                project.Items.RemoveAll(item => item.ItemSpec == "LOCAL_CLUSTER_SCENARIO");
+                project.Scenario("fail after=200ms; reason=OOMKilled; message=\"out of memory\"");
+                await Step(o => KaptainLifecycle.TrainAsync(o, Token), new RecordingLog());
+                break;
+            case "kaptain-tune":
+                project.Scenario("succeed after=200ms; metric accuracy=\"1-abs(lr-0.01)\"");
+                await Step(o => KaptainLifecycle.TuneAsync(o, Token), new RecordingLog());
+                break;
+            case "kaptain-publish":
+                var bucket = "models-" + project.Name;
+                await servers.S3.CreateBucketAsync(bucket, Token);
+                await servers.S3.PutObjectAsync(bucket, "model.pt", Encoding.UTF8.GetBytes("weights"), Token);
+                project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/model.pt";
+                await Step(o => KaptainLifecycle.PublishAsync(o, Token), new RecordingLog());
+                project.Properties[ModelProperties.Replace] = "true";
+                await Step(o => KaptainLifecycle.PublishAsync(o, Token), new RecordingLog());
+                await Step(o => KaptainLifecycle.UndeployAsync(o, Token), new RecordingLog());
+                break;
+            case "kaptain-cleanup":
+                await Step(o => KaptainLifecycle.CleanupAsync(o, Token), new RecordingLog());
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(role), role, null);
+        }
+
+        return codes;
+    }
+
+    // One image for the steps that need one, built as the admin.
+    private async Task<ImageReference> ImageAsync()
+    {
+        using var project = new LifecycleProject(servers, "v-image");
+        return (await KaptainLifecycle.BuildImageAsync(project.Options(), Token)).Image;
+    }
+
+    private static string Name(JsonObject role) => role["metadata"]!["name"]!.GetValue<string>();
+
+    private static string Resources(JsonObject rule) =>
+        $"{string.Join(",", rule["resources"]!.AsArray().Select(r => r!.GetValue<string>()))} ({string.Join(",", rule["apiGroups"]!.AsArray().Select(g => g!.GetValue<string>() is { Length: > 0 } group ? group : "core"))})";
+}
