@@ -57,6 +57,19 @@ internal static class StepCredentials
         return new SecretValues { S3AccessKeyId = s3.AccessKeyId, S3SecretAccessKey = s3.SecretAccessKey.Reveal() };
     }
 
+    /// <summary>The values of the train and tune steps' S3 Secret: the build's credentials, with the session token of
+    /// temporary ones, for the training script's upload of the trained model.</summary>
+    public static async Task<SecretValues> ForTrainingAsync(LifecycleRun run, CancellationToken cancellationToken)
+    {
+        var s3 = await S3Async(run, cancellationToken).ConfigureAwait(false);
+        return new SecretValues
+        {
+            S3AccessKeyId = s3.AccessKeyId,
+            S3SecretAccessKey = s3.SecretAccessKey.Reveal(),
+            S3SessionToken = s3.SessionToken?.Reveal(),
+        };
+    }
+
     /// <summary>The model's object store.</summary>
     public static MinioObjectStore ObjectStore(LifecycleRun run, S3Credentials s3) => new(new ObjectStoreOptions
     {

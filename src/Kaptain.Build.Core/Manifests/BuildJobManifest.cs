@@ -27,6 +27,9 @@ public static class BuildJobManifest
     /// <summary>The key of the S3 secret access key in the S3 Secret.</summary>
     public const string SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
 
+    /// <summary>The key of the S3 session token in the S3 Secret, present when the credentials are temporary.</summary>
+    public const string SessionTokenKey = "AWS_SESSION_TOKEN";
+
     /// <summary>The resources of the build step, in creation order.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Create(ModelDefinition model, RunContext run)
     {
@@ -69,13 +72,27 @@ public static class BuildJobManifest
         return resources;
     }
 
-    /// <summary>The Secret with the S3 credentials (keys <see cref="AccessKeyIdKey"/> and <see cref="SecretAccessKeyKey"/>).</summary>
+    /// <summary>
+    /// The Secret with the S3 credentials (keys <see cref="AccessKeyIdKey"/>, <see cref="SecretAccessKeyKey"/> and, for
+    /// temporary credentials, <see cref="SessionTokenKey"/>): the one rendering of S3 credentials into a Secret, for
+    /// Kaniko, the training job and KServe alike.
+    /// </summary>
     internal static V1Secret S3Secret(ModelDefinition model, LifecycleStep step, RunContext run, IDictionary<string, string>? annotations = null)
     {
-        var metadata = Metadata(model, step, run, PerRunName(model, step, run, "s3"));
+        var metadata = Metadata(model, step, run, S3SecretName(model, step, run));
         foreach (var (key, value) in annotations ?? new Dictionary<string, string>())
         {
             metadata.Annotations[key] = value;
+        }
+
+        var data = new Dictionary<string, byte[]>
+        {
+            [AccessKeyIdKey] = Value(run.Secrets?.S3AccessKeyId),
+            [SecretAccessKeyKey] = Value(run.Secrets?.S3SecretAccessKey),
+        };
+        if (run.Secrets?.S3SessionToken is { } token)
+        {
+            data[SessionTokenKey] = Value(token);
         }
 
         return new V1Secret
@@ -84,13 +101,12 @@ public static class BuildJobManifest
             Kind = "Secret",
             Metadata = metadata,
             Type = "Opaque",
-            Data = new Dictionary<string, byte[]>
-            {
-                [AccessKeyIdKey] = Value(run.Secrets?.S3AccessKeyId),
-                [SecretAccessKeyKey] = Value(run.Secrets?.S3SecretAccessKey),
-            },
+            Data = data,
         };
     }
+
+    /// <summary>The name of <paramref name="step"/>'s S3 Secret: <c>{model-name}-{step-short}-{run-id}-s3</c>.</summary>
+    internal static string S3SecretName(ModelDefinition model, LifecycleStep step, RunContext run) => PerRunName(model, step, run, "s3");
 
     private static byte[] Value(string? value) => Encoding.UTF8.GetBytes(value ?? SecretValues.Redacted);
 
