@@ -148,8 +148,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     private async Task<SampleProject> NewPublishProjectAsync(string sample, string name)
     {
         var project = await Servers.NewProjectAsync(sample, name, Token);
-        await Servers.S3.CreateBucketAsync(project.Bucket, Token);
-        await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", [1, 2, 3, 4], Token);
+        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", sample.Contains("tensorflow", StringComparison.Ordinal) ? "tensorflow" : "pytorch", cancellationToken: Token);
         return project;
     }
 

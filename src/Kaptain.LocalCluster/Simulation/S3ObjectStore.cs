@@ -125,7 +125,8 @@ internal sealed class S3ObjectStore : IDisposable
     /// as empty (XML namespace), so the listing is read here; the credentials were checked by the signed request before.</summary>
     private async Task<bool> PrefixHasObjectsAsync(string bucket, string prefix, CancellationToken cancellationToken)
     {
-        var xml = await ListAsync(bucket, prefix, 1, cancellationToken).ConfigureAwait(false);
+        // Not max-keys=1: s3rver 3.7.1 answers 500 (InternalError) to a listing it has to truncate.
+        var xml = await ListAsync(bucket, prefix, 1000, cancellationToken).ConfigureAwait(false);
         return xml.Descendants().Any(e => e.Name.LocalName == "Key" && e.Value.Length > 0);
     }
 

@@ -14,15 +14,12 @@ public sealed class PublishingStepTests(LifecycleServers servers)
     {
         var project = new LifecycleProject(servers, name);
         var token = TestContext.Current.CancellationToken;
-        var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, token);
-        await servers.S3.PutObjectAsync(bucket, "mnist/model.pt", Encoding.UTF8.GetBytes("weights"), token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/mnist/model.pt";
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "mnist", "pytorch", project.Name, token);
         return project;
     }
 
     [Fact]
-    public async Task Publishing_waits_for_ready_reports_the_url_and_leaves_the_service_and_its_account()
+    public async Task Publishing_waits_for_ready_reports_the_url_and_leaves_the_service_its_account_and_its_Secret()
     {
         using var project = await PublishableAsync("pub-ok");
 
@@ -35,8 +32,11 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         Assert.Equal(2, left.Count);
         Assert.Contains($"InferenceService/{project.Name}", left);
         Assert.Contains(left, r => r.StartsWith($"ServiceAccount/{project.Name}-publish-", StringComparison.Ordinal));
-        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
-        Assert.Contains(result.Removed, r => r.StartsWith("Secret ", StringComparison.Ordinal));
+        // The S3 Secret stays, owned by the InferenceService: every predictor pod's storage-initializer reads it.
+        var secret = Assert.Single(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
+        Assert.Equal($"Secret/{project.Name}-publish-{result.RunId}-s3", secret.Resource);
+        Assert.Equal($"InferenceService/{project.Name}", secret.Owner);
+        Assert.DoesNotContain(result.Removed, r => r.StartsWith("Secret ", StringComparison.Ordinal));
     }
 
     [Fact]
