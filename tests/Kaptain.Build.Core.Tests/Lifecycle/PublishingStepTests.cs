@@ -40,6 +40,37 @@ public sealed class PublishingStepTests(LifecycleServers servers)
     }
 
     [Fact]
+    public async Task A_predictor_pod_started_after_ready_still_reads_the_S3_Secret()
+    {
+        // KServe's storage-initializer gets the credentials by secretKeyRef in every predictor pod: a pod rescheduled
+        // after Ready (here: the RawDeployment's pod deleted, and replaced by its controller) needs the Secret still.
+        using var project = await PublishableAsync("pub-later");
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        var store = servers.Cluster.Store;
+        var selector = $"serving.kserve.io/inferenceservice={project.Name}";
+        var first = Assert.Single(store.List(BuiltInResources.Pod, project.Namespace, selector).Items);
+        var firstUid = first["metadata"]!["uid"]!.GetValue<string>();
+
+        store.Delete(BuiltInResources.Pod, project.Namespace, first["metadata"]!["name"]!.GetValue<string>());
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        System.Text.Json.Nodes.JsonObject? replacement = null;
+        while (replacement is null)
+        {
+            await Task.Delay(100, deadline.Token);
+            replacement = store.List(BuiltInResources.Pod, project.Namespace, selector).Items.FirstOrDefault(p =>
+                p["metadata"]!["uid"]!.GetValue<string>() != firstUid && p["status"]?["phase"]?.GetValue<string>() == "Running"
+                && p["status"]?["containerStatuses"]?[0]?["state"]?["running"] is not null);
+        }
+
+        Assert.NotNull(replacement);
+        Assert.Contains(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal) && r.Owner == $"InferenceService/{project.Name}");
+    }
+
+    [Fact]
     public async Task Earlier_runs_credentials_that_cannot_be_listed_are_a_KAPT4022_warning()
     {
         using var project = await PublishableAsync("pub-nolist");
