@@ -38,7 +38,16 @@ Task("Test")
             .Append("--filter-not-class").Append("Cake.Kaptain.Tests.SampleScriptLifecycleOnRealControlPlaneTests");
     }
 
+    var started = DateTime.UtcNow;
     var exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = arguments, WorkingDirectory = root });
+
+    // The reliability suite's figures, as its run wrote them (the README quotes this table): the test host's own
+    // output does not reach this log, so the table is printed here, when this run wrote it.
+    var reliability = artifacts.Combine("reliability").CombineWithFilePath("results.md");
+    if (FileExists(reliability) && System.IO.File.GetLastWriteTimeUtc(reliability.FullPath) >= started)
+    {
+        Console.WriteLine(System.IO.File.ReadAllText(reliability.FullPath));
+    }
 
     int passed = 0, failed = 0, skipped = 0;
     foreach (var trx in GetFiles(results.FullPath + "/*.trx"))

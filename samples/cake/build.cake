@@ -14,6 +14,7 @@ var kubeconfig = Argument("kubeconfig", EnvironmentVariable("KUBECONFIG") ?? "")
 var ns = Argument("namespace", "");
 var s3Endpoint = Argument("s3-endpoint", "");
 var registry = Argument("registry", "");
+var canary = Argument("canary", "");
 
 // Every alias starts from the same definition; only where to run it comes from the command line.
 T Model<T>(T settings) where T : KaptainSettings
@@ -23,6 +24,8 @@ T Model<T>(T settings) where T : KaptainSettings
     if (ns != "") settings.WithNamespace(ns);
     if (s3Endpoint != "") settings.WithS3Endpoint(s3Endpoint);
     if (registry != "") settings.WithProperty("KaptainRegistry", registry);
+    // --canary=10 publishes the new version as a canary with that share of the traffic (Serverless only).
+    if (canary != "") settings.WithProperty("KaptainCanaryTrafficPercent", canary);
     return settings;
 }
 
@@ -66,6 +69,21 @@ Task("Publish")
 {
     var result = KaptainPublish(Model(new KaptainPublishSettings()).WithImage(image).WithReplace());
     Information("{0} serves at {1}", result.InferenceServiceName, result.Url);
+});
+
+// After a canary publish (--target=Publish --canary=10): give the canary all the traffic, or send it all back.
+Task("PromoteCanary")
+    .Does(() =>
+{
+    var result = KaptainPromoteCanary(Model(new KaptainPromoteCanarySettings()));
+    Information("{0} serves revision {1} at {2}", result.InferenceServiceName, result.Revision, result.Url);
+});
+
+Task("RollbackCanary")
+    .Does(() =>
+{
+    var result = KaptainRollbackCanary(Model(new KaptainRollbackCanarySettings()));
+    Information("{0} serves revision {1} again at {2}", result.InferenceServiceName, result.Revision, result.Url);
 });
 
 Task("Undeploy")

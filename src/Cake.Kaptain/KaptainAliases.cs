@@ -162,6 +162,51 @@ public static class KaptainAliases
     }
 
     /// <summary>
+    /// Promotes the canary of the model's InferenceService (published with <c>KaptainCanaryTrafficPercent</c>): drops
+    /// <c>canaryTrafficPercent</c> so that KServe gives the latest revision all the traffic, and waits until it has.
+    /// Serverless only: on RawDeployment it fails with KAPT2100.
+    /// </summary>
+    /// <param name="context">The Cake context.</param>
+    /// <param name="settings">The model project and overrides.</param>
+    /// <returns>The URL and the revision that now has all the traffic.</returns>
+    /// <example>
+    /// <code>
+    /// Task("Promote").Does(() =>
+    /// {
+    ///     var promoted = KaptainPromoteCanary(new KaptainPromoteCanarySettings().WithProject("model/model.proj"));
+    ///     Information("{0} serves {1}", promoted.Url, promoted.Revision);
+    /// });
+    /// </code>
+    /// </example>
+    [CakeMethodAlias]
+    public static CanaryResult KaptainPromoteCanary(this ICakeContext context, KaptainPromoteCanarySettings settings)
+    {
+        return RunStep(context, settings, image: null, KaptainLifecycle.PromoteCanaryAsync);
+    }
+
+    /// <summary>
+    /// Rolls back the canary of the model's InferenceService: sets <c>canaryTrafficPercent</c> to 0 so that KServe sends
+    /// all the traffic back to the revision rolled out before the canary, and waits until it has. Serverless only.
+    /// </summary>
+    /// <param name="context">The Cake context.</param>
+    /// <param name="settings">The model project and overrides.</param>
+    /// <returns>The URL and the revision that now has all the traffic.</returns>
+    /// <example>
+    /// <code>
+    /// Task("Rollback").Does(() =>
+    /// {
+    ///     var back = KaptainRollbackCanary(new KaptainRollbackCanarySettings().WithProject("model/model.proj"));
+    ///     Information("{0} serves {1} again", back.Url, back.Revision);
+    /// });
+    /// </code>
+    /// </example>
+    [CakeMethodAlias]
+    public static CanaryResult KaptainRollbackCanary(this ICakeContext context, KaptainRollbackCanarySettings settings)
+    {
+        return RunStep(context, settings, image: null, KaptainLifecycle.RollbackCanaryAsync);
+    }
+
+    /// <summary>
     /// Removes what earlier runs of this model left on the cluster (for example after a run was killed), found by the
     /// model's labels, and says what it removed. Other models' resources are never touched.
     /// </summary>

@@ -72,6 +72,29 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
     }
 
     [Fact]
+    public async Task ACanaryIsRolledBackThenPromotedByItsAliases()
+    {
+        var project = await NewProject("cake-canary");
+        var token = TestContext.Current.CancellationToken;
+        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", "pytorch", project.ModelName, token);
+        AssertSucceeded(await Cake(project, "Publish").RunAsync(token));
+        var first = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
+        AssertSucceeded(await Cake(project, "Publish", "--canary=30").RunAsync(token));
+        var canary = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
+        Assert.NotEqual(first, canary);
+
+        var rollback = await Cake(project, "RollbackCanary").RunAsync(token);
+        var promote = await Cake(project, "PromoteCanary").RunAsync(token);
+
+        AssertSucceeded(rollback);
+        Assert.True(rollback.Log.Contains($"serves revision {first} again at http", StringComparison.Ordinal), rollback.ToString());
+        AssertSucceeded(promote);
+        Assert.True(promote.Log.Contains($"serves revision {canary} at http", StringComparison.Ordinal), promote.ToString());
+        var service = (await Servers.ResourcesInAsync(project.Namespace, token)).OfKind("InferenceService").Single();
+        Assert.Null(service.Object["spec"]!["predictor"]!["canaryTrafficPercent"]);
+    }
+
+    [Fact]
     public async Task CtrlCWhileTrainingRemovesEverythingTheRunCreated()
     {
         var project = await NewProject("cake-sigint", "hang log=\"epoch 1 started\"");
@@ -151,15 +174,18 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
         return project;
     }
 
-    private DotnetCommand Cake(SampleProject project, string target) =>
+    private DotnetCommand Cake(SampleProject project, string target, params string[] more) =>
         addin.Cake(
                 Script,
-                $"--target={target}",
-                $"--project={project.ProjectFile}",
-                $"--kubeconfig={Servers.KubeconfigPath}",
-                $"--namespace={project.Namespace}",
-                $"--s3-endpoint={Servers.S3.Endpoint.ToString().TrimEnd('/')}",
-                $"--registry={Servers.Registry.Host}")
+                [
+                    $"--target={target}",
+                    $"--project={project.ProjectFile}",
+                    $"--kubeconfig={Servers.KubeconfigPath}",
+                    $"--namespace={project.Namespace}",
+                    $"--s3-endpoint={Servers.S3.Endpoint.ToString().TrimEnd('/')}",
+                    $"--registry={Servers.Registry.Host}",
+                    .. more,
+                ])
             .WithEnvironment("AWS_ACCESS_KEY_ID", Servers.S3.AccessKey)
             .WithEnvironment("AWS_SECRET_ACCESS_KEY", Servers.S3.SecretKey)
             .WithEnvironment("DOCKER_CONFIG", Servers.DockerConfigDirectory)

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Kaptain.Build.EndToEnd.Tests;
 
-/// <summary><c>dotnet build -t:KaptainPublish</c> and <c>-t:KaptainUndeploy</c> on copies of the samples.</summary>
+/// <summary><c>dotnet build -t:KaptainPublish</c>, <c>-t:KaptainRollbackCanary</c>, <c>-t:KaptainPromoteCanary</c> and <c>-t:KaptainUndeploy</c> on copies of the samples.</summary>
 public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixture)
 {
     [Theory]
@@ -109,6 +109,66 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         var runId = RunId(project, "publish");
         var service = (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("InferenceService").Single();
         Assert.Equal(runId, service.Label("kaptain.build/run"));
+    }
+
+    [Fact]
+    public async Task A_model_that_is_not_in_the_bucket_fails_fast_with_KAPT1050_and_removes_everything()
+    {
+        // No model uploaded: the storage initializer fails, Knative reports RevisionFailed. Publish stops there rather
+        // than waiting out KaptainPublishTimeout (which would be KAPT1108).
+        var project = await Servers.NewProjectAsync("mnist-pytorch", "serve-nomodel", Token);
+        await Servers.S3.CreateBucketAsync(project.Bucket, Token);
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "300")));
+
+        AssertFailedWith(result, "KAPT1050");
+        Assert.Contains("RevisionFailed", result.Log, StringComparison.Ordinal);
+        await AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task A_canary_is_rolled_back_then_promoted_with_the_targets()
+    {
+        var project = await NewPublishProjectAsync("mnist-pytorch", "serve-canary");
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"))));
+        var first = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
+        AssertSucceeded(await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90"), ("KaptainReplace", "true"), ("KaptainCanaryTrafficPercent", "25"))));
+        var canary = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
+        Assert.NotEqual(first, canary);
+
+        var rollback = await RunAsync(project.Build("KaptainRollbackCanary", ("KaptainPublishTimeout", "90")));
+
+        AssertSucceeded(rollback);
+        var back = project.ReadRunReport("rollback-canary");
+        Assert.Equal(first, back["revision"]!.GetValue<string>());
+        Assert.Contains($"serves revision {first} with all traffic", rollback.Log, StringComparison.Ordinal);
+        var service = (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("InferenceService").Single();
+        Assert.Equal(0, service.Object["spec"]!["predictor"]!["canaryTrafficPercent"]!.GetValue<int>());
+
+        var promote = await RunAsync(project.Build("KaptainPromoteCanary", ("KaptainPublishTimeout", "90")));
+
+        AssertSucceeded(promote);
+        var promoted = project.ReadRunReport("promote-canary");
+        Assert.Equal(canary, promoted["revision"]!.GetValue<string>());
+        Assert.Equal(back["url"]!.GetValue<string>(), promoted["url"]!.GetValue<string>());
+        service = (await Servers.ResourcesInAsync(project.Namespace, Token)).OfKind("InferenceService").Single();
+        Assert.Null(service.Object["spec"]!["predictor"]!["canaryTrafficPercent"]);
+
+        var again = await RunAsync(project.Build("KaptainPromoteCanary", ("KaptainPublishTimeout", "90")));
+        AssertFailedWith(again, "KAPT1053");
+    }
+
+    [Fact]
+    public async Task The_canary_targets_refuse_RawDeployment_with_KAPT2100()
+    {
+        var project = await NewPublishProjectAsync("mnist-tensorflow", "serve-rawcanary");
+
+        var promote = await RunAsync(project.Build("KaptainPromoteCanary", ("KaptainDeploymentMode", "RawDeployment")));
+        var publish = await RunAsync(project.Build("KaptainPublish", ("KaptainDeploymentMode", "RawDeployment"), ("KaptainCanaryTrafficPercent", "10")));
+
+        AssertFailedWith(promote, "KAPT2100");
+        AssertFailedWith(publish, "KAPT2100");
+        await AssertNothingLeft(project, publish);
     }
 
     [Fact]

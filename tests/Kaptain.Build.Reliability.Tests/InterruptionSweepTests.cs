@@ -7,114 +7,148 @@ using Xunit;
 namespace Kaptain.Build.Reliability.Tests;
 
 /// <summary>
-/// Interruption sweep: each step runs once to count its interruption points (a resource just created, an upload or a
-/// wait begun, from the step's log), then once per point with the cancellation fired at that point. After each
-/// cancelled run nothing may be left in its namespace, nor a journal in <c>obj/kaptain</c>. After every run — also one
-/// that ended before its cancellation arrived — no journal names a resource that is still pending, and the build
-/// context object the run uploaded is gone from the bucket. (The point "the server accepted a create, the client has
-/// not journalled it yet" is injected in the client layer by ClusterResourceClientTests.)
+/// Interruption sweep: each step runs once to count its interruption points, then once per point with the cancellation
+/// fired there. The points are each line of the step's log that says a resource was just created, an upload or a wait
+/// begun, and each create the server accepted whose answer the client layer then drops (the create landed, the client
+/// has not journalled it: <see cref="AcceptedRequestTrigger"/>). After each cancelled run nothing may be left in its
+/// namespace, nor a journal in <c>obj/kaptain</c>. After every run — also one that ended before its cancellation
+/// arrived — no journal names a resource that is still pending, and the bucket holds only what the run may leave: the
+/// model the test put where the InferenceService reads it, still there, and nothing outside <c>models/</c> (the build
+/// context the run uploaded is gone).
 /// </summary>
 // One collection: the bad input corpus counts every mutating request the shared cluster receives.
 [Collection("reliability")]
 public sealed class InterruptionSweepTests(ReliabilityServers fixture)
 {
+    private const string Area = "Interruption sweep (in-process cancellation)";
+
     private static int _namespaces;
 
     private LifecycleServers Servers => fixture.Servers;
 
     public static TheoryData<string> Steps => ReliabilityServers.Full
-        // The publish step is not swept yet: its in-process baseline model has no model URI the simulated KServe
-        // accepts, so the InferenceService never becomes ready (KAPT1108 after KaptainPublishTimeout).
-        ? new("build-image", "train", "tune")
-        : new("build-image", "train");
+        ? new("build-image", "train", "publish", "tune")
+        : new("build-image", "train", "publish");
 
     [Theory]
     [MemberData(nameof(Steps))]
     public async Task Cancelling_at_every_point_leaves_nothing(string step)
     {
-        var baseline = await RunAsync(step, cancelAt: 0);
+        var baseline = await RunAsync(step, Point.None);
         Assert.True(baseline.Error is null, $"{baseline.Error}{Environment.NewLine}{string.Join(Environment.NewLine, baseline.Log.Lines)}");
         Assert.True(baseline.Log.Points > 0, string.Join(Environment.NewLine, baseline.Log.Lines));
+        Assert.True(baseline.Accepted.Accepted > 0, string.Join(Environment.NewLine, baseline.Log.Lines));
 
         var withLeftovers = new List<string>();
         var cancelled = 0;
         var contextsLeft = 0;
-        if (await ContextObjectLeftAsync(baseline.Log) is { } baselineContext)
+        var ended = 0;
+        if (await BucketLeftoversAsync(baseline) is { Count: > 0 } baselineObjects)
         {
-            withLeftovers.Add($"the uninterrupted run left {baselineContext} in the bucket");
+            withLeftovers.Add($"the uninterrupted run left {string.Join(", ", baselineObjects)} in the bucket");
             contextsLeft++;
         }
-        for (var point = 1; point <= baseline.Log.Points; point++)
+
+        var points = Enumerable.Range(1, baseline.Log.Points).Select(Point.Logged)
+            .Concat(Enumerable.Range(1, baseline.Accepted.Accepted).Select(Point.AcceptedCreate))
+            .ToList();
+        foreach (var point in points)
         {
             var run = await RunAsync(step, point);
+            var where = point.Log > 0
+                ? $"point {point} ({run.Log.Lines.Where(TriggerLog.IsPoint).ElementAtOrDefault(point.Log - 1)})"
+                : $"point {point} ({run.Accepted.Fired ?? "the run ended first"})";
             if (run.Error is OperationCanceledException)
             {
                 cancelled++;
             }
             else if (run.Error is not null)
             {
-                withLeftovers.Add($"point {point}: unexpected {run.Error.GetType().Name}: {run.Error.Message}");
+                withLeftovers.Add($"{where}: unexpected {run.Error.GetType().Name}: {run.Error.Message}");
+            }
+            else
+            {
+                ended++;
             }
 
             var left = Servers.ResourcesIn(run.Namespace).All;
             var journals = Directory.Exists(run.Intermediate) ? Directory.GetFiles(run.Intermediate, "journal-*") : [];
-            var where = $"point {point} ({run.Log.Lines.Where(TriggerLog.IsPoint).ElementAtOrDefault(point - 1)})";
             if (run.Error is OperationCanceledException && (left.Count > 0 || journals.Length > 0))
             {
                 withLeftovers.Add($"{where}: {string.Join(", ", left)} {string.Join(", ", journals.Select(Path.GetFileName))}");
             }
 
-            // Every run, however it ended: nothing pending in a journal, and no build context left in the bucket.
+            // Every run, however it ended: nothing pending in a journal, and the bucket holds only what may stay.
             var pending = journals.SelectMany(j => ResourceJournal.PendingOf(ResourceJournal.Read(j))).ToList();
             if (pending.Count > 0)
             {
                 withLeftovers.Add($"{where}: the journal still names {string.Join(", ", pending.Select(p => p.Resource))}");
             }
 
-            if (await ContextObjectLeftAsync(run.Log) is { } context)
+            if (await BucketLeftoversAsync(run) is { Count: > 0 } objects)
             {
-                withLeftovers.Add($"{where}: {context} is still in the bucket");
+                withLeftovers.Add($"{where}: the bucket still holds {string.Join(", ", objects)}");
                 contextsLeft++;
             }
         }
 
-        ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: points tried", baseline.Log.Points);
-        ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: runs cancelled", cancelled);
-        ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: runs with leftovers", withLeftovers.Count, "0");
-        ReliabilityFigures.Record("Interruption sweep (in-process cancellation)", $"{step}: build contexts left in S3", contextsLeft, "0");
+        ReliabilityFigures.Record(Area, $"{step}: points tried (log lines / accepted creates)", points.Count);
+        ReliabilityFigures.Record(Area, $"{step}: of them accepted creates not yet journalled", baseline.Accepted.Accepted);
+        ReliabilityFigures.Record(Area, $"{step}: runs cancelled", cancelled);
+        ReliabilityFigures.Record(Area, $"{step}: runs that ended before the cancellation (checked too)", ended);
+        ReliabilityFigures.Record(Area, $"{step}: runs with leftovers", withLeftovers.Count, "0");
+        ReliabilityFigures.Record(Area, $"{step}: runs leaving objects in S3 (build contexts, a removed model)", contextsLeft, "0");
         Assert.True(withLeftovers.Count == 0, string.Join(Environment.NewLine, withLeftovers));
         Assert.True(cancelled > 0);
     }
 
-    // The context object a run uploaded, named by its log ("Uploading build context (...) to s3://bucket/key"), if it is
-    // still there.
-    private async Task<string?> ContextObjectLeftAsync(TriggerLog log)
+    // What the bucket holds that a run must not leave: anything outside models/ (a build context), and the model the
+    // publish step serves when it is gone. Read from s3rver's data directory (<bucket>/<key>._S3rver_object), not
+    // through a list request, whose answer the Minio client of this suite may read as empty.
+    private async Task<List<string>> BucketLeftoversAsync(Run run)
     {
-        List<string> lines;
-        lock (log.Lines)
+        var bucket = Path.Combine(Servers.S3.DataDirectory, run.Bucket);
+        const string Suffix = "._S3rver_object";
+        var keys = Directory.Exists(bucket)
+            ? Directory.EnumerateFiles(bucket, "*" + Suffix, SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(bucket, f)[..^Suffix.Length].Replace(Path.DirectorySeparatorChar, '/'))
+                .ToList()
+            : [];
+        var leftovers = keys.Where(k => !k.StartsWith("models/", StringComparison.Ordinal)).Select(k => $"s3://{run.Bucket}/{k}").ToList();
+        if (!keys.Contains(run.ModelKey, StringComparer.Ordinal)
+            || !await Servers.S3.ObjectExistsAsync(run.Bucket, run.ModelKey, TestContext.Current.CancellationToken))
         {
-            lines = [.. log.Lines];
+            leftovers.Add($"(the model s3://{run.Bucket}/{run.ModelKey} is gone)");
         }
 
-        foreach (var line in lines.Where(l => l.StartsWith("Uploading ", StringComparison.Ordinal) && l.Contains(" to s3://", StringComparison.Ordinal)))
-        {
-            var uri = new Uri(line[(line.LastIndexOf(" to s3://", StringComparison.Ordinal) + 4)..].Trim());
-            if (await Servers.S3.ObjectExistsAsync(uri.Host, uri.AbsolutePath.TrimStart('/'), TestContext.Current.CancellationToken))
-            {
-                return uri.ToString();
-            }
-        }
-
-        return null;
+        return leftovers;
     }
 
-    private async Task<(TriggerLog Log, Exception? Error, string Namespace, string Intermediate)> RunAsync(string step, int cancelAt)
+    private async Task<Run> RunAsync(string step, Point point)
     {
         var @namespace = $"int-{step}-{Interlocked.Increment(ref _namespaces)}";
         var model = InProcessModel.Create(Servers, $"int-{step}", @namespace, "succeed after=1s");
+
+        // The trained model where the InferenceService reads it (KaptainModelUri), as the training step leaves it: the
+        // simulated KServe storage initializer checks it is there before the predictor starts.
+        // It is in the layout the framework's predictor loads, which the storage initializer checks too.
+        var modelUri = new Uri(model.Model.Publish.ModelUri);
+        await ServableModel.PutAsync(Servers.S3, modelUri.Host, modelUri.AbsolutePath.Trim('/'), model.Model.Framework.ToString().ToLowerInvariant(), model.Model.Name, TestContext.Current.CancellationToken);
+
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var log = new TriggerLog(cancelAt, cancellation);
+        var log = new TriggerLog(point.Log, cancellation);
+        var accepted = new AcceptedRequestTrigger(point.Accepted, cancellation);
         var options = model.Options(log);
+        options = new LifecycleOptions
+        {
+            Model = options.Model,
+            IntermediateDirectory = options.IntermediateDirectory,
+            Environment = options.Environment,
+            Log = options.Log,
+            CleanupTimeout = options.CleanupTimeout,
+            ClusterHandlers = accepted.Handlers,
+        };
+        Exception? error = null;
         try
         {
             Task work = step switch
@@ -125,17 +159,27 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
                 _ => KaptainLifecycle.PublishAsync(options, cancellation.Token),
             };
             await work;
-            if (cancelAt == 0 && step is "train")
-            {
-                // Training keeps the finished job; the baseline namespace is not checked.
-            }
-
-            return (log, null, @namespace, options.IntermediateDirectory);
         }
         catch (Exception e) when (e is OperationCanceledException || e is Kaptain.Build.Diagnostics.KaptainException)
         {
             TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
-            return (log, e, @namespace, options.IntermediateDirectory);
+            error = e;
         }
+
+        return new Run(log, accepted, error, @namespace, options.IntermediateDirectory, modelUri.Host, modelKey);
+    }
+
+    private sealed record Run(TriggerLog Log, AcceptedRequestTrigger Accepted, Exception? Error, string Namespace, string Intermediate, string Bucket, string ModelKey);
+
+    /// <summary>Where a run is cancelled: at its n-th interruption line, or at its n-th accepted create (never when both are 0).</summary>
+    private sealed record Point(int Log, int Accepted)
+    {
+        public static Point None { get; } = new(0, 0);
+
+        public static Point Logged(int n) => new(n, 0);
+
+        public static Point AcceptedCreate(int n) => new(0, n);
+
+        public override string ToString() => Log > 0 ? $"line {Log}" : $"accepted create {Accepted}";
     }
 }

@@ -11,7 +11,7 @@ namespace Kaptain.Build.Targets.Tests;
 [Collection(InProcessBuild.Collection)]
 public sealed class LifecycleHookTests
 {
-    public static TheoryData<string> Steps => ["BuildImage", "Train", "Tune", "Publish", "Undeploy", "Cleanup"];
+    public static TheoryData<string> Steps => ["BuildImage", "Train", "Tune", "Publish", "PromoteCanary", "RollbackCanary", "Undeploy", "Cleanup"];
 
     // What each public target runs, in order, besides KaptainPrepareModel (the image step's markers come first for the
     // steps that use its image).
@@ -21,6 +21,8 @@ public sealed class LifecycleHookTests
         ["Train"] = ["KaptainPrepareModel", "KaptainBuildImage", "KaptainBeforeTrain", "KaptainCoreTrain", "KaptainAfterTrain"],
         ["Tune"] = ["KaptainPrepareModel", "KaptainBuildImage", "KaptainBeforeTune", "KaptainCoreTune", "KaptainAfterTune"],
         ["Publish"] = ["KaptainPrepareModel", "KaptainBuildImage", "KaptainBeforePublish", "KaptainCorePublish", "KaptainAfterPublish"],
+        ["PromoteCanary"] = ["KaptainPrepareModel", "KaptainBeforePromoteCanary", "KaptainCorePromoteCanary", "KaptainAfterPromoteCanary"],
+        ["RollbackCanary"] = ["KaptainPrepareModel", "KaptainBeforeRollbackCanary", "KaptainCoreRollbackCanary", "KaptainAfterRollbackCanary"],
         ["Undeploy"] = ["KaptainPrepareModel", "KaptainBeforeUndeploy", "KaptainCoreUndeploy", "KaptainAfterUndeploy"],
         ["Cleanup"] = ["KaptainPrepareModel", "KaptainBeforeCleanup", "KaptainCoreCleanup", "KaptainAfterCleanup"],
     };

@@ -235,7 +235,9 @@ public sealed class ClusterResourceClient : IClusterResourceClient
     {
         ArgumentNullException.ThrowIfNull(kind);
         var ns = @namespace ?? DefaultNamespace;
-        var known = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        // The last state of every object seen, to report as Deleted one that a relist no longer shows. Kept as UTF-8
+        // JSON, not as a DOM (about a quarter of the memory): a tune follows a thousand trials with this watch.
+        var known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         string? resourceVersion = null;
         var relist = true;
         var failuresInARow = 0;
@@ -252,13 +254,13 @@ public sealed class ClusterResourceClient : IClusterResourceClient
                     var name = KubernetesObjectJson.Name(item);
                     present.Add(name);
                     var type = known.ContainsKey(name) ? ResourceEventType.Modified : ResourceEventType.Added;
-                    known[name] = item;
+                    known[name] = System.Text.Encoding.UTF8.GetBytes(item.ToJsonString());
                     yield return new ResourceEvent(type, item);
                 }
 
                 foreach (var gone in known.Keys.Where(name => !present.Contains(name)).ToList())
                 {
-                    var last = known[gone];
+                    var last = JsonNode.Parse(known[gone])!.AsObject();
                     known.Remove(gone);
                     yield return new ResourceEvent(ResourceEventType.Deleted, last);
                 }
@@ -318,7 +320,7 @@ public sealed class ClusterResourceClient : IClusterResourceClient
                         case WatchEventType.Added or WatchEventType.Modified:
                             item["apiVersion"] ??= kind.ApiVersion;
                             item["kind"] ??= kind.Kind;
-                            known[name] = item;
+                            known[name] = System.Text.Encoding.UTF8.GetBytes(item.ToJsonString());
                             yield return new ResourceEvent(
                                 type == WatchEventType.Added ? ResourceEventType.Added : ResourceEventType.Modified, item);
                             break;

@@ -46,6 +46,9 @@ public static class ResourceKinds
     public static ResourceKind KnativeRevision { get; } =
         new("serving.knative.dev", "v1", "Revision", "revisions", DeletePropagation.Background);
 
+    /// <summary>apps/v1 Deployment (read only: a RawDeployment predictor's rollout).</summary>
+    public static ResourceKind Deployment { get; } = new("apps", "v1", "Deployment", "deployments", DeletePropagation.Foreground);
+
     /// <summary>Not a resource: names the discovery request in errors about reaching the server.</summary>
     internal static ResourceKind ApiDiscovery { get; } = new("", "v1", "APIResourceList", "api/v1", DeletePropagation.Background);
 

@@ -51,9 +51,27 @@ public static class KaptainLifecycle
     /// An existing InferenceService of the model's name is replaced only with <c>KaptainReplace</c>. The Secret is removed
     /// once the deployment is ready; Knative Revisions beyond <c>KaptainRevisionsToKeep</c> are removed.
     /// </summary>
-    /// <exception cref="KaptainException">Replace refused (<c>KAPT1107</c>, nothing changed), not ready in time (<c>KAPT1108</c>), or a credential or cluster error.</exception>
+    /// <exception cref="KaptainException">Replace refused (<c>KAPT1107</c>, nothing changed), failed for good (<c>KAPT1050</c>: RevisionFailed,
+    /// ProgressDeadlineExceeded), a crash-looping predictor pod (<c>KAPT1051</c>), not ready in time (<c>KAPT1108</c>), or a credential or cluster error.</exception>
     public static Task<PublishResult> PublishAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
         PublishingStep.RunAsync(options, cancellationToken);
+
+    /// <summary>
+    /// Promotes the canary of the model's InferenceService (published with <c>KaptainCanaryTrafficPercent</c>): drops
+    /// <c>canaryTrafficPercent</c>, so KServe gives the latest revision all the traffic, and waits until it has. Serverless
+    /// only (<c>KAPT2100</c> on RawDeployment).
+    /// </summary>
+    /// <exception cref="KaptainException">No service (<c>KAPT1052</c>), no canary (<c>KAPT1053</c>), RawDeployment (<c>KAPT2100</c>), not done in time (<c>KAPT1054</c>).</exception>
+    public static Task<CanaryResult> PromoteCanaryAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
+        CanaryStep.RunAsync(options, promote: true, cancellationToken);
+
+    /// <summary>
+    /// Rolls back the canary of the model's InferenceService: sets <c>canaryTrafficPercent</c> to 0, so KServe sends all
+    /// the traffic back to the revision rolled out before the canary, and waits until it has. Serverless only.
+    /// </summary>
+    /// <exception cref="KaptainException">No service (<c>KAPT1052</c>), no canary or no earlier revision (<c>KAPT1053</c>), RawDeployment (<c>KAPT2100</c>), not done in time (<c>KAPT1054</c>).</exception>
+    public static Task<CanaryResult> RollbackCanaryAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
+        CanaryStep.RunAsync(options, promote: false, cancellationToken);
 
     /// <summary>Removes the model's InferenceService and what the publish step left with it (ServiceAccount, Secret).</summary>
     public static Task<UndeployResult> UndeployAsync(LifecycleOptions options, CancellationToken cancellationToken) =>

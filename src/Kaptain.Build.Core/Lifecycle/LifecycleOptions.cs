@@ -43,4 +43,10 @@ public sealed class LifecycleOptions
     /// 20 seconds by default. Cleanup after a cancellation runs with its own token bounded by this.
     /// </summary>
     public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// HTTP handlers put in front of the cluster client's own, new ones for each connection (a test seam: faults the
+    /// server cannot inject, such as an accepted create whose answer never reaches the client).
+    /// </summary>
+    internal Func<DelegatingHandler[]>? ClusterHandlers { get; init; }
 }

@@ -82,7 +82,8 @@ internal sealed class LifecycleRun : IAsyncDisposable
         var cluster = Model.Cluster;
         connection = KubernetesConnection.Open(
             new ClusterConnectionOptions { Kubeconfig = cluster.Kubeconfig, Context = cluster.Context, Namespace = cluster.Namespace },
-            Environment);
+            Environment,
+            Options.ClusterHandlers?.Invoke() ?? []);
         foreach (var warning in connection.Warnings)
         {
             Warn(warning);

@@ -54,6 +54,12 @@ internal static class LifecycleText
     }
 
     /// <summary>The string value of a JSON node, or an empty string.</summary>
+    /// <summary>A whole number, whether parsed from the wire or built in code (an int or a long), else null.</summary>
+    public static long? Number(JsonNode? node) =>
+        node is JsonValue value
+            ? value.TryGetValue<long>(out var l) ? l : value.TryGetValue<int>(out var i) ? i : null
+            : null;
+
     public static string Text(JsonNode? node) =>
         node is JsonValue value
             ? value.TryGetValue<string>(out var s) ? s : value.ToJsonString()

@@ -11,7 +11,9 @@ namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
 /// The publish step: the S3 Secret, the ServiceAccount that references it and the InferenceService named after the
-/// model; an existing one is replaced only when asked. Waits (by watch) until it is Ready, then removes what earlier
+/// model; an existing one is replaced only when asked. Waits (by watch) until it serves the version just applied (see
+/// <see cref="IsReady"/> and <see cref="IsRolledOut"/>), failing fast on a terminal reason or a crash-looping predictor
+/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), then removes what earlier
 /// publish runs left and Knative Revisions beyond the number to keep. The S3 Secret stays as long as the
 /// InferenceService (which owns it): KServe's pod webhook gives every predictor pod's storage-initializer the
 /// credentials by <c>secretKeyRef</c> (kserve/kserve <c>pkg/credentials/s3/s3_secret.go</c>), so a pod started later
@@ -49,6 +51,15 @@ internal static class PublishingStep
                         "KAPT1107", name, name, run.Namespace, KubernetesObjectJson.Label(existing, ManifestLabels.Run) ?? "(unknown)"));
                 }
 
+                // What was there before this run: the replaced version's revision, its RawDeployment generation and its
+                // pods. KServe's status.observedGeneration is the child's, not the InferenceService's, so the new
+                // version is recognised by these instead.
+                var raw = model.Publish.DeploymentMode == DeploymentMode.RawDeployment;
+                var deploymentBefore = existing is not null && raw ? await DeploymentGenerationAsync(run, name, cancellationToken).ConfigureAwait(false) : null;
+                var earlierPods = existing is null
+                    ? new HashSet<string>(StringComparer.Ordinal)
+                    : await PredictorPodWatch.CurrentPodsAsync(run, name, cancellationToken).ConfigureAwait(false);
+
                 var secrets = await StepCredentials.ForPublishAsync(run, cancellationToken).ConfigureAwait(false);
                 var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
                 var resources = ManifestRenderer.Render(model, LifecycleStep.Publish, runContext with { Secrets = secrets }).Resources;
@@ -57,6 +68,7 @@ internal static class PublishingStep
                     await run.CreateAsync(resource, cancellationToken).ConfigureAwait(false);
                 }
 
+                await using var pods = PredictorPodWatch.Start(run, name, earlierPods, cancellationToken);
                 var service = resources.OfType<CustomResource>().Single(r => r.Kind == InferenceServiceManifest.Kind);
                 var secret = resources.OfType<k8s.Models.V1Secret>().Single();
                 if (existing is null)
@@ -74,20 +86,7 @@ internal static class PublishingStep
                     run.Log.Info($"Replaced InferenceService {name} (KaptainReplace)");
                 }
 
-                var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
-                var end = await StepWatch.WaitForAsync(run, kind, name, service => IsReady(service, previousRevision), model.Publish.Timeout, states.Report, cancellationToken).ConfigureAwait(false);
-                switch (end.Outcome)
-                {
-                    case ResourceWaitOutcome.Deleted:
-                        throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, kind.Kind, name, "publish"));
-                    case ResourceWaitOutcome.TimedOut:
-                        run.Report.Set("state", "TimedOut");
-                        throw new KaptainException(KaptainDiagnostic.Error(
-                            "KAPT1108", name, name, LifecycleText.Duration(model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
-                            await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
-                }
-
-                var ready = end.Resource!;
+                var ready = await WaitUntilServingAsync(run, kind, name, previousRevision, raw && existing is not null, deploymentBefore, pods, cancellationToken).ConfigureAwait(false);
                 var url = Url(ready);
                 var revision = KubernetesObjectJson.StringAt(ready, "status.components.predictor.latestReadyRevision");
                 run.Report.Set("state", "Ready");
@@ -97,7 +96,7 @@ internal static class PublishingStep
                 // Ready: the InferenceService, its ServiceAccount and its S3 Secret stay (pods started later read it).
                 await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(kind)).ConfigureAwait(false);
                 await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
-                var pruned = await PruneRevisionsAsync(run, name, revision, cancellationToken).ConfigureAwait(false);
+                var pruned = await PruneRevisionsAsync(run, name, revision, TrafficRevisions(ready), cancellationToken).ConfigureAwait(false);
                 run.Log.Info($"InferenceService {name} is ready at {url}" + (revision is null ? string.Empty : $" (revision {revision})"));
                 StepSummary.Report(run, "InferenceService", name, $"ready at {url}", kept: true, removal: "with 'dotnet build -t:KaptainUndeploy'");
                 return new PublishResult
@@ -118,21 +117,15 @@ internal static class PublishingStep
         publish.ApiGroup == PublishSettings.LegacyApiGroup ? ResourceKinds.KfServingInferenceService : ResourceKinds.InferenceService;
 
     /// <summary>
-    /// Whether the InferenceService is ready for its current spec: <c>Ready</c> is true; when KServe reports the
-    /// generation it has seen, that is the current one; and after a replace of a service that had revisions, a newer
-    /// revision than <paramref name="previousRevision"/> is created and is the ready one (until then the old revision's
-    /// readiness still shows).
+    /// Whether the InferenceService is ready for its current spec: <c>Ready</c> is true and, after a replace of a service
+    /// that had revisions, a newer revision than <paramref name="previousRevision"/> is created and is the ready one
+    /// (until then the old revision's readiness still shows). <c>status.observedGeneration</c> is not read: KServe copies
+    /// the Knative Service's or Deployment's observedGeneration there, not the InferenceService's
+    /// (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go, PropagateStatus and PropagateRawStatus).
     /// </summary>
     public static bool IsReady(JsonObject service, string? previousRevision = null)
     {
         if (!KubernetesObjectJson.HasTrueCondition(service, "Ready"))
-        {
-            return false;
-        }
-
-        var generation = service["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var current) ? current : (long?)null;
-        var observed = service["status"]?["observedGeneration"] is JsonValue o && o.TryGetValue<long>(out var seen) ? seen : (long?)null;
-        if (generation is not null && observed is not null && observed < generation)
         {
             return false;
         }
@@ -145,6 +138,152 @@ internal static class PublishingStep
         var created = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision");
         var ready = KubernetesObjectJson.StringAt(service, "status.components.predictor.latestReadyRevision");
         return created is not null && created != previousRevision && ready == created;
+    }
+
+    /// <summary>
+    /// Why the InferenceService has failed for good, or null while it may still become ready: <c>Ready=False</c> with
+    /// Knative's <c>RevisionFailed</c> (the latest revision's container exited, its image cannot be pulled...) or the
+    /// Deployment's <c>ProgressDeadlineExceeded</c>, or a spec KServe rejects (<c>modelStatus.transitionStatus:
+    /// InvalidSpec</c>). After a replace (<paramref name="previousRevision"/> set) a failure counts only once KServe
+    /// reports a revision newer than the replaced one: the old status may still show.
+    /// </summary>
+    public static string? Terminal(JsonObject service, string? previousRevision = null)
+    {
+        if (previousRevision is not null
+            && KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision") is var created
+            && (created is null || created == previousRevision))
+        {
+            return null;
+        }
+
+        if (KubernetesObjectJson.StringAt(service, "status.modelStatus.transitionStatus") == "InvalidSpec")
+        {
+            return "InvalidSpec: " + (KubernetesObjectJson.StringAt(service, "status.modelStatus.lastFailureInfo.message") ?? "KServe rejected the predictor spec");
+        }
+
+        var ready = KubernetesObjectJson.Condition(service, "Ready");
+        if (ready is null || LifecycleText.Text(ready["status"]) != "False")
+        {
+            return null;
+        }
+
+        var reason = LifecycleText.Text(ready["reason"]);
+        return TerminalReasons.Contains(reason) ? LifecycleText.Condition(ready) : null;
+    }
+
+    /// <summary>
+    /// Whether a RawDeployment predictor's Deployment has rolled out a generation newer than
+    /// <paramref name="generationBefore"/>: the Deployment controller has seen it, all replicas run the new template and
+    /// are available, and <c>Progressing</c> says <c>NewReplicaSetAvailable</c>. KServe's Ready right after an update
+    /// still describes the old pods (it propagates the Deployment's conditions as they were).
+    /// </summary>
+    public static bool IsRolledOut(JsonObject deployment, long? generationBefore)
+    {
+        var generation = Long(deployment, "metadata.generation") ?? 0;
+        if (generationBefore is { } before && generation <= before)
+        {
+            return false;
+        }
+
+        var replicas = Long(deployment, "spec.replicas") ?? 1;
+        return Long(deployment, "status.observedGeneration") >= generation
+            && Long(deployment, "status.updatedReplicas") >= replicas
+            && Long(deployment, "status.availableReplicas") >= replicas
+            && KubernetesObjectJson.Condition(deployment, "Progressing") is { } progressing
+            && LifecycleText.Text(progressing["status"]) == "True"
+            && LifecycleText.Text(progressing["reason"]) == "NewReplicaSetAvailable";
+
+        static long? Long(JsonObject resource, string path)
+        {
+            JsonNode? current = resource;
+            foreach (var part in path.Split('.'))
+            {
+                current = current?[part];
+            }
+
+            return LifecycleText.Number(current);
+        }
+    }
+
+    private static readonly HashSet<string> TerminalReasons = new(StringComparer.Ordinal) { "RevisionFailed", "ProgressDeadlineExceeded" };
+
+    /// <summary>The name of a RawDeployment predictor's Deployment.</summary>
+    public static string PredictorDeployment(string name) => $"{name}-predictor";
+
+    private static async Task<long?> DeploymentGenerationAsync(LifecycleRun run, string name, CancellationToken cancellationToken)
+    {
+        var deployment = await run.Client.GetAsync(ResourceKinds.Deployment, run.Namespace, PredictorDeployment(name), cancellationToken).ConfigureAwait(false);
+        return deployment?["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) ? generation : null;
+    }
+
+    /// <summary>
+    /// Waits until the InferenceService serves the version just applied: Ready for the new revision (Serverless), and
+    /// for a replaced RawDeployment also its Deployment rolled out past <paramref name="deploymentBefore"/>. Fails fast
+    /// on a terminal reason (<c>KAPT1050</c>) and on a crash-looping predictor pod of this rollout (<c>KAPT1051</c>);
+    /// times out with <c>KAPT1108</c>.
+    /// </summary>
+    private static async Task<JsonObject> WaitUntilServingAsync(
+        LifecycleRun run, ResourceKind kind, string name, string? previousRevision, bool rawReplace, long? deploymentBefore,
+        PredictorPodWatch pods, CancellationToken cancellationToken)
+    {
+        var timeout = run.Model.Publish.Timeout;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan Left() => timeout - clock.Elapsed;
+        var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
+        try
+        {
+            var end = await StepWatch.WaitForAsync(
+                run, kind, name, service => IsReady(service, previousRevision) || Terminal(service, previousRevision) is not null,
+                timeout, states.Report, pods.Failed.Token).ConfigureAwait(false);
+            await ThrowUnlessSatisfiedAsync(run, kind, name, end, previousRevision, cancellationToken).ConfigureAwait(false);
+            if (!rawReplace)
+            {
+                return end.Resource!;
+            }
+
+            var rollout = await StepWatch.WaitForAsync(
+                run, ResourceKinds.Deployment, PredictorDeployment(name), deployment => IsRolledOut(deployment, deploymentBefore),
+                Left() > TimeSpan.Zero ? Left() : TimeSpan.Zero, null, pods.Failed.Token).ConfigureAwait(false);
+            if (rollout.Outcome != ResourceWaitOutcome.Satisfied)
+            {
+                await ThrowUnlessSatisfiedAsync(run, kind, name, rollout with { Resource = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false) }, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            run.Log.Detail($"Deployment {PredictorDeployment(name)} rolled out generation {rollout.Resource?["metadata"]?["generation"]}");
+            end = await StepWatch.WaitForAsync(
+                run, kind, name, service => IsReady(service) || Terminal(service) is not null,
+                Left() > TimeSpan.Zero ? Left() : TimeSpan.Zero, states.Report, pods.Failed.Token).ConfigureAwait(false);
+            await ThrowUnlessSatisfiedAsync(run, kind, name, end, null, cancellationToken).ConfigureAwait(false);
+            return end.Resource!;
+        }
+        catch (OperationCanceledException) when (pods.Failure is { } failure && !cancellationToken.IsCancellationRequested)
+        {
+            run.Report.Set("state", "Failed");
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT1051", name, name, failure, run.Namespace));
+        }
+    }
+
+    private static async Task ThrowUnlessSatisfiedAsync(
+        LifecycleRun run, ResourceKind kind, string name, ResourceWaitResult end, string? previousRevision, CancellationToken cancellationToken)
+    {
+        switch (end.Outcome)
+        {
+            case ResourceWaitOutcome.Deleted:
+                throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, kind.Kind, name, "publish"));
+            case ResourceWaitOutcome.TimedOut:
+                run.Report.Set("state", "TimedOut");
+                throw new KaptainException(KaptainDiagnostic.Error(
+                    "KAPT1108", name, name, LifecycleText.Duration(run.Model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
+                    await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
+        }
+
+        if (end.Resource is { } resource && !IsReady(resource, previousRevision) && Terminal(resource, previousRevision) is { } terminal)
+        {
+            run.Report.Set("state", "Failed");
+            throw new KaptainException(KaptainDiagnostic.Error(
+                "KAPT1050", name, name, terminal, LifecycleText.Conditions(resource),
+                await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
+        }
     }
 
     /// <summary>The URL of a ready InferenceService: <c>status.url</c>, else <c>status.address.url</c>.</summary>
@@ -244,8 +383,17 @@ internal static class PublishingStep
         }
     }
 
+    /// <summary>The revisions that receive traffic (a canary's split keeps the rolled-out one serving).</summary>
+    public static IReadOnlySet<string> TrafficRevisions(JsonObject service) =>
+        (service["status"]?["components"]?["predictor"]?["traffic"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(t => LifecycleText.Number(t["percent"]) > 0)
+            .Select(t => LifecycleText.Text(t["revisionName"]))
+            .Where(n => n.Length > 0)
+            .ToHashSet(StringComparer.Ordinal);
+
     private static async Task<IReadOnlyList<string>> PruneRevisionsAsync(
-        LifecycleRun run, string name, string? current, CancellationToken cancellationToken)
+        LifecycleRun run, string name, string? current, IReadOnlySet<string> serving, CancellationToken cancellationToken)
     {
         if (run.Model.Publish.RevisionsToKeep is not { } keep
             || !await run.Client.IsServedAsync(ResourceKinds.KnativeRevision, cancellationToken).ConfigureAwait(false))
@@ -257,7 +405,7 @@ internal static class PublishingStep
             .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
             .ConfigureAwait(false);
         var removed = new List<string>();
-        foreach (var old in RevisionsToRemove(revisions.Items, current, keep))
+        foreach (var old in RevisionsToRemove(revisions.Items, current, keep).Where(r => !serving.Contains(KubernetesObjectJson.Name(r))))
         {
             var revision = KubernetesObjectJson.Name(old);
             try

@@ -4,26 +4,41 @@ namespace Kaptain.Build.Lifecycle;
 
 /// <summary>
 /// Reports trials and the best trial as they change, the moment the watch sees them (a build log cannot redraw a table
-/// in place); <see cref="ReportTable"/> prints the final table. Every trial's end is one line; with many trials the
-/// states before it (Created, Running) go to the detailed log, and a summary line counts the finished trials every
-/// <see cref="SummaryEvery"/> ends, so that a build of a thousand trials stays readable (about 1,000 end lines and 20
-/// summaries rather than three lines per trial).
+/// in place); <see cref="ReportTable"/> prints the final table. With few trials (up to <see cref="ChattyUpTo"/>) every
+/// change of every trial is a line. With more, the output is bounded by the experiment's shape rather than its size: a
+/// summary line every <see cref="SummaryEvery"/> ended trials (about 20 in all), one line for every trial that did not
+/// succeed, and one whenever the best trial changes; the other trial changes (Created, Running, each success) go to the
+/// detailed log (<c>-v:d</c>), where every trial's end is still exactly one line. A 1,000-trial build thus prints some
+/// 40 lines about its trials rather than a thousand.
 /// </summary>
-/// <param name="log">Where the lines go.</param>
-/// <param name="plannedTrials">The experiment's trial count (<c>KaptainTrials</c>); 0 when unknown.</param>
 internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
 {
     /// <summary>Up to this many planned trials, every change of every trial is an ordinary line, as before.</summary>
     public const int ChattyUpTo = 20;
 
+    // The last line of each trial that has not ended (ended trials keep only their name, so that a thousand trials
+    // cost a thousand names, not a thousand lines).
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);
     private readonly HashSet<string> finished = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private string? best;
     private int succeeded;
+    private int summarised;
 
     /// <summary>Finished trials between two summary lines (a twentieth of the planned trials, at least 10).</summary>
     public int SummaryEvery { get; } = Math.Max(10, plannedTrials / 20);
+
+    /// <summary>How many trials' ends were reported (each once).</summary>
+    public int Finished
+    {
+        get
+        {
+            lock (gate)
+            {
+                return finished.Count;
+            }
+        }
+    }
 
     public void Report(TrialSummary trial)
     {
@@ -42,16 +57,19 @@ internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
             seen[trial.Name] = line;
             if (terminal)
             {
+                seen.Remove(trial.Name);
                 finished.Add(trial.Name);
                 succeeded += trial.State == "Succeeded" ? 1 : 0;
                 if (plannedTrials > ChattyUpTo && finished.Count % SummaryEvery == 0)
                 {
-                    summary = $"Trials: {finished.Count} of {plannedTrials} finished ({succeeded} succeeded, {finished.Count - succeeded} did not), {seen.Count - finished.Count} running or pending";
+                    summary = SummaryLocked();
+                    summarised = finished.Count;
                 }
             }
         }
 
-        if (terminal || plannedTrials <= ChattyUpTo)
+        // A failure is always a line of its own: it is what a reader has to act on.
+        if (plannedTrials <= ChattyUpTo || (terminal && trial.State != "Succeeded"))
         {
             log.Info(line);
         }
@@ -65,6 +83,30 @@ internal sealed class TrialTracker(ILifecycleLog log, int plannedTrials = 0)
             log.Info(summary);
         }
     }
+
+    /// <summary>
+    /// The summary of the ends not yet summarised (the last ones, which need not fill <see cref="SummaryEvery"/>), once
+    /// the step has read the final list of trials; nothing with few trials, whose every change was a line.
+    /// </summary>
+    public void ReportFinalSummary()
+    {
+        string summary;
+        lock (gate)
+        {
+            if (plannedTrials <= ChattyUpTo || summarised == finished.Count)
+            {
+                return;
+            }
+
+            summary = SummaryLocked();
+            summarised = finished.Count;
+        }
+
+        log.Info(summary);
+    }
+
+    private string SummaryLocked() =>
+        $"Trials: {finished.Count} of {plannedTrials} finished ({succeeded} succeeded, {finished.Count - succeeded} did not), {seen.Count} running or pending";
 
     public void ReportBest(TrialSummary? trial, string objective)
     {

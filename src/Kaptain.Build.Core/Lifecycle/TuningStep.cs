@@ -72,6 +72,7 @@ internal static class TuningStep
                     trials.Report(trial);
                 }
 
+                trials.ReportFinalSummary();
                 trials.ReportTable(all, model.Tune.Objectives[0], model.Tune.ObjectiveType);
 
                 var state = end.Resource is null ? "Deleted" : TrialStatus.State(end.Resource);

@@ -174,7 +174,7 @@ public static class ModelProperties
     /// <summary><c>KaptainReplace</c>: Whether publishing may replace the InferenceService an earlier publish of this model created (one of another model, by its kaptain.build/model-id annotation, is never replaced).</summary>
     public const string Replace = "KaptainReplace";
 
-    /// <summary><c>KaptainCanaryTrafficPercent</c>: The percent of traffic (0-100) the new revision receives; the rest stays on the previous one.</summary>
+    /// <summary><c>KaptainCanaryTrafficPercent</c>: The percent of traffic (0-100) the new revision receives; the rest stays on the revision rolled out before. Serverless only; `KaptainPromoteCanary` gives the canary all of it, `KaptainRollbackCanary` none.</summary>
     public const string CanaryTrafficPercent = "KaptainCanaryTrafficPercent";
 
     /// <summary><c>KaptainRevisionsToKeep</c>: How many previous revisions of the model image and storage to keep when publishing (a positive integer).</summary>
@@ -272,7 +272,7 @@ public static class ModelProperties
         new(ServingMemory, ModelPropertyGroup.Publish, null, "Memory for each serving replica (request = limit; a Kubernetes quantity)."),
         new(ServingGpus, ModelPropertyGroup.Publish, "0", "NVIDIA GPUs for each serving replica."),
         new(Replace, ModelPropertyGroup.Publish, "false", "Whether publishing may replace the InferenceService an earlier publish of this model created (one of another model, by its kaptain.build/model-id annotation, is never replaced)."),
-        new(CanaryTrafficPercent, ModelPropertyGroup.Publish, null, "The percent of traffic (0-100) the new revision receives; the rest stays on the previous one."),
+        new(CanaryTrafficPercent, ModelPropertyGroup.Publish, null, "The percent of traffic (0-100) the new revision receives; the rest stays on the revision rolled out before. Serverless only; `KaptainPromoteCanary` gives the canary all of it, `KaptainRollbackCanary` none."),
         new(RevisionsToKeep, ModelPropertyGroup.Publish, null, "How many previous revisions of the model image and storage to keep when publishing (a positive integer)."),
         new(PublishTimeout, ModelPropertyGroup.Publish, "600", "Seconds to wait for the InferenceService to become ready."),
         new(BuilderImage, ModelPropertyGroup.Builder, "gcr.io/kaniko-project/executor:v1.23.2", "The Kaniko executor image."),

@@ -96,6 +96,9 @@ public static class DiagnosticCodes
     /// <summary><c>KaptainCanaryTrafficPercent</c> is not 0-100.</summary>
     public const string CanaryPercentOutOfRange = "KAPT2031";
 
+    /// <summary><c>KaptainCanaryTrafficPercent</c> with <c>KaptainDeploymentMode=RawDeployment</c>: KServe has no canary there.</summary>
+    public const string CanaryNeedsServerless = "KAPT2100";
+
     /// <summary>There is no default base image for the framework version.</summary>
     public const string NoDefaultBaseImage = "KAPT2032";
 

@@ -59,6 +59,13 @@ internal sealed class PublishSettingsParser(ModelParseContext context)
                 context.Error(CanaryPercentOutOfRange, P.CanaryTrafficPercent, canary);
                 canary = null;
             }
+            else if (mode == DeploymentMode.RawDeployment)
+            {
+                // "Canary rollout strategy is only supported in serverless deployment mode" (KServe's canary docs,
+                // https://kserve.github.io/website/docs/model-serving/predictive-inference/rollout-strategies/canary).
+                context.Error(CanaryNeedsServerless, P.CanaryTrafficPercent, "rollout (KaptainCanaryTrafficPercent)", "KaptainDeploymentMode=RawDeployment");
+                canary = null;
+            }
         }
 
         var revisions = context.Value(P.RevisionsToKeep) is null ? null : context.PositiveInteger(P.RevisionsToKeep);

@@ -6,8 +6,11 @@ namespace Kaptain.LocalCluster.Controllers;
 
 /// <summary>
 /// The apps/v1 Deployment controller, simplified: it keeps <c>spec.replicas</c> pods of the current template (labelled
-/// with its <c>pod-template-hash</c>) and replaces the pods of an older template; pods are owned by the Deployment
-/// directly (no ReplicaSet). Status counts and the Available / Progressing conditions follow the pods.
+/// with its <c>pod-template-hash</c>) and replaces the pods of an older template as a rolling update with the default
+/// strategy does for a few replicas (maxSurge 25% rounds up to one, maxUnavailable 25% rounds down to none): the old
+/// pods stay until the new ones are ready. Pods are owned by the Deployment directly (no ReplicaSet). Status counts and
+/// the Available / Progressing conditions follow the pods: Progressing says ReplicaSetUpdated while the new pods are not
+/// all ready, NewReplicaSetAvailable once they are.
 /// </summary>
 internal sealed class DeploymentController : ReconcilingController
 {
@@ -36,7 +39,13 @@ internal sealed class DeploymentController : ReconcilingController
         var uid = ObjectFields.Uid(deployment);
         var pods = Store.List(BuiltInResources.Pod, ns).Items.Where(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p)).ToList();
         var current = pods.Where(p => ObjectFields.Labels(p).GetValueOrDefault("pod-template-hash") == hash && ObjectFields.Text(p["status"]?["phase"]) is not ("Failed" or "Succeeded")).ToList();
-        foreach (var stale in pods.Except(current).Concat(current.Skip(replicas)))
+        var currentReady = current.Take(replicas).Count(p => Conditions.IsTrue(p["status"], "Ready"));
+        var old = pods.Except(current).ToList();
+        var rolledOut = currentReady >= replicas;
+        // Old pods that still serve stay until the new ones are ready; old pods that do not serve go at once.
+        var leaving = old.Where(p => rolledOut || !Conditions.IsTrue(p["status"], "Ready")).Concat(current.Skip(replicas)).ToList();
+        var serving = old.Except(leaving).ToList();
+        foreach (var stale in leaving)
         {
             await Tolerate(() => Store.DeleteAsync(BuiltInResources.Pod, ns, ObjectFields.Name(stale)), 404);
         }
@@ -54,20 +63,19 @@ internal sealed class DeploymentController : ReconcilingController
             await Store.CreateAsync(BuiltInResources.Pod, pod);
         }
 
-        var live = current.Take(replicas).ToList();
-        var ready = live.Count(p => Conditions.IsTrue(p["status"], "Ready"));
+        var ready = currentReady + serving.Count;
         await MutateStatus(BuiltInResources.Deployment, ns, name, status =>
         {
             var before = status.DeepClone();
             status["observedGeneration"] = ObjectFields.Generation(deployment);
             status["replicas"] = replicas;
-            status["updatedReplicas"] = replicas;
+            status["updatedReplicas"] = Math.Min(replicas, current.Count);
             status["readyReplicas"] = ready;
             status["availableReplicas"] = ready;
-            status["unavailableReplicas"] = replicas - ready;
+            status["unavailableReplicas"] = Math.Max(0, replicas - ready);
             var available = ready >= replicas;
             Conditions.Set(status, "Available", available ? "True" : "False", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", Now, withUpdateTime: true);
-            Conditions.Set(status, "Progressing", "True", available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", available ? $"ReplicaSet \"{name}-{hash}\" has successfully progressed." : $"ReplicaSet \"{name}-{hash}\" is progressing.", Now, withUpdateTime: true);
+            Conditions.Set(status, "Progressing", "True", rolledOut ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", rolledOut ? $"ReplicaSet \"{name}-{hash}\" has successfully progressed." : $"ReplicaSet \"{name}-{hash}\" is progressing.", Now, withUpdateTime: true);
             return !ObjectFields.SameJson(before, status);
         });
         return;

@@ -52,65 +52,140 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
 
         var raw = ObjectFields.Annotations(isvc).GetValueOrDefault(DeploymentModeAnnotation) == "RawDeployment";
         var template = PodTemplate(isvc);
-        var (ready, reason, message, latestCreated, latestReady) = raw ? await ReconcileRaw(isvc, template) : await ReconcileServerless(isvc, template);
-        var value = ready is null ? "Unknown" : ready.Value ? "True" : "False";
+        var state = raw ? await ReconcileRaw(isvc, template) : await ReconcileServerless(isvc, template);
+        var value = state.Ready is null ? "Unknown" : state.Ready.Value ? "True" : "False";
         await MutateStatus(type, ns, name, status =>
         {
             var before = status.DeepClone();
-            status["observedGeneration"] = ObjectFields.Generation(isvc);
+            // KServe never writes the InferenceService's own generation here: PropagateStatus / PropagateRawStatus copy
+            // the child's (Knative Service's, Deployment's) observedGeneration, which counts another object's changes
+            // (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go). The stand-in writes none, so a
+            // client comparing it with metadata.generation learns nothing from it.
+            status.Remove("observedGeneration");
+            status["deploymentMode"] = raw ? "RawDeployment" : "Serverless";
             status["url"] = $"http://{name}.{ns}.example.com";
             status["address"] = new JsonObject { ["url"] = $"http://{name}-predictor.{ns}.svc.cluster.local" };
+            var previous = status["components"]?["predictor"] as JsonObject;
             var predictor = new JsonObject { ["url"] = $"http://{name}-predictor.{ns}.example.com" };
-            if (latestCreated is not null)
+            if (!raw)
             {
-                predictor["latestCreatedRevision"] = latestCreated;
-            }
-
-            if (latestReady is not null)
-            {
-                predictor["latestReadyRevision"] = latestReady;
-                predictor["latestRolledoutRevision"] = latestReady;
-                predictor["traffic"] = new JsonArray(new JsonObject { ["revisionName"] = latestReady, ["latestRevision"] = true, ["percent"] = 100 });
+                PropagateRevisions(predictor, previous, state);
             }
 
             status["components"] = new JsonObject { ["predictor"] = predictor };
             foreach (var condition in new[] { "PredictorConfigurationReady", "PredictorRouteReady", "PredictorReady", "IngressReady", "Ready" })
             {
-                Conditions.Set(status, condition, value, reason, message, Now);
+                Conditions.Set(status, condition, value, state.Reason, state.Message, Now);
             }
 
-            status["modelStatus"] = ready switch
-            {
-                true => new JsonObject
-                {
-                    ["transitionStatus"] = "UpToDate",
-                    ["states"] = new JsonObject { ["activeModelState"] = "Loaded", ["targetModelState"] = "Loaded" },
-                },
-                false => new JsonObject
+            status["modelStatus"] = state.ModelFailure is { } failure
+                ? new JsonObject
                 {
                     ["transitionStatus"] = "BlockedByFailedLoad",
-                    ["states"] = new JsonObject { ["activeModelState"] = "FailedToLoad", ["targetModelState"] = "FailedToLoad" },
-                    ["lastFailureInfo"] = new JsonObject { ["reason"] = "ModelLoadFailed", ["message"] = message },
-                },
-                null => new JsonObject
+                    ["states"] = new JsonObject { ["activeModelState"] = state.Ready == true ? "Loaded" : "FailedToLoad", ["targetModelState"] = "FailedToLoad" },
+                    ["lastFailureInfo"] = new JsonObject { ["reason"] = "ModelLoadFailed", ["message"] = failure },
+                }
+                : state.Ready switch
                 {
-                    ["transitionStatus"] = "InProgress",
-                    ["states"] = new JsonObject { ["activeModelState"] = "Pending", ["targetModelState"] = "Pending" },
-                },
-            };
+                    true => new JsonObject
+                    {
+                        ["transitionStatus"] = "UpToDate",
+                        ["states"] = new JsonObject { ["activeModelState"] = "Loaded", ["targetModelState"] = "Loaded" },
+                    },
+                    false => new JsonObject
+                    {
+                        ["transitionStatus"] = "BlockedByFailedLoad",
+                        ["states"] = new JsonObject { ["activeModelState"] = "FailedToLoad", ["targetModelState"] = "FailedToLoad" },
+                        ["lastFailureInfo"] = new JsonObject { ["reason"] = "ModelLoadFailed", ["message"] = state.Message },
+                    },
+                    null => new JsonObject
+                    {
+                        ["transitionStatus"] = "InProgress",
+                        ["states"] = new JsonObject { ["activeModelState"] = "Pending", ["targetModelState"] = "Pending" },
+                    },
+                };
             return !ObjectFields.SameJson(before, status);
         });
         return;
     }
 
+    /// <summary>
+    /// The predictor's revisions and traffic as KServe's <c>PropagateStatus</c> derives them from the Knative Service:
+    /// the latest created and ready revisions, the traffic split, and the last revision rolled out with 100% of the
+    /// traffic (<c>latestRolledoutRevision</c>, the one a canary's remaining traffic goes to) with the one before it
+    /// (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go).
+    /// </summary>
+    private static void PropagateRevisions(JsonObject predictor, JsonObject? previous, PredictorState state)
+    {
+        var rolledOut = ObjectFields.Text(previous?["latestRolledoutRevision"]);
+        var previousRolledOut = ObjectFields.Text(previous?["previousRolledoutRevision"]);
+        var traffic = state.Traffic ?? new JsonArray();
+        foreach (var target in traffic)
+        {
+            if (ObjectFields.Text(target?["revisionName"]) == state.LatestReady && target?["latestRevision"]?.GetValue<bool>() == true
+                && ObjectFields.Integer(target?["percent"], 0) == 100 && rolledOut != state.LatestReady)
+            {
+                previousRolledOut = rolledOut;
+                rolledOut = state.LatestReady;
+            }
+        }
+
+        if (state.LatestCreated is not null)
+        {
+            predictor["latestCreatedRevision"] = state.LatestCreated;
+        }
+
+        if (state.LatestReady is not null)
+        {
+            predictor["latestReadyRevision"] = state.LatestReady;
+        }
+
+        if (rolledOut is not null)
+        {
+            predictor["latestRolledoutRevision"] = rolledOut;
+        }
+
+        if (previousRolledOut is not null)
+        {
+            predictor["previousRolledoutRevision"] = previousRolledOut;
+        }
+
+        if (traffic.Count > 0)
+        {
+            predictor["traffic"] = traffic.DeepClone();
+        }
+    }
+
+    /// <summary>
+    /// The Knative Service's traffic for the predictor, as KServe renders it: with <c>canaryTrafficPercent</c> and a
+    /// revision already rolled out, that share to the latest revision (tag <c>latest</c>) and the rest pinned to the
+    /// rolled-out one (tag <c>prev</c>); otherwise all of it to the latest ready revision. <c>canaryTrafficPercent: 0</c>
+    /// is KServe's rollback: everything back on the rolled-out revision; dropping the field is the promotion.
+    /// </summary>
+    private static JsonArray Traffic(JsonObject isvc)
+    {
+        var canary = isvc["spec"]?["predictor"]?["canaryTrafficPercent"];
+        var rolledOut = ObjectFields.Text(isvc["status"]?["components"]?["predictor"]?["latestRolledoutRevision"]);
+        if (canary is not null && rolledOut is not null)
+        {
+            var percent = ObjectFields.Integer(canary, 100);
+            return new JsonArray(
+                new JsonObject { ["tag"] = "latest", ["latestRevision"] = true, ["percent"] = percent },
+                new JsonObject { ["tag"] = "prev", ["revisionName"] = rolledOut, ["latestRevision"] = false, ["percent"] = 100 - percent });
+        }
+
+        return new JsonArray(new JsonObject { ["latestRevision"] = true, ["percent"] = 100 });
+    }
+
     private IEnumerable<string> PodOfRawPredictor(JsonObject pod) =>
         ObjectFields.Labels(pod).TryGetValue("serving.kserve.io/inferenceservice", out var isvc) ? [Key(ObjectFields.Namespace(pod), isvc)] : [];
 
-    private async Task<(bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady)> ReconcileServerless(JsonObject isvc, JsonObject template)
+    private async Task<PredictorState> ReconcileServerless(JsonObject isvc, JsonObject template)
     {
         var ns = ObjectFields.Namespace(isvc);
         var serviceName = $"{ObjectFields.Name(isvc)}-predictor";
         var service = Store.TryGet(BuiltInResources.KnativeService, ns, serviceName);
+        var traffic = Traffic(isvc);
         if (service is null)
         {
             var ksvc = new JsonObject
@@ -125,37 +200,52 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
                     ["annotations"] = new JsonObject { [TemplateHashAnnotation] = Hash(template) },
                     ["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(isvc)),
                 },
-                ["spec"] = new JsonObject { ["template"] = template },
+                ["spec"] = new JsonObject { ["template"] = template, ["traffic"] = traffic },
             };
             await Tolerate(() => Store.CreateAsync(BuiltInResources.KnativeService, ksvc), 409);
-            return (null, "PredictorNotReady", "Waiting for the predictor's Knative Service", null, null);
+            return new(null, "PredictorNotReady", "Waiting for the predictor's Knative Service");
         }
 
-        if (ObjectFields.Annotations(service).GetValueOrDefault(TemplateHashAnnotation) != Hash(template))
+        var templateChanged = ObjectFields.Annotations(service).GetValueOrDefault(TemplateHashAnnotation) != Hash(template);
+        if (templateChanged || !ObjectFields.SameJson(service["spec"]?["traffic"], traffic))
         {
-            // A changed predictor is a new template: Knative makes a new Revision of it.
+            // A changed predictor is a new template: Knative makes a new Revision of it. A changed traffic split (a
+            // canary's share, its promotion or rollback) only moves traffic between the Revisions there are.
             await Tolerate(() => Store.MutateAsync(BuiltInResources.KnativeService, ns, serviceName, s =>
             {
                 ObjectFields.Child(s, "spec")["template"] = template.DeepClone();
+                ObjectFields.Child(s, "spec")["traffic"] = traffic.DeepClone();
                 ObjectFields.Child(ObjectFields.Metadata(s), "annotations")[TemplateHashAnnotation] = Hash(template);
                 return true;
             }), 404);
-            return (null, "PredictorNotReady", "Waiting for the predictor's new Revision", ObjectFields.Text(service["status"]?["latestCreatedRevisionName"]), ObjectFields.Text(service["status"]?["latestReadyRevisionName"]));
+            if (templateChanged)
+            {
+                return new(null, "PredictorNotReady", "Waiting for the predictor's new Revision")
+                {
+                    LatestCreated = ObjectFields.Text(service["status"]?["latestCreatedRevisionName"]),
+                    LatestReady = ObjectFields.Text(service["status"]?["latestReadyRevisionName"]),
+                    Traffic = service["status"]?["traffic"] as JsonArray,
+                };
+            }
         }
 
         var status = service["status"];
         var readyCondition = Conditions.Find(status, "Ready");
-        var latestCreated = ObjectFields.Text(status?["latestCreatedRevisionName"]);
-        var latestReady = ObjectFields.Text(status?["latestReadyRevisionName"]);
+        var revisions = new PredictorState(null, null, null)
+        {
+            LatestCreated = ObjectFields.Text(status?["latestCreatedRevisionName"]),
+            LatestReady = ObjectFields.Text(status?["latestReadyRevisionName"]),
+            Traffic = status?["traffic"] as JsonArray,
+        };
         return ObjectFields.Text(readyCondition?["status"]) switch
         {
-            "True" => (true, null, null, latestCreated, latestReady),
-            "False" => (false, ObjectFields.Text(readyCondition?["reason"]), ObjectFields.Text(readyCondition?["message"]), latestCreated, latestReady),
-            _ => (null, "PredictorNotReady", ObjectFields.Text(readyCondition?["message"]) ?? "Waiting for the predictor's Revision to become ready", latestCreated, latestReady),
+            "True" => revisions with { Ready = true },
+            "False" => revisions with { Ready = false, Reason = ObjectFields.Text(readyCondition?["reason"]), Message = ObjectFields.Text(readyCondition?["message"]) },
+            _ => revisions with { Reason = "PredictorNotReady", Message = ObjectFields.Text(readyCondition?["message"]) ?? "Waiting for the predictor's Revision to become ready" },
         };
     }
 
-    private async Task<(bool? Ready, string? Reason, string? Message, string? LatestCreated, string? LatestReady)> ReconcileRaw(JsonObject isvc, JsonObject template)
+    private async Task<PredictorState> ReconcileRaw(JsonObject isvc, JsonObject template)
     {
         var ns = ObjectFields.Namespace(isvc);
         var name = $"{ObjectFields.Name(isvc)}-predictor";
@@ -188,23 +278,82 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
                     ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["port"] = 80, ["targetPort"] = 8080, ["protocol"] = "TCP" }),
                 },
             }), 409);
-            return (null, "PredictorNotReady", "Waiting for the predictor's Deployment", null, null);
+            return new(null, "PredictorNotReady", "Waiting for the predictor's Deployment");
         }
 
         if (ObjectFields.Annotations(deployment).GetValueOrDefault(TemplateHashAnnotation) != Hash(template))
         {
+            // KServe updates the Deployment and, in the same reconcile, propagates the Deployment's status as it still
+            // is: the old rollout's. Until the Deployment controller has seen the new generation the InferenceService
+            // stays Ready=True, as on a real cluster.
             await Tolerate(() => Store.MutateAsync(BuiltInResources.Deployment, ns, name, d =>
             {
                 ObjectFields.Child(d, "spec")["template"] = template.DeepClone();
+                ObjectFields.Child(d, "spec")["replicas"] = spec["replicas"]!.DeepClone();
                 ObjectFields.Child(ObjectFields.Metadata(d), "annotations")[TemplateHashAnnotation] = Hash(template);
                 return true;
             }), 404);
-            return (null, "PredictorNotReady", "Waiting for the predictor's new pods", null, null);
         }
 
-        // A pod whose storage initializer or server crashes makes the predictor fail, with what it said.
+        return PropagateRawStatus(deployment) with { ModelFailure = PodFailure(deployment) };
+    }
+
+    /// <summary>
+    /// PredictorReady from the Deployment's conditions, as KServe's <c>PropagateRawStatus</c> does: Available=True is
+    /// ready; Progressing=True with a reason other than NewReplicaSetAvailable (a rollout under way) is Unknown;
+    /// Progressing=False with a message (ProgressDeadlineExceeded), Available=False or ReplicaFailure=True is not ready
+    /// (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go). A crash-looping pod alone does not make it
+    /// not ready: only the model status says so (kserve#1859).
+    /// </summary>
+    private static PredictorState PropagateRawStatus(JsonObject deployment)
+    {
+        var status = deployment["status"];
+        PredictorState state = new(false, null, null);
+        if (Conditions.Find(status, "Available") is { } available && ObjectFields.Text(available["status"]) == "True")
+        {
+            state = new(true, ObjectFields.Text(available["reason"]), ObjectFields.Text(available["message"]));
+        }
+
+        if (Conditions.Find(status, "Progressing") is { } progressing)
+        {
+            var reason = ObjectFields.Text(progressing["reason"]);
+            var message = ObjectFields.Text(progressing["message"]);
+            switch (ObjectFields.Text(progressing["status"]))
+            {
+                case "False" when !string.IsNullOrEmpty(message):
+                    state = new(false, reason, message);
+                    break;
+                case "True":
+                    state = reason == "NewReplicaSetAvailable" ? new(true, reason, message) : new(null, reason, message);
+                    break;
+            }
+        }
+
+        if (Conditions.Find(status, "Available") is { } unavailable && ObjectFields.Text(unavailable["status"]) == "False")
+        {
+            state = new(false, ObjectFields.Text(unavailable["reason"]), ObjectFields.Text(unavailable["message"]));
+        }
+
+        if (Conditions.Find(status, "ReplicaFailure") is { } failure && ObjectFields.Text(failure["status"]) == "True")
+        {
+            state = new(false, ObjectFields.Text(failure["reason"]), ObjectFields.Text(failure["message"]));
+        }
+
+        if (status is null)
+        {
+            state = new(null, "PredictorNotReady", "Waiting for the predictor's Deployment");
+        }
+
+        // KServe marks a condition True without a reason or message.
+        return state.Ready == true ? state with { Reason = null, Message = null } : state;
+    }
+
+    /// <summary>What KServe's <c>PropagateModelStatus</c> reads from the predictor's pods: a storage initializer or model
+    /// server that failed or is in CrashLoopBackOff is a failed model load, with the container's last message.</summary>
+    private string? PodFailure(JsonObject deployment)
+    {
         var uid = ObjectFields.Uid(deployment);
-        foreach (var pod in Store.List(BuiltInResources.Pod, ns).Items.Where(p => ObjectFields.IsControlledBy(p, uid)))
+        foreach (var pod in Store.List(BuiltInResources.Pod, ObjectFields.Namespace(deployment)).Items.Where(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p)))
         {
             var statuses = (pod["status"]?["initContainerStatuses"] as JsonArray ?? []).Concat(pod["status"]?["containerStatuses"] as JsonArray ?? []);
             foreach (var container in statuses)
@@ -212,19 +361,22 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
                 var terminated = container?["lastState"]?["terminated"] ?? container?["state"]?["terminated"];
                 if (ObjectFields.Text(container?["state"]?["waiting"]?["reason"]) == "CrashLoopBackOff" || ObjectFields.Integer(terminated?["exitCode"], 0) != 0)
                 {
-                    return (false, "ModelLoadFailed", $"Container {ObjectFields.Text(container?["name"])} failed: {ObjectFields.Text(terminated?["message"]) ?? ObjectFields.Text(terminated?["reason"]) ?? "Error"}", null, null);
+                    return $"Container {ObjectFields.Text(container?["name"])} failed: {ObjectFields.Text(terminated?["message"]) ?? ObjectFields.Text(terminated?["reason"]) ?? "Error"}";
                 }
             }
         }
 
-        var available = Conditions.Find(deployment["status"], "Available");
-        return Conditions.IsTrue(deployment["status"], "Available")
-            ? (true, null, null, null, null)
-            : (null, "PredictorNotReady", ObjectFields.Text(available?["message"]) ?? "Waiting for the predictor's pods", null, null);
+        return null;
     }
 
-    private static string Hash(JsonObject template) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template.ToJsonString())))[..16];
+    // The storage initializer is not part of what is compared: KServe's pod webhook injects it into each pod, so a
+    // change of the Secret it reads (removed, rotated) makes no new Revision or rollout on a real cluster.
+    private static string Hash(JsonObject template)
+    {
+        var compared = (JsonObject)template.DeepClone();
+        (compared["spec"] as JsonObject)?.Remove("initContainers");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(compared.ToJsonString())))[..16];
+    }
 
     private static JsonObject Labels(JsonObject isvc) => new()
     {
@@ -299,5 +451,18 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
             ["metadata"] = new JsonObject { ["labels"] = labels, ["annotations"] = annotations },
             ["spec"] = spec,
         };
+    }
+
+    /// <summary>What the predictor's child says: ready (or not, or unknown) with a reason; its revisions and traffic
+    /// (Serverless); a failed model load seen in its pods (RawDeployment).</summary>
+    private sealed record PredictorState(bool? Ready, string? Reason, string? Message)
+    {
+        public string? LatestCreated { get; init; }
+
+        public string? LatestReady { get; init; }
+
+        public JsonArray? Traffic { get; init; }
+
+        public string? ModelFailure { get; init; }
     }
 }

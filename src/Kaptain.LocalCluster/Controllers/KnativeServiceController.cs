@@ -8,12 +8,16 @@ namespace Kaptain.LocalCluster.Controllers;
 
 /// <summary>
 /// Knative Serving, simplified: a Knative Service gets a Revision per generation of its template (<c>{service}-00001</c>,
-/// <c>-00002</c>...) and a Route sending all traffic to the latest ready Revision. A Revision becomes ready as its
+/// <c>-00002</c>...) and a Route sending the traffic as <c>spec.traffic</c> says (all of it to the latest ready
+/// Revision without it). A Revision becomes ready as its
 /// scenario says (after the storage initializer's real S3 check, when its template has one); older Revisions are
 /// scaled to zero and kept, as Knative does. No pods are simulated for Revisions.
 /// </summary>
 internal sealed class KnativeServiceController : ReconcilingController
 {
+    /// <summary>The annotation with the hash of the template a Revision was made from.</summary>
+    private const string TemplateHashAnnotation = "local.kaptain.build/template-hash";
+
     private readonly ConcurrentDictionary<string, byte> _started = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
@@ -37,14 +41,20 @@ internal sealed class KnativeServiceController : ReconcilingController
 
         var generation = ObjectFields.Generation(service);
         var uid = ObjectFields.Uid(service);
-        var revisionName = $"{name}-{generation.ToString("00000", CultureInfo.InvariantCulture)}";
         var revisions = Store.List(BuiltInResources.KnativeRevision, ns).Items.Where(r => ObjectFields.IsControlledBy(r, uid)).ToList();
-        var latest = revisions.FirstOrDefault(r => ObjectFields.Name(r) == revisionName);
+        // The Configuration's generation counts template changes only: a change of the Service's traffic alone (a
+        // canary's share, its promotion or rollback) bumps the Service's generation and makes no Revision.
+        var templateHash = TemplateHash(service);
+        var newest = revisions.OrderByDescending(ConfigurationGeneration).FirstOrDefault();
+        var latest = newest is not null && ObjectFields.Annotations(newest).GetValueOrDefault(TemplateHashAnnotation) == templateHash ? newest : null;
         if (latest is null)
         {
-            latest = await CreateRevision(service, revisionName, generation);
+            var configurationGeneration = (newest is null ? 0 : ConfigurationGeneration(newest)) + 1;
+            latest = await CreateRevision(service, $"{name}-{configurationGeneration.ToString("00000", CultureInfo.InvariantCulture)}", configurationGeneration, templateHash);
             revisions.Add(latest);
         }
+
+        var revisionName = ObjectFields.Name(latest);
 
         if (_started.TryAdd(ObjectFields.Uid(latest), 0) && Conditions.Find(latest["status"], "Ready") is null)
         {
@@ -55,7 +65,9 @@ internal sealed class KnativeServiceController : ReconcilingController
             .Where(r => Conditions.IsTrue(r["status"], "Ready"))
             .OrderByDescending(r => ObjectFields.Name(r), StringComparer.Ordinal)
             .FirstOrDefault();
-        foreach (var old in revisions.Where(r => r != latestReady && Conditions.IsTrue(r["status"], "Ready")))
+        var routed = latestReady is null ? new HashSet<string?>() : ResolveTraffic(service, ObjectFields.Name(latestReady))
+            .Where(t => ObjectFields.Integer(t?["percent"], 0) > 0).Select(t => ObjectFields.Text(t?["revisionName"])).ToHashSet(StringComparer.Ordinal);
+        foreach (var old in revisions.Where(r => r != latestReady && !routed.Contains(ObjectFields.Name(r)) && Conditions.IsTrue(r["status"], "Ready")))
         {
             // Scaled to zero and kept: the Revision stays Ready (it could serve again) but receives no traffic.
             await MutateStatus(BuiltInResources.KnativeRevision, ns, ObjectFields.Name(old), status =>
@@ -67,9 +79,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         }
 
         var url = $"http://{name}.{ns}.example.com";
-        var traffic = latestReady is null
-            ? new JsonArray()
-            : new JsonArray(new JsonObject { ["revisionName"] = ObjectFields.Name(latestReady), ["latestRevision"] = true, ["percent"] = 100 });
+        var traffic = latestReady is null ? new JsonArray() : ResolveTraffic(service, ObjectFields.Name(latestReady));
         await EnsureRoute(service, url, traffic, latestReady is not null);
 
         var latestStatus = Store.TryGet(BuiltInResources.KnativeRevision, ns, revisionName)?["status"];
@@ -100,7 +110,52 @@ internal sealed class KnativeServiceController : ReconcilingController
         return;
     }
 
-    private async Task<JsonObject> CreateRevision(JsonObject service, string revisionName, long generation)
+    /// <summary>
+    /// The Route's traffic as Knative resolves the Service's <c>spec.traffic</c>: a target with
+    /// <c>latestRevision: true</c> goes to the latest ready Revision, one with a <c>revisionName</c> to that Revision;
+    /// tags and percents are kept. Without <c>spec.traffic</c>, everything goes to the latest ready Revision.
+    /// </summary>
+    private static JsonArray ResolveTraffic(JsonObject service, string latestReady)
+    {
+        if (service["spec"]?["traffic"] is not JsonArray { Count: > 0 } targets)
+        {
+            return new JsonArray(new JsonObject { ["revisionName"] = latestReady, ["latestRevision"] = true, ["percent"] = 100 });
+        }
+
+        var resolved = new JsonArray();
+        foreach (var target in targets)
+        {
+            var latest = target?["latestRevision"] is JsonValue l && l.TryGetValue<bool>(out var isLatest) && isLatest;
+            var entry = new JsonObject
+            {
+                ["revisionName"] = latest ? latestReady : ObjectFields.Text(target?["revisionName"]) ?? latestReady,
+                ["latestRevision"] = latest,
+                ["percent"] = ObjectFields.Integer(target?["percent"], 0),
+            };
+            if (ObjectFields.Text(target?["tag"]) is { } tag)
+            {
+                entry["tag"] = tag;
+                entry["url"] = $"http://{tag}-{ObjectFields.Name(service)}.{ObjectFields.Namespace(service)}.example.com";
+            }
+
+            resolved.Add(entry);
+        }
+
+        return resolved;
+    }
+
+    private static long ConfigurationGeneration(JsonObject revision) =>
+        long.TryParse(ObjectFields.Labels(revision).GetValueOrDefault("serving.knative.dev/configurationGeneration"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0;
+
+    // Without the storage initializer, which KServe's pod webhook injects per pod rather than into the template.
+    private static string TemplateHash(JsonObject service)
+    {
+        var compared = (service["spec"]?["template"] as JsonObject)?.DeepClone() as JsonObject ?? new JsonObject();
+        (compared["spec"] as JsonObject)?.Remove("initContainers");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(compared.ToJsonString())))[..16];
+    }
+
+    private async Task<JsonObject> CreateRevision(JsonObject service, string revisionName, long generation, string templateHash)
     {
         var template = service["spec"]?["template"] as JsonObject ?? new JsonObject();
         var name = ObjectFields.Name(service);
@@ -113,6 +168,7 @@ internal sealed class KnativeServiceController : ReconcilingController
         labels["serving.knative.dev/service"] = name;
         labels["serving.knative.dev/configuration"] = name;
         labels["serving.knative.dev/configurationGeneration"] = generation.ToString(CultureInfo.InvariantCulture);
+        ObjectFields.Child(metadata, "annotations")[TemplateHashAnnotation] = templateHash;
         var revision = new JsonObject
         {
             ["apiVersion"] = "serving.knative.dev/v1",
@@ -190,6 +246,14 @@ internal sealed class KnativeServiceController : ReconcilingController
                 await Fail(ns, name, "ExitCode1", $"Container failed with: {failure}");
                 return;
             }
+        }
+
+        if (scenario.Outcome == ScenarioOutcome.BadImage)
+        {
+            // Knative marks the Revision's resources unavailable with the pod's waiting reason and message.
+            var image = ObjectFields.Text((revision["spec"]?["containers"] as JsonArray)?.FirstOrDefault()?["image"]) ?? string.Empty;
+            await Fail(ns, name, "ImagePullBackOff", $"Back-off pulling image \"{image}\"");
+            return;
         }
 
         if (scenario.Outcome is ScenarioOutcome.Pending or ScenarioOutcome.Hang)

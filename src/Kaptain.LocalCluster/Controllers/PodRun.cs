@@ -91,6 +91,11 @@ internal sealed partial class PodRun
             status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } }, ready: false, restartCount: 0);
         });
         _events.Normal(_pod, "Scheduled", $"Successfully assigned {_ns}/{_name} to {_nodeName}");
+        if (scenario.Outcome == ScenarioOutcome.BadImage && !kaniko)
+        {
+            await PullFailsAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         await RefreshInputsAsync(cancellationToken).ConfigureAwait(false);
         var inputs = ResolveInputs();
@@ -164,6 +169,22 @@ internal sealed partial class PodRun
 
             run++;
         }
+    }
+
+    /// <summary>An image that cannot be pulled, as the kubelet reports it: ErrImagePull on the first try, then
+    /// ImagePullBackOff, with a Failed and a BackOff Event; the pod stays Pending.</summary>
+    private async Task PullFailsAsync(CancellationToken cancellationToken)
+    {
+        var image = ObjectFields.Text(FirstContainer?["image"]) ?? string.Empty;
+        var pullError = $"rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found";
+        await UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ErrImagePull", ["message"] = pullError } }, ready: false, restartCount: 0));
+        _events.Normal(_pod, "Pulling", $"Pulling image \"{image}\"");
+        _events.Warning(_pod, "Failed", $"Failed to pull image \"{image}\": {pullError}");
+        _events.Warning(_pod, "Failed", "Error: ErrImagePull");
+        await Task.Delay(SimulationSettings.FirstBackOff, _cluster.Time, cancellationToken).ConfigureAwait(false);
+        await UpdateStatus(status => status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ImagePullBackOff", ["message"] = $"Back-off pulling image \"{image}\"" } }, ready: false, restartCount: 0));
+        _events.Normal(_pod, "BackOff", $"Back-off pulling image \"{image}\"");
+        _events.Warning(_pod, "Failed", "Error: ImagePullBackOff");
     }
 
     /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,

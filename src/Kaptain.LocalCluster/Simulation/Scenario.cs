@@ -104,7 +104,8 @@ public sealed class Scenario
                         "hang" => ScenarioOutcome.Hang,
                         "crashloop" => ScenarioOutcome.CrashLoop,
                         "pending" => ScenarioOutcome.Pending,
-                        _ => throw new ScenarioFormatException($"scenario '{text}': unknown word '{key}' (expected succeed, fail, hang, crashloop, pending, metric or key=value)"),
+                        "badimage" => ScenarioOutcome.BadImage,
+                        _ => throw new ScenarioFormatException($"scenario '{text}': unknown word '{key}' (expected succeed, fail, hang, crashloop, pending, badimage, metric or key=value)"),
                     };
                     if (outcome is not null)
                     {

@@ -17,4 +17,8 @@ public enum ScenarioOutcome
 
     /// <summary>Never scheduled: the pod stays Pending (an InferenceService never becomes ready).</summary>
     Pending,
+
+    /// <summary>Scheduled, but its image cannot be pulled: the containers wait in ErrImagePull, then ImagePullBackOff,
+    /// with the kubelet's Events, and never start (a Knative Revision fails with ImagePullBackOff).</summary>
+    BadImage,
 }

@@ -131,5 +131,6 @@ public sealed partial class ObjectStore
         _history.Enqueue(change);
         while (_history.Count > _options.WatchHistoryLimit) _compactedThrough = _history.Dequeue().ResourceVersion;
         foreach (var subscriber in _subscribers) subscriber.Deliver(change);
+        TrackForCollection(type, entry, previous);
     }
 }

@@ -92,7 +92,7 @@ public sealed class LifecycleDecisionTests
     }
 
     [Fact]
-    public void A_replaced_service_is_ready_only_once_its_new_generation_is_observed()
+    public void Readiness_does_not_read_observedGeneration_which_KServe_copies_from_the_child()
     {
         JsonObject Service(long generation, long? observed, string ready) => new()
         {
@@ -104,10 +104,88 @@ public sealed class LifecycleDecisionTests
             },
         };
 
+        // The Knative Service's generation 1 under an InferenceService at generation 2 is not "behind".
+        Assert.True(PublishingStep.IsReady(Service(2, 1, "True")));
         Assert.True(PublishingStep.IsReady(Service(1, 1, "True")));
-        Assert.False(PublishingStep.IsReady(Service(2, 1, "True")));
         Assert.False(PublishingStep.IsReady(Service(2, 2, "False")));
-        Assert.True(PublishingStep.IsReady(Service(2, null, "True")));
+    }
+
+    [Fact]
+    public void Terminal_reasons_end_the_wait_and_an_old_revisions_failure_does_not()
+    {
+        JsonObject Service(string status, string? reason, string? created = null, string? transition = null) => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = status, ["reason"] = reason, ["message"] = "Revision \"p-00002\" failed with message: Back-off pulling image." }),
+                ["components"] = new JsonObject { ["predictor"] = new JsonObject { ["latestCreatedRevision"] = created } },
+                ["modelStatus"] = new JsonObject { ["transitionStatus"] = transition },
+            },
+        };
+
+        Assert.Contains("RevisionFailed", PublishingStep.Terminal(Service("False", "RevisionFailed", "p-00001")), StringComparison.Ordinal);
+        Assert.Contains("ProgressDeadlineExceeded", PublishingStep.Terminal(Service("False", "ProgressDeadlineExceeded")), StringComparison.Ordinal);
+        Assert.StartsWith("InvalidSpec", PublishingStep.Terminal(Service("Unknown", null, transition: "InvalidSpec")), StringComparison.Ordinal);
+        Assert.Null(PublishingStep.Terminal(Service("False", "MinimumReplicasUnavailable")));
+        Assert.Null(PublishingStep.Terminal(Service("Unknown", "RevisionMissing")));
+        // After a replace the status may still be the replaced revision's: only a newer revision's failure counts.
+        Assert.Null(PublishingStep.Terminal(Service("False", "RevisionFailed", "p-00001"), "p-00001"));
+        Assert.NotNull(PublishingStep.Terminal(Service("False", "RevisionFailed", "p-00002"), "p-00001"));
+    }
+
+    [Fact]
+    public void A_RawDeployment_is_rolled_out_once_its_newer_generation_is_available()
+    {
+        JsonObject Deployment(long generation, long observed, int updated, int available, string reason) => new()
+        {
+            ["metadata"] = new JsonObject { ["generation"] = generation },
+            ["spec"] = new JsonObject { ["replicas"] = 1 },
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = observed,
+                ["updatedReplicas"] = updated,
+                ["availableReplicas"] = available,
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Progressing", ["status"] = "True", ["reason"] = reason }),
+            },
+        };
+
+        Assert.False(PublishingStep.IsRolledOut(Deployment(1, 1, 1, 1, "NewReplicaSetAvailable"), 1));
+        Assert.False(PublishingStep.IsRolledOut(Deployment(2, 1, 1, 1, "NewReplicaSetAvailable"), 1));
+        Assert.False(PublishingStep.IsRolledOut(Deployment(2, 2, 1, 1, "ReplicaSetUpdated"), 1));
+        Assert.False(PublishingStep.IsRolledOut(Deployment(2, 2, 0, 1, "NewReplicaSetAvailable"), 1));
+        Assert.True(PublishingStep.IsRolledOut(Deployment(2, 2, 1, 1, "NewReplicaSetAvailable"), 1));
+        Assert.True(PublishingStep.IsRolledOut(Deployment(1, 1, 1, 1, "NewReplicaSetAvailable"), null));
+    }
+
+    [Fact]
+    public void The_canary_serves_when_one_revision_has_all_the_traffic()
+    {
+        JsonObject Service(params (string Revision, int Percent, bool Latest)[] traffic) => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
+                ["components"] = new JsonObject
+                {
+                    ["predictor"] = new JsonObject
+                    {
+                        ["latestCreatedRevision"] = "p-00002",
+                        ["latestReadyRevision"] = "p-00002",
+                        ["traffic"] = new JsonArray(traffic.Select(t => (JsonNode)new JsonObject { ["revisionName"] = t.Revision, ["percent"] = t.Percent, ["latestRevision"] = t.Latest }).ToArray()),
+                    },
+                },
+            },
+        };
+
+        var split = Service(("p-00002", 20, true), ("p-00001", 80, false));
+        Assert.Null(CanaryStep.FullRevision(split));
+        Assert.False(CanaryStep.Serves(split, null));
+        Assert.False(CanaryStep.Serves(split, "p-00001"));
+        Assert.True(CanaryStep.Serves(Service(("p-00002", 100, true)), null));
+        var back = Service(("p-00002", 0, true), ("p-00001", 100, false));
+        Assert.True(CanaryStep.Serves(back, "p-00001"));
+        Assert.False(CanaryStep.Serves(back, null));
+        Assert.Equal(["p-00001"], PublishingStep.TrafficRevisions(back));
     }
 
     [Fact]

@@ -177,4 +177,157 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         Assert.False(again.Found);
         Assert.Contains(project.Log.Warnings, w => w.Code == "KAPT5001");
     }
+
+    [Fact]
+    public async Task A_revision_that_fails_fails_fast_with_KAPT1050_instead_of_waiting_for_the_timeout()
+    {
+        using var project = await PublishableAsync("pub-revfail");
+        // Long enough that waiting it out would be KAPT1108: the code says which happened.
+        project.Properties[ModelProperties.PublishTimeout] = "300";
+        project.Scenario("badimage");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1050", error.Diagnostics[0].Code);
+        Assert.Contains("RevisionFailed", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Contains("Back-off pulling image", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task A_crash_looping_RawDeployment_predictor_fails_fast_with_KAPT1051_and_its_waiting_reason()
+    {
+        using var project = await PublishableAsync("pub-rawcrash");
+        project.Properties[ModelProperties.PublishTimeout] = "300";
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        // The storage initializer finds no model: the pod never starts (Init:CrashLoopBackOff). (A model server that
+        // crashes after starting is Ready for a moment, and KServe says Ready then: kserve#1859.)
+        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("/mnist", "/missing", StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1051", error.Diagnostics[0].Code);
+        Assert.Contains("CrashLoopBackOff", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Contains(project.Log.Lines, l => l.Contains("is waiting: Init:CrashLoopBackOff", StringComparison.Ordinal) && l.Contains("Warning BackOff", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_predictor_image_that_cannot_be_pulled_is_reported_with_its_events_while_publish_waits()
+    {
+        using var project = await PublishableAsync("pub-rawpull");
+        project.Properties[ModelProperties.PublishTimeout] = "3";
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        project.Scenario("badimage");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1108", error.Diagnostics[0].Code);
+        var reported = Assert.Single(project.Log.Lines, l => l.Contains("is waiting: ImagePullBackOff", StringComparison.Ordinal));
+        Assert.Contains("Failed to pull image", reported, StringComparison.Ordinal);
+        Assert.Contains(project.Log.Lines, l => l.Contains("is waiting: ErrImagePull", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_replaced_RawDeployment_is_ready_only_once_its_new_pods_serve()
+    {
+        using var project = await PublishableAsync("pub-rawreplace");
+        var token = TestContext.Current.CancellationToken;
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+
+        var second = await KaptainLifecycle.PublishAsync(project.Options(), token);
+
+        // KServe's Ready=True right after the update still describes the old pod: returning on it would leave the
+        // replaced version serving. When publish returns, only the new run's pods are there, and they are ready.
+        var pods = servers.Cluster.Store.List(BuiltInResources.Pod, project.Namespace).Items
+            .Where(p => p["metadata"]?["labels"]?["serving.kserve.io/inferenceservice"]?.GetValue<string>() == project.Name && p["metadata"]?["deletionTimestamp"] is null)
+            .ToList();
+        Assert.NotEmpty(pods);
+        Assert.All(pods, p => Assert.Equal(second.RunId, p["metadata"]!["labels"]!["kaptain.build/run"]!.GetValue<string>()));
+        Assert.Contains(project.Log.Lines, l => l.Contains("rolled out generation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_replaced_RawDeployment_whose_new_pods_crash_fails_though_the_old_pod_keeps_it_ready()
+    {
+        using var project = await PublishableAsync("pub-rawbad");
+        var token = TestContext.Current.CancellationToken;
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        project.Properties[ModelProperties.PublishTimeout] = "300";
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("/mnist", "/missing", StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PublishAsync(project.Options(), token));
+
+        Assert.Equal("KAPT1051", error.Diagnostics[0].Code);
+    }
+
+    [Fact]
+    public async Task A_canary_is_promoted_to_all_the_traffic()
+    {
+        using var project = await PublishableAsync("pub-promote");
+        var token = TestContext.Current.CancellationToken;
+        var first = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        project.Properties[ModelProperties.CanaryTrafficPercent] = "20";
+        var canary = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        Assert.Equal([(canary.Revision!, 20L), (first.Revision!, 80L)], Traffic(project));
+
+        var promoted = await KaptainLifecycle.PromoteCanaryAsync(project.Options(), token);
+
+        Assert.Equal(canary.Revision, promoted.Revision);
+        Assert.Equal(first.Revision, promoted.PreviousRevision);
+        Assert.Equal(first.Url, promoted.Url);
+        Assert.Equal([(canary.Revision!, 100L)], Traffic(project));
+        Assert.Null(Isvc(project)["spec"]!["predictor"]!["canaryTrafficPercent"]);
+        var again = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PromoteCanaryAsync(project.Options(), token));
+        Assert.Equal("KAPT1053", again.Diagnostics[0].Code);
+    }
+
+    [Fact]
+    public async Task A_canary_is_rolled_back_to_the_revision_rolled_out_before_it()
+    {
+        using var project = await PublishableAsync("pub-rollback");
+        var token = TestContext.Current.CancellationToken;
+        var first = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        project.Properties[ModelProperties.CanaryTrafficPercent] = "30";
+        var canary = await KaptainLifecycle.PublishAsync(project.Options(), token);
+
+        var back = await KaptainLifecycle.RollbackCanaryAsync(project.Options(), token);
+
+        Assert.Equal(first.Revision, back.Revision);
+        Assert.Equal(canary.Revision, back.PreviousRevision);
+        Assert.Equal(0, Isvc(project)["spec"]!["predictor"]!["canaryTrafficPercent"]!.GetValue<int>());
+        Assert.Contains((first.Revision!, 100L), Traffic(project));
+        Assert.Contains((canary.Revision!, 0L), Traffic(project));
+    }
+
+    [Fact]
+    public async Task Promoting_without_a_service_or_on_RawDeployment_is_a_clear_error()
+    {
+        using var project = await PublishableAsync("pub-nocanary");
+        var token = TestContext.Current.CancellationToken;
+
+        var none = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PromoteCanaryAsync(project.Options(), token));
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        var raw = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.RollbackCanaryAsync(project.Options(), token));
+
+        Assert.Equal("KAPT1052", none.Diagnostics[0].Code);
+        Assert.Equal("KAPT2100", raw.Diagnostics[0].Code);
+        Assert.Empty(project.Resources());
+    }
+
+    private System.Text.Json.Nodes.JsonObject Isvc(LifecycleProject project) =>
+        servers.Cluster.Store.Get(servers.Cluster.Store.Resources.Get("serving.kserve.io/v1beta1", "InferenceService"), project.Namespace, project.Name);
+
+    private List<(string Revision, long Percent)> Traffic(LifecycleProject project) =>
+        (Isvc(project)["status"]!["components"]!["predictor"]!["traffic"]!.AsArray())
+            .Select(t => (t!["revisionName"]!.GetValue<string>(), t!["percent"]!.GetValue<long>()))
+            .ToList();
 }

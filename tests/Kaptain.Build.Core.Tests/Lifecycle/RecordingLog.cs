@@ -11,12 +11,16 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 internal sealed class RecordingLog : ILifecycleLog
 {
     private readonly ConcurrentQueue<string> lines = new();
+    private readonly ConcurrentQueue<string> infoLines = new();
     private readonly ConcurrentQueue<KaptainDiagnostic> warnings = new();
     private readonly ConcurrentQueue<KaptainDiagnostic> errors = new();
     private readonly List<(Func<string, bool> Trigger, Action<string> Action)> hooks = [];
     private readonly Lock gate = new();
 
     public IReadOnlyList<string> Lines => [.. lines];
+
+    /// <summary>The lines a build shows at normal verbosity (Info; not the detailed ones, nor warnings and errors).</summary>
+    public IReadOnlyList<string> InfoLines => [.. infoLines];
 
     public IReadOnlyList<KaptainDiagnostic> Warnings => [.. warnings];
 
@@ -57,6 +61,8 @@ internal sealed class RecordingLog : ILifecycleLog
         {
             return;
         }
+
+        infoLines.Enqueue(message);
 
         List<Action<string>> due = [];
         lock (gate)

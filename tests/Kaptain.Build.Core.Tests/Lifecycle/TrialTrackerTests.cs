@@ -7,10 +7,10 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 public sealed class TrialTrackerTests
 {
     [Fact]
-    public void With_many_trials_each_end_is_one_line_the_rest_is_detail_and_summaries_count_the_ends()
+    public void With_many_trials_each_end_is_one_detailed_line_failures_are_shown_and_summaries_count_the_ends()
     {
         var log = new LevelLog();
-        var tracker = new TrialTracker(log, plannedTrials: 200);
+        var tracker = new TrialTracker(log, plannedTrials: 205);
 
         for (var i = 0; i < 200; i++)
         {
@@ -22,15 +22,24 @@ public sealed class TrialTrackerTests
             tracker.Report(Trial(name, "Succeeded", ("accuracy", "0.9")));
         }
 
-        var ends = log.Info.Where(l => l.StartsWith("Trial ", StringComparison.Ordinal)).ToList();
+        tracker.Report(Trial("exp-failed", "Running"));
+        tracker.Report(Trial("exp-failed", "Failed"));
+        tracker.Report(Trial("exp-failed", "Failed"));
+        tracker.ReportFinalSummary();
+
+        // A success is its end once its metrics are in (a Succeeded without them yet is a detail line of its own).
+        var ends = log.Detail.Where(l => l.StartsWith("Trial ", StringComparison.Ordinal) && l.EndsWith("-> accuracy=0.9 (Succeeded)", StringComparison.Ordinal)).ToList();
         Assert.Equal(200, ends.Count);
         Assert.Equal(200, ends.Distinct().Count());
-        Assert.All(ends, l => Assert.EndsWith("-> accuracy=0.9 (Succeeded)", l, StringComparison.Ordinal));
+        Assert.Equal(201, tracker.Finished);
+
+        // At normal verbosity: the failure, and a summary every SummaryEvery ends plus one for the rest.
+        Assert.Equal(["Trial exp-failed: lr=0.01 (Failed)"], log.Info.Where(l => l.StartsWith("Trial ", StringComparison.Ordinal)));
         var summaries = log.Info.Where(l => l.StartsWith("Trials: ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(200 / tracker.SummaryEvery, summaries.Count);
-        Assert.Equal("Trials: 200 of 200 finished (200 succeeded, 0 did not), 0 running or pending", summaries[^1]);
+        Assert.Equal((201 / tracker.SummaryEvery) + 1, summaries.Count);
+        Assert.Equal("Trials: 201 of 205 finished (200 succeeded, 1 did not), 0 running or pending", summaries[^1]);
+        Assert.Equal(summaries.Count + 1, log.Info.Count);
         Assert.Contains(log.Detail, l => l.EndsWith("(Running)", StringComparison.Ordinal));
-        Assert.DoesNotContain(log.Info, l => l.EndsWith("(Running)", StringComparison.Ordinal) || l.EndsWith("(Created)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -140,4 +140,48 @@ public sealed class TuningStepTests(LifecycleServers servers)
         Assert.Contains($"kubectl label namespace {project.Namespace} katib.kubeflow.org/metrics-collector-injection=enabled", error.Diagnostics[0].Message, StringComparison.Ordinal);
         Assert.Empty(project.Resources());
     }
+
+    [Fact]
+    public async Task With_many_trials_the_output_stays_short_and_every_trial_is_reported_once()
+    {
+        const int Trials = 120;
+        using var project = Tunable(servers, "tune-many");
+        project.Properties[ModelProperties.Trials] = Trials.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        project.Properties[ModelProperties.ParallelTrials] = "20";
+        project.Scenario("succeed after=50ms; metric accuracy=\"1-abs(lr-0.01)\"");
+
+        var result = await KaptainLifecycle.TuneAsync(project.Options(Image), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Succeeded", result.State);
+        var trialType = servers.Cluster.Store.Resources.Get("kubeflow.org/v1beta1", "Trial");
+        var onCluster = servers.Cluster.Store.List(trialType, project.Namespace).Items
+            .Select(t => t["metadata"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Trials, onCluster.Count);
+
+        // Every trial's end is one line of the detailed log: none missed, none twice.
+        var ends = project.Log.Lines
+            .Where(l => l.StartsWith("Trial ", StringComparison.Ordinal) && l.Contains(" -> accuracy=", StringComparison.Ordinal) && l.EndsWith("(Succeeded)", StringComparison.Ordinal))
+            .Select(l => l["Trial ".Length..l.IndexOf(':', StringComparison.Ordinal)])
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(onCluster, ends);
+
+        // What a build shows at normal verbosity: a summary every SummaryEvery ends, the best when it changes, the
+        // final table; no line per trial.
+        var info = project.Log.InfoLines;
+        var summaries = info.Where(l => l.StartsWith("Trials: ", StringComparison.Ordinal) && l.Contains(" finished ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Trials / Math.Max(10, Trials / 20), summaries.Count);
+        Assert.Equal($"Trials: {Trials} of {Trials} finished ({Trials} succeeded, 0 did not), 0 running or pending", summaries[^1]);
+        Assert.DoesNotContain(info, l => l.StartsWith("Trial ", StringComparison.Ordinal));
+        var bestLines = info.Count(l => l.StartsWith("Best so far: ", StringComparison.Ordinal));
+        Assert.InRange(bestLines, 1, Trials);
+        Assert.True(info.Count - bestLines <= 40, $"{info.Count} lines:{System.Environment.NewLine}{string.Join(System.Environment.NewLine, info)}");
+
+        // The run report names every trial once, and the best one is the best on the cluster.
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(project.Intermediate, "run-report-tune.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(onCluster, report.RootElement.GetProperty("trials").EnumerateArray().Select(t => t.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
+        var best = servers.Cluster.Store.List(trialType, project.Namespace).Items
+            .Select(t => (Name: t["metadata"]!["name"]!.GetValue<string>(), Accuracy: double.Parse(t["status"]!["observation"]!["metrics"]![0]!["latest"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)))
+            .MaxBy(t => t.Accuracy);
+        Assert.Equal(best.Accuracy, double.Parse(result.BestTrial.Metrics.Single(m => m.Key == "accuracy").Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -280,7 +280,6 @@ public sealed class BuiltInResourceTests
     {
         using var project = new TestModelProject("tensorflow");
         project.Properties[P.DeploymentMode] = "RawDeployment";
-        project.Properties[P.CanaryTrafficPercent] = "20";
         var (model, run) = await ModelAndRunAsync(project);
 
         var manifests = ManifestRenderer.Render(model, LifecycleStep.Publish, run);
@@ -293,7 +292,7 @@ public sealed class BuiltInResourceTests
         Assert.Equal("RawDeployment", service.Metadata.Annotations["serving.kserve.io/deploymentMode"]);
         Assert.Equal("s3://kaptain/models/dev/mnist/0.0.1", (string)predictor["tensorflow"]!["storageUri"]!);
         Assert.Equal(2, (int)predictor["scaleTarget"]!);
-        Assert.Equal(20, (int)predictor["canaryTrafficPercent"]!);
+        Assert.Null(predictor["canaryTrafficPercent"]);
         Assert.Equal(account.Metadata.Name, (string)predictor["serviceAccountName"]!);
         Assert.Equal(secret.Metadata.Name, account.Secrets.Single().Name);
         Assert.Equal("127.0.0.1:9000", secret.Metadata.Annotations["serving.kserve.io/s3-endpoint"]);

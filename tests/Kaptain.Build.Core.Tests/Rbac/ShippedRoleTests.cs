@@ -50,6 +50,11 @@ public sealed class ShippedRoleTests(LifecycleServers servers)
         await Record("publish", "kaptain-publish", () => KaptainLifecycle.PublishAsync(project.Options(image), Token));
         project.Properties[ModelProperties.Replace] = "true";
         await Record("publish (KaptainReplace)", "kaptain-publish", () => KaptainLifecycle.PublishAsync(project.Options(image), Token));
+        project.Properties[ModelProperties.CanaryTrafficPercent] = "20";
+        await Record("publish (canary)", "kaptain-publish", () => KaptainLifecycle.PublishAsync(project.Options(image), Token));
+        await Record("rollback-canary", "kaptain-publish", () => KaptainLifecycle.RollbackCanaryAsync(project.Options(), Token));
+        await Record("promote-canary", "kaptain-publish", () => KaptainLifecycle.PromoteCanaryAsync(project.Options(), Token));
+        project.Properties.Remove(ModelProperties.CanaryTrafficPercent);
         await Record("undeploy", "kaptain-publish", () => KaptainLifecycle.UndeployAsync(project.Options(), Token));
         await Record("cleanup", "kaptain-cleanup", () => KaptainLifecycle.CleanupAsync(project.Options(), Token));
 
@@ -62,7 +67,8 @@ public sealed class ShippedRoleTests(LifecycleServers servers)
         var denied = new List<string>();
         foreach (var (step, role, requests) in runs)
         {
-            Assert.Contains(requests, r => r.Verb == "create" || step.StartsWith("undeploy", StringComparison.Ordinal) || step.StartsWith("cleanup", StringComparison.Ordinal));
+            Assert.Contains(requests, r => r.Verb == "create" || step.StartsWith("undeploy", StringComparison.Ordinal) || step.StartsWith("cleanup", StringComparison.Ordinal)
+                || (step.EndsWith("-canary", StringComparison.Ordinal) && r is { Verb: "update", Resource: "inferenceservices" }));
             foreach (var request in requests.Where(r => r.Group is not null))
             {
                 if (!Grants(roles[role], request))

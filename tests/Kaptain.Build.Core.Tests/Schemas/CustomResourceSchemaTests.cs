@@ -57,7 +57,7 @@ public sealed class CustomResourceSchemaTests
             p.Items.Add(Item(I.AlgorithmSetting, "r_l", ("Value", "9")));
             p.Items.Add(Item(I.AlgorithmSetting, "resource_name", ("Value", "batch-size")));
         },
-        ["raw deployment, serving resources, replicas, canary"] = p =>
+        ["raw deployment, serving resources, replicas"] = p =>
         {
             p.Properties[P.DeploymentMode] = "RawDeployment";
             p.Properties[P.ServingCpu] = "1";
@@ -65,8 +65,8 @@ public sealed class CustomResourceSchemaTests
             p.Properties[P.ServingGpus] = "1";
             p.Properties[P.MinReplicas] = "1";
             p.Properties[P.MaxReplicas] = "3";
-            p.Properties[P.CanaryTrafficPercent] = "10";
         },
+        ["serverless canary"] = p => p.Properties[P.CanaryTrafficPercent] = "10",
         ["legacy serving group, scale to zero, canary"] = p =>
         {
             p.Properties[P.ServingApiGroup] = "serving.kubeflow.org";

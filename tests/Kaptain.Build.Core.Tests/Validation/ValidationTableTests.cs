@@ -96,6 +96,7 @@ public sealed class ValidationTableTests
         ["link escaping the context"] = new(DiagnosticCodes.FileOutsideProject, I.File, p => p.Items.Add(Item(I.File, p.Write("data.csv", "1"), ("Link", "../data.csv")))),
         ["canary percent above 100"] = new(DiagnosticCodes.CanaryPercentOutOfRange, P.CanaryTrafficPercent, p => p.Properties[P.CanaryTrafficPercent] = "150"),
         ["canary percent negative"] = new(DiagnosticCodes.CanaryPercentOutOfRange, P.CanaryTrafficPercent, p => p.Properties[P.CanaryTrafficPercent] = "-5"),
+        ["canary on raw deployment"] = new(DiagnosticCodes.CanaryNeedsServerless, P.CanaryTrafficPercent, p => { p.Properties[P.CanaryTrafficPercent] = "10"; p.Properties[P.DeploymentMode] = "RawDeployment"; }),
         ["no base image for version"] = new(DiagnosticCodes.NoDefaultBaseImage, P.BaseImage, p => p.Properties[P.FrameworkVersion] = "1.0.0"),
         ["objective goal not a number"] = new(DiagnosticCodes.InvalidNumber, P.ObjectiveGoal, p => p.Properties[P.ObjectiveGoal] = "high"),
         ["property unknown"] = new(DiagnosticCodes.UnknownProperty, "KaptainWorker", p => p.Properties["KaptainWorker"] = "3"),

@@ -91,6 +91,7 @@ public static class BadInputCorpus
         I("names", "KAPT2037", "hyperparameter name with a space", "KaptainHyperparameter", "learning rate", ("Value", "0.1")),
         I("references", "KAPT2045", "hyperparameter without a value", "KaptainHyperparameter", "dropout"),
         P("ranges", "KAPT2031", "canary 150 percent", ("KaptainCanaryTrafficPercent", "150")),
+        P("types", "KAPT2100", "canary on raw deployment", ("KaptainCanaryTrafficPercent", "10"), ("KaptainDeploymentMode", "RawDeployment")),
         P("ranges", "KAPT2041", "min replicas above max", ("KaptainMinReplicas", "3"), ("KaptainMaxReplicas", "1")),
         P("references", "KAPT2032", "pytorch version without a base image", ("KaptainFrameworkVersion", "9.9.9")),
         P("names", "KAPT2034", "misspelled property", ("KaptainWorkerz", "3")),

@@ -23,6 +23,8 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
         var ready = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "mnist", i => SimulatedCluster.HasCondition(i, "Ready"), token);
 
         Assert.Equal($"http://mnist.{ns}.example.com", ready["status"]!["url"]!.GetValue<string>());
+        // KServe does not write the InferenceService's generation there (it copies the child's): the stand-in writes none.
+        Assert.Null(ready["status"]!["observedGeneration"]);
         Assert.True(SimulatedCluster.HasCondition(ready, "PredictorReady"));
         Assert.Equal("Loaded", ready["status"]!["modelStatus"]!["states"]!["activeModelState"]!.GetValue<string>());
         var ksvc = await cluster.GetAsync(Knative, "services", ns, "mnist-predictor", token);
@@ -89,9 +91,106 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
         isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
         await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
 
-        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "crash", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "crash", i => i["status"]?["modelStatus"]?["transitionStatus"]?.GetValue<string>() == "BlockedByFailedLoad", token);
 
-        Assert.Equal("ModelLoadFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+        // As KServe's PropagateModelStatus: the crash is in modelStatus; Ready follows the Deployment's conditions.
+        Assert.Equal("ModelLoadFailed", failed["status"]!["modelStatus"]!["lastFailureInfo"]!["reason"]!.GetValue<string>());
+        Assert.Null(failed["status"]!["observedGeneration"]);
+    }
+
+    [Fact]
+    public async Task RawDeployment_update_keeps_the_old_pod_serving_until_the_new_one_is_ready()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-rawroll", token);
+        await ModelStorageAsync(ns, "isvc-rawroll", "models/mnist/saved_model.pb", token);
+        var isvc = Isvc("roll", "s3://isvc-rawroll/models/mnist", "succeed after=100ms");
+        isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+        await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "roll", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+        var old = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.kserve.io/inferenceservice=roll"));
+
+        // The new version's model is missing: its pod never starts (the storage initializer fails).
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"spec":{"predictor":{"model":{"storageUri":"s3://isvc-rawroll/models/missing"}}}}""", V1Patch.PatchType.MergePatch),
+            "serving.kserve.io", "v1beta1", ns, "inferenceservices", "roll", cancellationToken: token);
+        var rolling = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "roll", i => SimulatedCluster.ConditionReason(i, "Ready") == "ReplicaSetUpdated", token);
+
+        Assert.True(SimulatedCluster.HasCondition(rolling, "Ready", "Unknown"));
+        var deployment = await cluster.WaitForAsync("apps/v1", "deployments", ns, "roll-predictor", d => d["status"]?["observedGeneration"]?.GetValue<long>() == 2, token);
+        Assert.True(SimulatedCluster.HasCondition(deployment, "Available"));
+        var pods = await cluster.ListAsync("v1", "pods", ns, token, "serving.kserve.io/inferenceservice=roll");
+        Assert.Contains(pods, p => p["metadata"]!["uid"]!.GetValue<string>() == old["metadata"]!["uid"]!.GetValue<string>());
+        Assert.Equal(2, pods.Count);
+    }
+
+    [Fact]
+    public async Task Serverless_canary_splits_the_traffic_and_promotion_and_rollback_move_it()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-canary", token);
+        await ModelStorageAsync(ns, "isvc-canary", "models/mnist/model.joblib", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("cn", "s3://isvc-canary/models/mnist", "succeed after=100ms").ToJsonString(), token);
+        await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "cn", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+        async Task Patch(string json) => await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch(json, V1Patch.PatchType.MergePatch), "serving.kserve.io", "v1beta1", ns, "inferenceservices", "cn", cancellationToken: token);
+        static string Traffic(JsonNode i) => string.Join(",", (i["status"]?["components"]?["predictor"]?["traffic"] as JsonArray ?? [])
+            .Select(t => $"{t!["revisionName"]!.GetValue<string>()}={t["percent"]!.GetValue<long>()}"));
+
+        await Patch("""{"metadata":{"annotations":{"local.kaptain.build/scenario":"succeed after=50ms"}},"spec":{"predictor":{"canaryTrafficPercent":10}}}""");
+        var split = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "cn", i => Traffic(i) == "cn-predictor-00002=10,cn-predictor-00001=90", token);
+        Assert.Equal("cn-predictor-00001", split["status"]!["components"]!["predictor"]!["latestRolledoutRevision"]!.GetValue<string>());
+
+        await Patch("""{"spec":{"predictor":{"canaryTrafficPercent":0}}}""");
+        await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "cn", i => Traffic(i) == "cn-predictor-00002=0,cn-predictor-00001=100", token);
+
+        await Patch("""{"spec":{"predictor":{"canaryTrafficPercent":null}}}""");
+        var promoted = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "cn", i => Traffic(i) == "cn-predictor-00002=100", token);
+        Assert.Equal("cn-predictor-00002", promoted["status"]!["components"]!["predictor"]!["latestRolledoutRevision"]!.GetValue<string>());
+        Assert.Equal("cn-predictor-00001", promoted["status"]!["components"]!["predictor"]!["previousRolledoutRevision"]!.GetValue<string>());
+        // Moving traffic makes no Revision: there are two, one per template.
+        Assert.Equal(2, (await cluster.ListAsync(Knative, "revisions", ns, token)).Count);
+    }
+
+    [Fact]
+    public async Task Serverless_with_an_image_that_cannot_be_pulled_fails_the_revision()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-pull", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("pull", "gs://not-checked/model", "badimage").ToJsonString(), token);
+
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "pull", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+
+        Assert.Equal("RevisionFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+        var revision = await cluster.GetAsync(Knative, "revisions", ns, "pull-predictor-00001", token);
+        Assert.Equal("ImagePullBackOff", SimulatedCluster.ConditionReason(revision, "Ready"));
+    }
+
+    [Fact]
+    public async Task A_pod_whose_image_cannot_be_pulled_waits_in_ImagePullBackOff_with_the_kubelets_events()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("pod-pull", token);
+        var isvc = Isvc("pullraw", "gs://not-checked/model", "badimage");
+        isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+
+        JsonNode? pod = null;
+        for (var i = 0; i < 200 && pod is null; i++)
+        {
+            pod = (await cluster.ListAsync("v1", "pods", ns, token, "serving.kserve.io/inferenceservice=pullraw"))
+                .FirstOrDefault(p => p["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"]?.GetValue<string>() == "ImagePullBackOff");
+            if (pod is null)
+            {
+                await Task.Delay(50, token);
+            }
+        }
+
+        Assert.NotNull(pod);
+        Assert.Equal("Pending", pod!["status"]!["phase"]!.GetValue<string>());
+        var events = await cluster.EventsAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token);
+        Assert.Contains(events, e => e.Reason == "Failed" && e.Message.StartsWith("Failed to pull image", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Reason == "BackOff" && e.Message.StartsWith("Back-off pulling image", StringComparison.Ordinal));
     }
 
     private static JsonObject Isvc(string name, string storageUri, string? scenario)
