@@ -102,8 +102,12 @@ Task("Demo")
         var registry = $"127.0.0.1:{state["REGISTRY_PORT"]}";
 
         // 2. The local cluster, as a user starts it; it prints a line with "ready" once it serves.
+        // Its scenario file names the object store's credentials: the simulated training's upload is checked against
+        // them, as a real S3 checks the signature (s3rver does not).
         var kubeconfig = demo.CombineWithFilePath("kubeconfig").FullPath;
-        cluster = StartLocalCluster(kubeconfig);
+        var scenarios = demo.CombineWithFilePath("scenarios.txt").FullPath;
+        System.IO.File.WriteAllText(scenarios, "s3-credentials demo-access-key demo-secret-key\n");
+        cluster = StartLocalCluster(kubeconfig, scenarios);
 
         // 3. Credentials where a user keeps them: a docker config and the AWS variables (s3rver takes any key).
         var dockerConfig = demo.Combine("docker");
@@ -132,13 +136,8 @@ Task("Demo")
         // 5. The whole lifecycle, one step a build, as a user or a pipeline runs it.
         foreach (var step in new[] { "KaptainBuildImage", "KaptainTrain", "KaptainTune", "KaptainPublish", "KaptainUndeploy" })
         {
-            if (step == "KaptainPublish")
-            {
-                // A real training job writes its model to the model storage URI; the simulated one only prints. Put a
-                // model file where mnist.py would save it, so that KServe's storage initializer finds it.
-                UploadModel(s3Endpoint, "kaptain", "models/dev/mnist-pytorch/0.1.0/model.pt");
-            }
-
+            // KaptainTrain's job writes the trained model to the model URI (the simulated training uploads a placeholder in
+            // TorchServe's layout with the job's S3 credentials); KaptainPublish serves what it wrote.
             Information("");
             Information("==> dotnet build {0} -t:{1}", project.GetFilename(), step);
             var exit = StartProcess("dotnet", new ProcessSettings
@@ -172,13 +171,13 @@ Task("Demo")
     }
 });
 
-Process StartLocalCluster(string kubeconfig)
+Process StartLocalCluster(string kubeconfig, string scenarios)
 {
     var project = root.CombineWithFilePath("src/Kaptain.LocalCluster/Kaptain.LocalCluster.csproj").FullPath;
     DotNetBuild(project, new DotNetBuildSettings { Configuration = configuration });
     var start = new ProcessStartInfo("dotnet")
     {
-        ArgumentList = { "run", "--no-build", "-c", configuration, "--project", project, "--", "--kubeconfig", kubeconfig },
+        ArgumentList = { "run", "--no-build", "-c", configuration, "--project", project, "--", "--kubeconfig", kubeconfig, "--scenario", scenarios },
         RedirectStandardOutput = true,
         UseShellExecute = false,
     };
@@ -199,17 +198,6 @@ Process StartLocalCluster(string kubeconfig)
     if (!ready.Task.Wait(TimeSpan.FromMinutes(2)) || !ready.Task.Result)
         throw new CakeException("The local cluster did not become ready.");
     return process;
-}
-
-void UploadModel(string endpoint, string bucket, string key)
-{
-    // s3rver does not check signatures, so a plain PUT stands in for the training job's upload.
-    using var http = new System.Net.Http.HttpClient();
-    http.Send(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Put, $"{endpoint}/{bucket}")).Dispose();
-    var model = new System.Net.Http.ByteArrayContent(System.Text.Encoding.UTF8.GetBytes("a trained mnist model"));
-    using var response = http.Send(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Put, $"{endpoint}/{bucket}/{key}") { Content = model });
-    if (!response.IsSuccessStatusCode) throw new CakeException($"Could not put s3://{bucket}/{key}: {(int)response.StatusCode}");
-    Information("Put the trained model at s3://{0}/{1} (what mnist.py's training would have saved)", bucket, key);
 }
 
 FilePath CopySampleConsumingPackage(string sample, DirectoryPath demo)

@@ -3,10 +3,18 @@
 Hyperparameters come as --name=value arguments (Kaptain passes KaptainHyperparameter items and, when tuning, the
 Katib trial's parameters that way). Metrics are printed as `name=value` lines on stdout, which Katib's StdOut metrics
 collector reads: `accuracy=...` and `loss=...` after each epoch on the test set.
+
+The trained model leaves the pod: rank 0 writes it to KAPTAIN_MODEL_URI (s3://bucket/path, where KaptainPublish serves
+it from) in the layout KServe's PyTorch runtime, TorchServe, loads: config/config.properties and
+model-store/{KAPTAIN_MODEL_NAME}.mar (https://kserve.github.io/website/0.12/modelserving/v1beta1/torchserve/). The S3
+credentials, endpoint, region and addressing style come from the environment Kaptain gives the job (AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION, S3_USER_VIRTUAL_BUCKET).
 """
 
 import argparse
 import os
+import subprocess
+import tempfile
 
 import torch
 import torch.distributed as dist
@@ -47,6 +55,72 @@ def parse_args():
     parser.add_argument("--data-dir", default=os.environ.get("MNIST_DATA_DIR", "/tmp/mnist"))
     parser.add_argument("--model-dir", default=os.environ.get("MODEL_DIR", "/tmp/model"))
     return parser.parse_args()
+
+
+# TorchServe's configuration as KServe's TorchServe runtime expects it: the model store under /mnt/models (where the
+# storage initializer copies the model) and one model loaded at start.
+CONFIG_PROPERTIES = """inference_address=http://0.0.0.0:8085
+management_address=http://0.0.0.0:8085
+metrics_address=http://0.0.0.0:8082
+grpc_inference_port=7070
+grpc_management_port=7071
+enable_metrics_api=true
+metrics_format=prometheus
+enable_envvars_config=true
+install_py_dep_per_model=true
+model_store=/mnt/models/model-store
+model_snapshot={{"name":"startup.cfg","modelCount":1,"models":{{"{name}":{{"1.0":{{"defaultVersion":true,"marName":"{name}.mar","minWorkers":1,"maxWorkers":1,"batchSize":1,"maxBatchDelay":10,"responseTimeout":120}}}}}}}}
+"""
+
+
+def s3_client():
+    """boto3's S3 client for the object store the job's environment names (boto3 reads the credentials itself)."""
+    import boto3
+    from botocore.config import Config
+
+    virtual = os.environ.get("S3_USER_VIRTUAL_BUCKET", "false").lower() == "true"
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        config=Config(s3={"addressing_style": "virtual" if virtual else "path"}),
+        verify=os.environ.get("S3_VERIFY_SSL", "1").lower() not in ("0", "false"),
+    )
+
+
+def upload_folder(local_dir, uri):
+    """Uploads every file under local_dir to the s3:// URI, keeping the relative paths."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"KAPTAIN_MODEL_URI must be an s3:// URI, got {uri!r}")
+    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    client = s3_client()
+    for root, _, files in os.walk(local_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, local_dir).replace(os.sep, "/")
+            key = f"{prefix.strip('/')}/{relative}" if prefix.strip("/") else relative
+            client.upload_file(path, bucket, key)
+            print(f"uploaded s3://{bucket}/{key}", flush=True)
+
+
+def save_for_torchserve(model, name, work):
+    """Writes TorchServe's model store to work/upload: the TorchScript model archived with mnist_handler.py."""
+    serialized = os.path.join(work, "model.pt")
+    torch.jit.script(model).save(serialized)
+    upload = os.path.join(work, "upload")
+    store = os.path.join(upload, "model-store")
+    config = os.path.join(upload, "config")
+    os.makedirs(store, exist_ok=True)
+    os.makedirs(config, exist_ok=True)
+    handler = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_handler.py")
+    subprocess.run(
+        ["torch-model-archiver", "--model-name", name, "--version", "1.0", "--serialized-file", serialized,
+         "--handler", handler, "--export-path", store, "--force"],
+        check=True,
+    )
+    with open(os.path.join(config, "config.properties"), "w", encoding="utf-8") as f:
+        f.write(CONFIG_PROPERTIES.format(name=name))
+    return upload
 
 
 def is_distributed():
@@ -114,9 +188,16 @@ def main():
         print(f"loss={loss:.4f}", flush=True)
 
     if not is_distributed() or dist.get_rank() == 0:
-        os.makedirs(args.model_dir, exist_ok=True)
-        state = model.module.state_dict() if is_distributed() else model.state_dict()
-        torch.save(state, os.path.join(args.model_dir, "mnist_cnn.pt"))
+        trained = model.module if is_distributed() else model
+        trained.eval()
+        uri = os.environ.get("KAPTAIN_MODEL_URI")
+        if uri:
+            with tempfile.TemporaryDirectory() as work:
+                upload_folder(save_for_torchserve(trained, os.environ.get("KAPTAIN_MODEL_NAME", "mnist"), work), uri)
+        else:
+            # Run outside Kaptain: keep the weights locally.
+            os.makedirs(args.model_dir, exist_ok=True)
+            torch.save(trained.state_dict(), os.path.join(args.model_dir, "mnist_cnn.pt"))
 
     if is_distributed():
         dist.destroy_process_group()

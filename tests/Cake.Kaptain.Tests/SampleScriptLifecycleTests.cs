@@ -88,8 +88,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
     {
         var project = await NewProject("cake-canary");
         var token = TestContext.Current.CancellationToken;
-        await Servers.S3.CreateBucketAsync(project.Bucket, token);
-        await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", [1, 2, 3, 4], token);
+        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", "pytorch", project.ModelName, token);
         AssertSucceeded(await Cake(project, "Publish").RunAsync(token));
         var first = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
         AssertSucceeded(await Cake(project, "Publish", "--canary=30").RunAsync(token));

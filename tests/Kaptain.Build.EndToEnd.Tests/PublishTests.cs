@@ -10,7 +10,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     [Theory]
     [InlineData("mnist-pytorch")]
     [InlineData("mnist-tensorflow")]
-    public async Task Publishes_reports_the_url_and_keeps_the_deployment_but_not_the_secret(string sample)
+    public async Task Publishes_reports_the_url_and_keeps_the_deployment_with_its_secret(string sample)
     {
         var project = await NewPublishProjectAsync(sample, "serve-ok");
 
@@ -25,11 +25,33 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         var account = await ServiceAccountOf(project, runId);
         await AssertKeptWithDependents(project, result, [$"InferenceService/{project.ModelName}", account], runId);
 
-        // The run's S3 Secret is gone; what a real cluster shows is the kept ServiceAccount's own token Secret (none on
-        // the local cluster, which has no token controller).
+        // The run's S3 Secret stays, owned by the InferenceService (predictor pods started later read it); besides it a
+        // real cluster shows the kept ServiceAccount's own token Secret (none on the local cluster).
         var resources = await Servers.ResourcesInAsync(project.Namespace, Token);
         var accountUid = resources.All.Single(r => r.ToString() == account).Uid;
-        Assert.All(resources.OfKind("Secret"), s => Assert.True(s.TokenOf == accountUid, $"{s.Describe()} is not the token of {account}"));
+        var serviceUid = resources.OfKind("InferenceService").Single().Uid;
+        var s3 = Assert.Single(resources.OfKind("Secret"), s => s.Name == $"{project.ModelName}-publish-{runId}-s3");
+        Assert.Contains(serviceUid, s3.Object["metadata"]!["ownerReferences"]!.AsArray().Select(o => o!["uid"]!.GetValue<string>()));
+        Assert.All(resources.OfKind("Secret").Where(s => s != s3), s => Assert.True(s.TokenOf == accountUid, $"{s.Describe()} is not the token of {account}"));
+    }
+
+    [Theory]
+    [InlineData("mnist-pytorch")]
+    [InlineData("mnist-tensorflow")]
+    public async Task Trains_then_publishes_what_the_training_job_wrote_with_no_upload_of_its_own(string sample)
+    {
+        // Nothing is put in the bucket by the test: the training job's primary replica uploads the model with its S3
+        // Secret to KaptainModelUri, and the predictor's storage initializer loads that (and checks its layout).
+        var project = await NewProjectAsync(sample, "train-serve", Token);
+        AssertSucceeded(await RunAsync(project.Build("KaptainTrain")));
+        var uri = $"models/{project.ModelId}/0.1.0/";
+        var keys = await ServableModel.ListKeysAsync(Servers.S3, project.Bucket, uri, Token);
+        Assert.Contains(keys, k => k.EndsWith(sample.Contains("tensorflow", StringComparison.Ordinal) ? "/saved_model.pb" : ".mar", StringComparison.Ordinal));
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")));
+
+        AssertSucceeded(result);
+        Assert.StartsWith("http", project.ReadRunReport("publish")["url"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +116,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     {
         // No model uploaded: the storage initializer fails, Knative reports RevisionFailed. Publish stops there rather
         // than waiting out KaptainPublishTimeout (which would be KAPT1108).
-        var project = await Servers.NewProjectAsync("mnist-pytorch", "serve-nomodel", Token);
+        var project = await NewProjectAsync("mnist-pytorch", "serve-nomodel", Token);
         await Servers.S3.CreateBucketAsync(project.Bucket, Token);
 
         var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "300")));
@@ -208,8 +230,7 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     private async Task<SampleProject> NewPublishProjectAsync(string sample, string name)
     {
         var project = await NewProjectAsync(sample, name, Token);
-        await Servers.S3.CreateBucketAsync(project.Bucket, Token);
-        await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", [1, 2, 3, 4], Token);
+        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", sample.Contains("tensorflow", StringComparison.Ordinal) ? "tensorflow" : "pytorch", cancellationToken: Token);
         return project;
     }
 

@@ -131,10 +131,12 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
 
         // The trained model where the InferenceService reads it (KaptainModelUri), as the training step leaves it: the
         // simulated KServe storage initializer checks it is there before the predictor starts.
+        // It is in the layout the framework's predictor loads, which the storage initializer checks too.
         var modelUri = new Uri(model.Model.Publish.ModelUri);
-        var modelKey = modelUri.AbsolutePath.Trim('/') + "/model.pt";
-        await Servers.S3.CreateBucketAsync(modelUri.Host, TestContext.Current.CancellationToken);
-        await Servers.S3.PutObjectAsync(modelUri.Host, modelKey, [1, 2, 3, 4], TestContext.Current.CancellationToken);
+        var framework = model.Model.Framework.ToString().ToLowerInvariant();
+        var prefix = modelUri.AbsolutePath.Trim('/');
+        await ServableModel.PutAsync(Servers.S3, modelUri.Host, prefix, framework, model.Model.Name, TestContext.Current.CancellationToken);
+        var modelKey = framework == "tensorflow" ? $"{prefix}/1/saved_model.pb" : $"{prefix}/model-store/{model.Model.Name}.mar";
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var log = new TriggerLog(point.Log, cancellation);

@@ -77,14 +77,13 @@ public sealed class LifecycleServers : IAsyncDisposable
 
         var workDirectory = Directory.CreateTempSubdirectory("kaptain-lifecycle-").FullName;
         var options = new LocalClusterOptions();
-        if (scenarios is not null)
-        {
-            options.ScenarioFile = Path.Combine(workDirectory, "scenarios.txt");
-            await File.WriteAllTextAsync(options.ScenarioFile, scenarios, cancellationToken).ConfigureAwait(false);
-        }
-
         var s3 = S3Server.StartAsync(cancellationToken: cancellationToken);
         var registry = ContainerRegistry.StartAsync(cancellationToken: cancellationToken);
+
+        // The scenario file names the object store's credentials too: a simulated training upload with other ones fails,
+        // as it would against a real S3 (s3rver checks no signature).
+        options.ScenarioFile = Path.Combine(workDirectory, "scenarios.txt");
+        await File.WriteAllTextAsync(options.ScenarioFile, (await s3.ConfigureAwait(false)).ScenarioCredentialsLine() + (scenarios ?? string.Empty), cancellationToken).ConfigureAwait(false);
         LifecycleServers servers;
         if (engine == LifecycleEngine.LocalCluster)
         {

@@ -44,6 +44,10 @@ public partial class S3Server : IAsyncLifetime
     /// <summary>A secret key to go with <see cref="AccessKey"/> (s3rver does not check it).</summary>
     public string SecretKey => "kaptain-test-secret";
 
+    /// <summary>The local cluster's scenario-file line (<c>s3-credentials ACCESS-KEY SECRET-KEY</c>, with a newline) that
+    /// makes its simulated training check uploads against <see cref="AccessKey"/> and <see cref="SecretKey"/>.</summary>
+    public string ScenarioCredentialsLine() => $"s3-credentials {AccessKey} {SecretKey}\n";
+
     /// <summary>The temporary folder s3rver stores buckets in; deleted on dispose.</summary>
     public string DataDirectory { get; }
 

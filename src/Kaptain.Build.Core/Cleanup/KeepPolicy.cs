@@ -23,6 +23,18 @@ public sealed class KeepPolicy
         return new KeepPolicy([.. rules, (kind, outcome)]);
     }
 
+    /// <summary>
+    /// A policy that also keeps resources of <paramref name="dependent"/> whenever it keeps resources of
+    /// <paramref name="owner"/> (the S3 Secret a kept training job's pods read stays with the job).
+    /// </summary>
+    public KeepPolicy KeepWith(ResourceKind owner, ResourceKind dependent)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(dependent);
+        var added = rules.Where(rule => rule.Kind.ApiVersion == owner.ApiVersion && rule.Kind.Kind == owner.Kind).Select(rule => (dependent, rule.Outcome));
+        return new KeepPolicy([.. rules, .. added]);
+    }
+
     /// <summary>Whether the resource stays after a run that ended with <paramref name="outcome"/>.</summary>
     public bool ShouldKeep(ResourceReference resource, RunOutcome outcome)
     {

@@ -103,6 +103,9 @@ internal static class CleanupStep
         return removed;
     }
 
+    private static bool IsOwnedBy(JsonObject item, string? uid) =>
+        uid is not null && (item["metadata"]?["ownerReferences"] as JsonArray ?? []).Any(owner => owner?["uid"]?.GetValue<string>() == uid);
+
     /// <summary>Owners before what they own or use, as the sweep's kind order says.</summary>
     internal static IReadOnlyList<ResourceReference> SweepOrder(IEnumerable<ResourceReference> resources)
     {
@@ -118,7 +121,7 @@ internal static class CleanupStep
     /// carry the model's full id, else a <c>KAPT4011</c> warning), and the pending entries of killed runs' journals
     /// (read back by name: one whose uid differs is another object, left with a <c>KAPT4010</c> warning). The rule,
     /// the same for both: the published deployment stays (the model's own InferenceService, the ServiceAccount it
-    /// uses, and what KServe made of it, labelled with its name). Every reference found carries the uid of the object
+    /// uses, the S3 Secret it owns, and what KServe made of it, labelled with its name). Every reference found carries the uid of the object
     /// seen, so the deletes that follow carry it as their precondition.
     /// </summary>
     internal static async Task<SweepFindings> FindAsync(
@@ -141,6 +144,8 @@ internal static class CleanupStep
             deployed is not null
             && ((kind == isvcKind && KubernetesObjectJson.Uid(item) == deployedUid)
                 || (kind == ResourceKinds.ServiceAccount && KubernetesObjectJson.Name(item) == account)
+                // The S3 Secret the deployed service owns: its predictor pods read it for as long as it exists.
+                || (kind == ResourceKinds.Secret && IsOwnedBy(item, deployedUid))
                 || KubernetesObjectJson.Label(item, PublishingStep.InferenceServiceLabel) == model.Name);
 
         var selector = ManifestLabels.Selector(model);

@@ -13,8 +13,11 @@ namespace Kaptain.Build.Lifecycle;
 /// The publish step: the S3 Secret, the ServiceAccount that references it and the InferenceService named after the
 /// model; an existing one is replaced only when asked. Waits (by watch) until it serves the version just applied (see
 /// <see cref="IsReady"/> and <see cref="IsRolledOut"/>), failing fast on a terminal reason or a crash-looping predictor
-/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), then removes the Secret (as
-/// the Kaptain SDK does), what earlier publish runs left, and Knative Revisions beyond the number to keep.
+/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), then removes what earlier
+/// publish runs left and Knative Revisions beyond the number to keep. The S3 Secret stays as long as the
+/// InferenceService (which owns it): KServe's pod webhook gives every predictor pod's storage-initializer the
+/// credentials by <c>secretKeyRef</c> (kserve/kserve <c>pkg/credentials/s3/s3_secret.go</c>), so a pod started later
+/// (scale from zero, scale-up, rescheduling) needs it; the Kaptain SDK removes it at Ready, which breaks those pods.
 /// </summary>
 internal static class PublishingStep
 {
@@ -67,12 +70,16 @@ internal static class PublishingStep
 
                 await using var pods = PredictorPodWatch.Start(run, name, earlierPods, cancellationToken);
                 var service = resources.OfType<CustomResource>().Single(r => r.Kind == InferenceServiceManifest.Kind);
+                var secret = resources.OfType<k8s.Models.V1Secret>().Single();
                 if (existing is null)
                 {
-                    await run.CreateAsync(service, cancellationToken).ConfigureAwait(false);
+                    var created = await run.CreateAsync(service, cancellationToken).ConfigureAwait(false);
+                    await SecretOwnership.SetOwnerAsync(run, secret.Metadata.Name, created, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
+                    // Replaced in place: the uid stays, and the new Secret is the service's from now on.
+                    await SecretOwnership.SetOwnerAsync(run, secret.Metadata.Name, existing, cancellationToken).ConfigureAwait(false);
                     await ReplaceAsync(run, kind, service, existing, cancellationToken).ConfigureAwait(false);
                     replaced = true;
                     run.Report.Set("replaced", true);
@@ -86,8 +93,7 @@ internal static class PublishingStep
                 run.Report.Set("url", url);
                 run.Report.Set("revision", revision);
 
-                // Ready: the credentials Secret goes (the storage initializer has read the model), the ServiceAccount and
-                // the InferenceService stay.
+                // Ready: the InferenceService, its ServiceAccount and its S3 Secret stay (pods started later read it).
                 await run.CleanUpAsync(RunOutcome.Succeeded, SuccessPolicy(kind)).ConfigureAwait(false);
                 await RemoveEarlierPublishRunsAsync(run).ConfigureAwait(false);
                 var pruned = await PruneRevisionsAsync(run, name, revision, TrafficRevisions(ready), cancellationToken).ConfigureAwait(false);
@@ -284,17 +290,20 @@ internal static class PublishingStep
     public static string Url(JsonObject service) =>
         KubernetesObjectJson.StringAt(service, "status.url") ?? KubernetesObjectJson.StringAt(service, "status.address.url") ?? string.Empty;
 
-    /// <summary>What a successful publish keeps: the InferenceService and its ServiceAccount; the credentials Secret goes.</summary>
+    /// <summary>What a successful publish keeps: the InferenceService, its ServiceAccount and its S3 Secret.</summary>
     public static KeepPolicy SuccessPolicy(ResourceKind kind) =>
-        KeepPolicy.RemoveEverything.Keep(ResourceKinds.ServiceAccount, RunOutcome.Succeeded).Keep(kind, RunOutcome.Succeeded);
+        KeepPolicy.RemoveEverything
+            .Keep(ResourceKinds.ServiceAccount, RunOutcome.Succeeded)
+            .Keep(ResourceKinds.Secret, RunOutcome.Succeeded)
+            .Keep(kind, RunOutcome.Succeeded);
 
     /// <summary>
-    /// What a failed publish keeps: with KaptainKeepFailedResources the InferenceService; after a replace also the
-    /// ServiceAccount and Secret the replaced service now references.
+    /// What a failed publish keeps: with KaptainKeepFailedResources the InferenceService with the ServiceAccount and
+    /// Secret its pods need; after a replace also the ServiceAccount and Secret the replaced service now references.
     /// </summary>
     public static KeepPolicy FailurePolicy(ModelDefinition model, ResourceKind kind, bool replaced)
     {
-        var policy = FailureKeepPolicy.For(model, kind);
+        var policy = FailureKeepPolicy.For(model, kind).KeepWith(kind, ResourceKinds.ServiceAccount).KeepWith(kind, ResourceKinds.Secret);
         return replaced
             ? policy.Keep(ResourceKinds.ServiceAccount, RunOutcome.Failed).Keep(ResourceKinds.Secret, RunOutcome.Failed)
             : policy;

@@ -93,6 +93,14 @@ internal static class StepCredentials
         };
     }
 
+    /// <summary>The values of the train or tune step's S3 Secret: the build's credentials, with the session token of
+    /// temporary ones, for the training script's upload of the trained model.</summary>
+    public static async Task<SecretValues> ForTrainingAsync(LifecycleRun run, LifecycleStep step, CancellationToken cancellationToken)
+    {
+        var s3 = await S3Async(run, cancellationToken).ConfigureAwait(false);
+        return S3SecretValues(run, s3, step, step == LifecycleStep.Tune ? "the trials' training jobs" : "the training job");
+    }
+
     private static string S3SecretName(LifecycleRun run, LifecycleStep step) => $"{run.Model.Name}-{step.ShortName()}-{run.RunId}-s3";
 
     /// <summary>The model's object store.</summary>

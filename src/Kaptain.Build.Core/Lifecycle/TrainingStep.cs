@@ -26,12 +26,18 @@ internal static class TrainingStep
             async () =>
             {
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                var secrets = await StepCredentials.ForTrainingAsync(run, LifecycleStep.Train, cancellationToken).ConfigureAwait(false);
                 var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
-                var job = ManifestRenderer.Render(model, LifecycleStep.Train, runContext).Custom(kind.Kind);
+                var manifests = ManifestRenderer.Render(model, LifecycleStep.Train, runContext with { Secrets = secrets });
+                var job = manifests.Custom(kind.Kind);
                 var name = job.Metadata.Name;
                 run.Report.Set("jobKind", kind.Kind);
                 run.Report.Set("jobName", name);
-                await run.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+                // The S3 Secret first (the replicas read it when they start), then the job, which then owns the Secret.
+                var secret = manifests.Single<k8s.Models.V1Secret>();
+                await run.CreateAsync(secret, cancellationToken).ConfigureAwait(false);
+                var created = await run.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+                await SecretOwnership.SetOwnerAsync(run, secret.Metadata.Name, created, cancellationToken).ConfigureAwait(false);
 
                 var sink = new StepLogSink(run.Log);
                 await using var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.Train), sink, run.Resilience);
@@ -65,7 +71,7 @@ internal static class TrainingStep
                 StepSummary.Report(run, kind.Kind, name, state, keepJob);
                 return new TrainResult { JobKind = kind.Kind, JobName = name, State = state, JobKept = keepJob };
             },
-            () => FailureKeepPolicy.For(model, kind),
+            () => FailureKeepPolicy.For(model, kind).KeepWith(kind, ResourceKinds.Secret),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -73,9 +79,14 @@ internal static class TrainingStep
     public static ResourceKind JobKind(ModelFramework framework) =>
         framework == ModelFramework.TensorFlow ? ResourceKinds.TFJob : ResourceKinds.PyTorchJob;
 
-    /// <summary>What a successful run keeps: the training job (as the Kaptain SDK leaves it), unless force cleanup was asked for.</summary>
+    /// <summary>
+    /// What a successful run keeps: the training job (as the Kaptain SDK leaves it) and the S3 Secret it owns (its pods
+    /// reference it; the garbage collector removes it with the job), unless force cleanup was asked for.
+    /// </summary>
     public static KeepPolicy SuccessPolicy(ModelDefinition model, ResourceKind kind) =>
-        model.Cluster.ForceCleanup ? KeepPolicy.RemoveEverything : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded);
+        model.Cluster.ForceCleanup
+            ? KeepPolicy.RemoveEverything
+            : KeepPolicy.RemoveEverything.Keep(kind, RunOutcome.Succeeded).Keep(ResourceKinds.Secret, RunOutcome.Succeeded);
 
     /// <summary>Whether a training-operator job has ended: a true <c>Succeeded</c> or <c>Failed</c> condition.</summary>
     public static bool IsFinished(JsonObject job) =>

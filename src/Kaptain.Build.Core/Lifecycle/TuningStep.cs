@@ -31,11 +31,17 @@ internal static class TuningStep
 
                 await run.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 await MetricsCollectorNamespace.CheckAsync(run, cancellationToken).ConfigureAwait(false);
+                var secrets = await StepCredentials.ForTrainingAsync(run, LifecycleStep.Tune, cancellationToken).ConfigureAwait(false);
                 var runContext = await StepInputs.RunContextAsync(run, cancellationToken).ConfigureAwait(false);
-                var experiment = ManifestRenderer.Render(model, LifecycleStep.Tune, runContext).Custom(ExperimentManifest.Kind);
+                var manifests = ManifestRenderer.Render(model, LifecycleStep.Tune, runContext with { Secrets = secrets });
+                var experiment = manifests.Custom(ExperimentManifest.Kind);
                 var name = experiment.Metadata.Name;
                 run.Report.Set("experimentName", name);
-                await run.CreateAsync(experiment, cancellationToken).ConfigureAwait(false);
+                // The trials' S3 Secret first, then the experiment, which owns it (its trials' jobs read it).
+                var secret = manifests.Single<k8s.Models.V1Secret>();
+                await run.CreateAsync(secret, cancellationToken).ConfigureAwait(false);
+                var created = await run.CreateAsync(experiment, cancellationToken).ConfigureAwait(false);
+                await SecretOwnership.SetOwnerAsync(run, secret.Metadata.Name, created, cancellationToken).ConfigureAwait(false);
 
                 var trials = new TrialTracker(run.Log, model.Tune.Trials);
                 using var stopTrials = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -121,15 +127,16 @@ internal static class TuningStep
                     ExperimentDeleted = delete,
                 };
             },
-            () => FailureKeepPolicy.For(model, kind),
+            () => FailureKeepPolicy.For(model, kind).KeepWith(kind, ResourceKinds.Secret),
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>What a successful run keeps: the Experiment (with its trials), unless deleting it was asked for.</summary>
+    /// <summary>What a successful run keeps: the Experiment (with its trials) and the S3 Secret it owns, unless deleting
+    /// it was asked for.</summary>
     public static KeepPolicy SuccessPolicy(ModelDefinition model) =>
         model.Tune.DeleteExperiment
             ? KeepPolicy.RemoveEverything
-            : KeepPolicy.RemoveEverything.Keep(ResourceKinds.Experiment, RunOutcome.Succeeded);
+            : KeepPolicy.RemoveEverything.Keep(ResourceKinds.Experiment, RunOutcome.Succeeded).Keep(ResourceKinds.Secret, RunOutcome.Succeeded);
 
     /// <summary>Whether an Experiment has ended: a true <c>Succeeded</c> or <c>Failed</c> condition.</summary>
     public static bool IsFinished(JsonObject experiment) =>

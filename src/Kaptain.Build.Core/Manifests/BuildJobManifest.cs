@@ -27,6 +27,9 @@ public static class BuildJobManifest
     /// <summary>The key of the S3 secret access key in the S3 Secret.</summary>
     public const string SecretAccessKeyKey = S3CredentialsSecret.SecretAccessKeyKey;
 
+    /// <summary>The key of the S3 session token in the S3 Secret, present when the credentials are temporary.</summary>
+    public const string SessionTokenKey = S3CredentialsSecret.SessionTokenKey;
+
     /// <summary>The resources of the build step, in creation order.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Create(ModelDefinition model, RunContext run)
     {
@@ -72,6 +75,9 @@ public static class BuildJobManifest
     /// <summary>The Secret with the S3 credentials (see <see cref="S3CredentialsSecret.Create"/>).</summary>
     internal static V1Secret S3Secret(ModelDefinition model, LifecycleStep step, RunContext run, IDictionary<string, string>? annotations = null) =>
         S3CredentialsSecret.Create(model, step, run, annotations);
+
+    /// <summary>The name of <paramref name="step"/>'s S3 Secret: <c>{model-name}-{step-short}-{run-id}-s3</c>.</summary>
+    internal static string S3SecretName(ModelDefinition model, LifecycleStep step, RunContext run) => PerRunName(model, step, run, "s3");
 
     private static byte[] Value(string? value) => Encoding.UTF8.GetBytes(value ?? SecretValues.Redacted);
 

@@ -18,6 +18,12 @@ public static class ExperimentManifest
     /// <summary>The kind.</summary>
     public const string Kind = "Experiment";
 
+    /// <summary>
+    /// The trial parameter with the trial's name (Katib's metadata reference <c>${trialSpec.Name}</c>,
+    /// https://www.kubeflow.org/docs/components/katib/user-guides/trial-template/#use-metadata-in-trial-template): each trial writes its model under its own folder.
+    /// </summary>
+    public const string TrialNameParameter = "kaptainTrialName";
+
     // Katib's conditions for training-operator jobs (gjson paths over the job's status).
     private const string SuccessCondition = "status.conditions.#(type==\"Succeeded\")#|#(status==\"True\")#";
     private const string FailureCondition = "status.conditions.#(type==\"Failed\")#|#(status==\"True\")#";
@@ -77,12 +83,21 @@ public static class ExperimentManifest
                 ["successCondition"] = SuccessCondition,
                 ["failureCondition"] = FailureCondition,
                 ["retain"] = false,
-                ["trialParameters"] = new JsonArray([.. tune.SearchParameters.Select(p => (JsonNode)new JsonObject
-                {
-                    ["name"] = p.Name,
-                    ["description"] = $"{p.Name} ({p.Type.ToString().ToLowerInvariant()})",
-                    ["reference"] = p.Name,
-                })]),
+                ["trialParameters"] = new JsonArray([
+                    .. tune.SearchParameters.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["name"] = p.Name,
+                        ["description"] = $"{p.Name} ({p.Type.ToString().ToLowerInvariant()})",
+                        ["reference"] = p.Name,
+                    }),
+                    // Katib's trial metadata reference: the trial's name, for the folder its model goes to.
+                    new JsonObject
+                    {
+                        ["name"] = TrialNameParameter,
+                        ["description"] = "the trial's name (where its model goes)",
+                        ["reference"] = "${trialSpec.Name}",
+                    },
+                ]),
                 ["trialSpec"] = trialSpec,
             },
         };

@@ -50,8 +50,9 @@ public static class ManifestRenderer
         IReadOnlyList<IKubernetesObject<V1ObjectMeta>> resources = step switch
         {
             LifecycleStep.BuildImage => BuildJobManifest.Create(model, run),
-            LifecycleStep.Train => [TrainingJobManifest.Create(model, run)],
-            LifecycleStep.Tune => [ExperimentManifest.Create(model, run)],
+            // The training job's (and each trial's) S3 access: a Secret the pods read, created before the job.
+            LifecycleStep.Train => [BuildJobManifest.S3Secret(model, step, run), TrainingJobManifest.Create(model, run)],
+            LifecycleStep.Tune => [BuildJobManifest.S3Secret(model, step, run), ExperimentManifest.Create(model, run)],
             LifecycleStep.Publish => InferenceServiceManifest.Create(model, run),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step, null),
         };

@@ -18,7 +18,7 @@ public sealed class SecretValues
     /// <summary>The S3 secret access key.</summary>
     public string? S3SecretAccessKey { get; init; }
 
-    /// <summary>The S3 session token of temporary credentials, or null.</summary>
+    /// <summary>The S3 session token of temporary credentials (STS, SSO), or null.</summary>
     public string? S3SessionToken { get; init; }
 
     /// <summary>The PEM text of the registry CA certificate, when a CA file is given.</summary>

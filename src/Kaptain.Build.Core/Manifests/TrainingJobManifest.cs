@@ -20,6 +20,9 @@ public static class TrainingJobManifest
     /// <summary>The label the training operator puts on each pod with its replica index.</summary>
     public const string ReplicaIndexLabel = "training.kubeflow.org/replica-index";
 
+    /// <summary>The variable with the URI the training script writes the trained model to (and publish serves).</summary>
+    public const string ModelUriVariable = "KAPTAIN_MODEL_URI";
+
     /// <summary>The kind for <paramref name="framework"/>: <c>TFJob</c> or <c>PyTorchJob</c>.</summary>
     public static string Kind(ModelFramework framework) => framework == ModelFramework.TensorFlow ? "TFJob" : "PyTorchJob";
 
@@ -28,6 +31,44 @@ public static class TrainingJobManifest
 
     /// <summary>The replica type that Katib reads metrics from: PyTorch's master, TensorFlow's first worker.</summary>
     public static string PrimaryReplicaType(ModelFramework framework) => framework == ModelFramework.TensorFlow ? "Worker" : "Master";
+
+    /// <summary>
+    /// Where the trained model goes: the model URI (<c>KaptainModelUri</c>, what publish serves) for the train step; for
+    /// a trial of the tune step a folder of its own under it, <c>{model-uri}/trials/{trial-name}</c>, so that parallel
+    /// trials do not overwrite each other or the trained model (Katib fills in the trial's name).
+    /// </summary>
+    public static string TrainedModelUri(ModelDefinition model, LifecycleStep step)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return step == LifecycleStep.Tune
+            ? $"{model.Publish.ModelUri.TrimEnd('/')}/trials/${{trialParameters.{ExperimentManifest.TrialNameParameter}}}"
+            : model.Publish.ModelUri;
+    }
+
+    /// <summary>
+    /// The S3 environment of a training container: the credentials from the step's S3 Secret
+    /// (<c>AWS_ACCESS_KEY_ID</c>, <c>AWS_SECRET_ACCESS_KEY</c>, <c>AWS_SESSION_TOKEN</c> when the credentials are
+    /// temporary), and the endpoint, region and addressing style under the names boto3 and the AWS CLI read
+    /// (<c>AWS_ENDPOINT_URL</c>, <c>AWS_REGION</c>, <c>AWS_DEFAULT_REGION</c>) and the names KServe's storage code reads
+    /// and its <c>s3_secret.go</c> sets (<c>S3_ENDPOINT</c>, <c>S3_USE_HTTPS</c>, <c>S3_USER_VIRTUAL_BUCKET</c>; see
+    /// kserve/kserve <c>pkg/credentials/s3/s3_secret.go</c> and <c>python/kserve/kserve/storage.py</c>
+    /// <c>get_S3_config</c> / <c>_download_s3</c>).
+    /// </summary>
+    internal static IEnumerable<V1EnvVar> S3Environment(ModelDefinition model, string secretName)
+    {
+        var storage = model.Storage;
+        var endpoint = storage.Endpoint;
+        return
+        [
+            .. S3CredentialsSecret.Environment(secretName),
+            new V1EnvVar { Name = "AWS_ENDPOINT_URL", Value = storage.EndpointUrl },
+            new V1EnvVar { Name = "S3_ENDPOINT", Value = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}" },
+            new V1EnvVar { Name = "S3_USE_HTTPS", Value = endpoint.Scheme == Uri.UriSchemeHttps ? "1" : "0" },
+            new V1EnvVar { Name = "AWS_REGION", Value = storage.Region },
+            new V1EnvVar { Name = "AWS_DEFAULT_REGION", Value = storage.Region },
+            new V1EnvVar { Name = "S3_USER_VIRTUAL_BUCKET", Value = storage.PathStyle ? "false" : "true" },
+        ];
+    }
 
     /// <summary>The training job of the train step.</summary>
     public static CustomResource Create(ModelDefinition model, RunContext run)
@@ -90,7 +131,9 @@ public static class TrainingJobManifest
         var environment = Environment(model.Environment);
         environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_ID", Value = model.Id });
         environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_VERSION", Value = model.Version });
-        environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_URI", Value = model.Publish.ModelUri });
+        environment.Add(new V1EnvVar { Name = "KAPTAIN_MODEL_NAME", Value = model.Name });
+        environment.Add(new V1EnvVar { Name = ModelUriVariable, Value = TrainedModelUri(model, step) });
+        environment.AddRange(S3Environment(model, BuildJobManifest.S3SecretName(model, step, run)));
         var template = new V1PodTemplateSpec
         {
             Metadata = new V1ObjectMeta

@@ -341,11 +341,27 @@ internal sealed partial class ExperimentController : ReconcilingController
             throw new SuggestionException("spec.trialTemplate.trialSpec is required (the local cluster does not read trial templates from ConfigMaps)");
         }
 
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["trialSpec.Name"] = name,
+            ["trialSpec.Namespace"] = ns,
+            ["trialSpec.Kind"] = ObjectFields.Text(trialSpec["kind"]) ?? string.Empty,
+            ["trialSpec.APIVersion"] = ObjectFields.Text(trialSpec["apiVersion"]) ?? string.Empty,
+        };
         foreach (var parameter in (template["trialParameters"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var placeholder = ObjectFields.Text(parameter["name"]) ?? string.Empty;
             var reference = ObjectFields.Text(parameter["reference"]) ?? placeholder;
+
+            // A metadata reference (${trialSpec.Name}, ...) takes the trial's metadata, as Katib's manifest generator
+            // does (https://www.kubeflow.org/docs/components/katib/user-guides/trial-template/#use-metadata-in-trial-template).
+            if (reference.StartsWith("${trialSpec.", StringComparison.Ordinal) && reference.EndsWith('}'))
+            {
+                values["trialParameters." + placeholder] = values.GetValueOrDefault(reference[2..^1])
+                    ?? throw new SuggestionException($"trialParameters '{placeholder}' references '{reference}', which is not trial metadata the local cluster knows (Name, Namespace, Kind, APIVersion)");
+                continue;
+            }
+
             var assignment = assignments.FirstOrDefault(a => a.Key == reference);
             if (assignment.Key is null)
             {
@@ -355,10 +371,6 @@ internal sealed partial class ExperimentController : ReconcilingController
             values["trialParameters." + placeholder] = assignment.Value;
         }
 
-        values["trialSpec.Name"] = name;
-        values["trialSpec.Namespace"] = ns;
-        values["trialSpec.Kind"] = ObjectFields.Text(trialSpec["kind"]) ?? string.Empty;
-        values["trialSpec.APIVersion"] = ObjectFields.Text(trialSpec["apiVersion"]) ?? string.Empty;
         var text = Placeholder().Replace(trialSpec.ToJsonString(), match =>
         {
             var key = match.Groups["key"].Value;

@@ -131,7 +131,7 @@ internal sealed partial class PodRun
             await StartAsync(restartCount, cancellationToken).ConfigureAwait(false);
             var exit = kaniko
                 ? await RunKanikoAsync(inputs, cancellationToken).ConfigureAwait(false)
-                : await RunScenarioAsync(scenario, run, owners, cancellationToken).ConfigureAwait(false);
+                : await RunScenarioAsync(scenario, run, owners, inputs.Environment, cancellationToken).ConfigureAwait(false);
             foreach (var container in _containers)
             {
                 _cluster.Logs.Terminate(_ns, _name, container);
@@ -263,7 +263,7 @@ internal sealed partial class PodRun
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private async Task<Exit> RunScenarioAsync(Scenario scenario, int run, IReadOnlyList<JsonObject> owners, CancellationToken cancellationToken)
+    private async Task<Exit> RunScenarioAsync(Scenario scenario, int run, IReadOnlyList<JsonObject> owners, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var fails = scenario.FailsOnRun(run);
         var lines = new List<string>(scenario.Logs);
@@ -300,9 +300,19 @@ internal sealed partial class PodRun
         }
 
         await Task.Delay(interval, _cluster.Time, cancellationToken).ConfigureAwait(false);
-        return fails
-            ? new Exit(scenario.ExitCode == 0 ? 1 : scenario.ExitCode, scenario.Reason, scenario.Message)
-            : new Exit(0, "Completed", null);
+        if (fails)
+        {
+            return new Exit(scenario.ExitCode == 0 ? 1 : scenario.ExitCode, scenario.Reason, scenario.Message);
+        }
+
+        // A training script that trained well saves its model to KAPTAIN_MODEL_URI; an upload that fails fails the run.
+        if (await WriteTrainedModelAsync(owners, environment, cancellationToken).ConfigureAwait(false) is { } uploadFailure)
+        {
+            _cluster.Logs.Append(_ns, _name, _containers[0], uploadFailure);
+            return new Exit(1, "Error", uploadFailure);
+        }
+
+        return new Exit(0, "Completed", null);
     }
 
     /// <summary>The pod's controller, its controller, and so on (a TFJob's Trial, the Trial's Experiment).</summary>

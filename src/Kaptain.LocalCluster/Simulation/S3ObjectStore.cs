@@ -7,8 +7,8 @@ using Minio.Exceptions;
 namespace Kaptain.LocalCluster.Simulation;
 
 /// <summary>
-/// The S3 reads of the simulated Kaniko and KServe storage initializer, through the S3 API with the workload's own
-/// credentials. Keeps the Minio SDK behind this one class.
+/// The S3 reads of the simulated Kaniko and KServe storage initializer, and the simulated training script's upload of
+/// its model, through the S3 API with the workload's own credentials. Keeps the Minio SDK behind this one class.
 /// </summary>
 internal sealed class S3ObjectStore : IDisposable
 {
@@ -82,6 +82,42 @@ internal sealed class S3ObjectStore : IDisposable
         return await PrefixHasObjectsAsync(bucket, key.Length == 0 || key.EndsWith('/') ? key : key + "/", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Writes a whole object (PutObject) into an existing bucket.</summary>
+    /// <exception cref="S3Exception">The bucket or permission is missing, or the server did not answer.</exception>
+    public async Task WriteAsync(string bucket, string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var bucketExists = false;
+        await CallAsync(bucket, key, async () => bucketExists = await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        if (!bucketExists)
+        {
+            throw new S3Exception("NoSuchBucket", $"NoSuchBucket: The specified bucket does not exist ({bucket})");
+        }
+
+        using var body = new MemoryStream(content, writable: false);
+        await CallAsync(
+            bucket,
+            key,
+            () => _client.PutObjectAsync(
+                new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(body).WithObjectSize(content.Length).WithContentType("application/octet-stream"),
+                cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>The keys under <paramref name="prefix"/> (up to 1,000), after checking with a signed request that the
+    /// credentials may read the bucket. Read with a plain ListObjectsV2 request, as <see cref="ExistsAsObjectOrPrefixAsync"/> does.</summary>
+    /// <exception cref="S3Exception">The bucket is missing or the credentials are refused, or the server did not answer.</exception>
+    public async Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    {
+        var bucketExists = false;
+        await CallAsync(bucket, prefix, async () => bucketExists = await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        if (!bucketExists)
+        {
+            throw new S3Exception("NoSuchBucket", $"NoSuchBucket: The specified bucket does not exist ({bucket})");
+        }
+
+        var xml = await ListAsync(bucket, prefix, 1000, cancellationToken).ConfigureAwait(false);
+        return [.. xml.Descendants().Where(e => e.Name.LocalName == "Key" && e.Value.Length > 0).Select(e => e.Value)];
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _client.Dispose();
 
@@ -89,8 +125,15 @@ internal sealed class S3ObjectStore : IDisposable
     /// as empty (XML namespace), so the listing is read here; the credentials were checked by the signed request before.</summary>
     private async Task<bool> PrefixHasObjectsAsync(string bucket, string prefix, CancellationToken cancellationToken)
     {
+        // Not max-keys=1: s3rver 3.7.1 answers 500 (InternalError) to a listing it has to truncate.
+        var xml = await ListAsync(bucket, prefix, 1000, cancellationToken).ConfigureAwait(false);
+        return xml.Descendants().Any(e => e.Name.LocalName == "Key" && e.Value.Length > 0);
+    }
+
+    private async Task<XDocument> ListAsync(string bucket, string prefix, int maxKeys, CancellationToken cancellationToken)
+    {
         using var http = new HttpClient();
-        var url = new Uri(_endpoint, $"/{Uri.EscapeDataString(bucket)}?list-type=2&max-keys=1&prefix={Uri.EscapeDataString(prefix)}");
+        var url = new Uri(_endpoint, $"/{Uri.EscapeDataString(bucket)}?list-type=2&max-keys={maxKeys}&prefix={Uri.EscapeDataString(prefix)}");
         try
         {
             using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
@@ -99,8 +142,7 @@ internal sealed class S3ObjectStore : IDisposable
                 throw new S3Exception(response.StatusCode == HttpStatusCode.Forbidden ? "AccessDenied" : "RequestError", $"listing s3://{bucket}/{prefix} answered {(int)response.StatusCode}");
             }
 
-            var xml = XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            return xml.Descendants().Any(e => e.Name.LocalName == "Key" && e.Value.Length > 0);
+            return XDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (HttpRequestException e)
         {

@@ -15,6 +15,9 @@ internal sealed class ScenarioResolver(ScenarioFile file)
     /// <summary>The environment variable of a pod's first container that scripts it.</summary>
     public const string EnvironmentVariable = "LOCAL_CLUSTER_SCENARIO";
 
+    /// <summary>The object store's credentials from the scenario file (<see cref="ScenarioFile.S3Credentials"/>).</summary>
+    public IReadOnlyDictionary<string, string> S3Credentials => file.S3Credentials;
+
     /// <summary>Resolves the scenario of a workload. <paramref name="subjects"/> go from the workload outwards (a
     /// trial's TFJob, then the Trial); each step of the precedence looks at all of them before the next step.</summary>
     /// <exception cref="ScenarioFormatException">The annotation or environment variable that applies is not a scenario.</exception>

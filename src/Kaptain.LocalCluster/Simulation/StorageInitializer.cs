@@ -12,7 +12,15 @@ internal static class StorageInitializer
     public const string ContainerName = "storage-initializer";
 
     /// <summary>Checks the model; null when it is there (or not checkable), else the failure line the initializer prints.</summary>
-    public static async Task<string?> CheckAsync(string storageUri, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<string?> CheckAsync(string storageUri, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        await CheckAsync(storageUri, environment, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Checks the model; null when it is there (or not checkable), else the failure line the initializer prints.
+    /// With a <paramref name="framework"/> (the predictor's: <c>tensorflow</c>, <c>pytorch</c>), also that the model is
+    /// in the layout that framework's model server loads (<see cref="ModelArtefact.CheckLayoutAsync"/>): on a real node
+    /// the copy succeeds and the model server then fails to load it; here the pod fails at the same point, before the
+    /// predictor is Ready.</summary>
+    public static async Task<string?> CheckAsync(string storageUri, IReadOnlyDictionary<string, string> environment, string? framework, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storageUri);
         ArgumentNullException.ThrowIfNull(environment);
@@ -25,13 +33,7 @@ internal static class StorageInitializer
         var slash = path.IndexOf('/', StringComparison.Ordinal);
         var bucket = slash < 0 ? path : path[..slash];
         var key = slash < 0 ? string.Empty : path[(slash + 1)..];
-        var endpoint = environment.GetValueOrDefault("AWS_ENDPOINT_URL");
-        if (string.IsNullOrEmpty(endpoint) && environment.GetValueOrDefault("S3_ENDPOINT") is { Length: > 0 } host)
-        {
-            var https = environment.GetValueOrDefault("S3_USE_HTTPS") is not ("0" or "false");
-            endpoint = host.Contains("://", StringComparison.Ordinal) ? host : $"{(https ? "https" : "http")}://{host}";
-        }
-
+        var endpoint = ModelArtefact.Endpoint(environment);
         if (string.IsNullOrEmpty(endpoint))
         {
             return $"RuntimeError: Failed to fetch model. No S3 endpoint is configured for {storageUri} (the service account's Secret has no serving.kserve.io/s3-endpoint annotation)";
@@ -52,10 +54,13 @@ internal static class StorageInitializer
                 endpoint,
                 environment.GetValueOrDefault("AWS_ACCESS_KEY_ID"),
                 environment.GetValueOrDefault("AWS_SECRET_ACCESS_KEY"),
-                environment.GetValueOrDefault("AWS_REGION") ?? environment.GetValueOrDefault("AWS_DEFAULT_REGION") ?? "us-east-1");
-            return await store.ExistsAsObjectOrPrefixAsync(bucket, key, cancellationToken).ConfigureAwait(false)
-                ? null
-                : $"RuntimeError: Failed to fetch model. No model found in {storageUri}.";
+                ModelArtefact.Region(environment));
+            if (!await store.ExistsAsObjectOrPrefixAsync(bucket, key, cancellationToken).ConfigureAwait(false))
+            {
+                return $"RuntimeError: Failed to fetch model. No model found in {storageUri}.";
+            }
+
+            return framework is null ? null : await ModelArtefact.CheckLayoutAsync(store, framework, storageUri, cancellationToken).ConfigureAwait(false);
         }
         catch (S3Exception e)
         {

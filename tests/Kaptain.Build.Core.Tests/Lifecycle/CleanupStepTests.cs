@@ -19,10 +19,7 @@ public sealed class CleanupStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "sweep");
         var token = TestContext.Current.CancellationToken;
-        var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, token);
-        await servers.S3.PutObjectAsync(bucket, "model.pt", Encoding.UTF8.GetBytes("weights"), token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/model.pt";
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, token);
         var published = await KaptainLifecycle.PublishAsync(project.Options(), token);
         var trained = await KaptainLifecycle.TrainAsync(project.Options(Image), token);
 

@@ -140,8 +140,9 @@ internal sealed class LifecycleProject : IDisposable
                     continue;
                 }
 
-                var owner = (item["metadata"]?["ownerReferences"] as JsonArray)?.OfType<JsonObject>()
-                    .FirstOrDefault(o => o["controller"]?.GetValue<bool>() == true);
+                // The controller; else the first owner (a run's S3 Secret is a dependent of the job that reads it).
+                var owners = (item["metadata"]?["ownerReferences"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+                var owner = owners.FirstOrDefault(o => o["controller"]?.GetValue<bool>() == true) ?? owners.FirstOrDefault();
                 found.Add(($"{type.Kind}/{item["metadata"]!["name"]!.GetValue<string>()}",
                     owner is null ? null : $"{owner["kind"]!.GetValue<string>()}/{owner["name"]!.GetValue<string>()}"));
             }

@@ -32,9 +32,14 @@ public sealed class LifecycleServers : IAsyncLifetime
         var token = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(directory);
         S3 = await S3Server.StartAsync(cancellationToken: token);
+
+        // The default bucket (KaptainS3Bucket), as the build step leaves it: trained models go under it.
+        await S3.CreateBucketAsync("kaptain", token);
         Registry = await ContainerRegistry.StartAsync(ContainerRegistryOptions.WithBasicAuth, token);
         Registry.WriteDockerConfig(DockerConfigDirectory);
-        var options = new LocalClusterOptions();
+        // The object store's credentials, so that a simulated training upload with other ones fails as on a real S3.
+        var options = new LocalClusterOptions { ScenarioFile = Path.Combine(directory, "scenarios.txt") };
+        await File.WriteAllTextAsync(options.ScenarioFile, S3.ScenarioCredentialsLine(), token);
         SimulatedControllers.AddTo(options);
         Cluster = await LocalClusterServer.StartAsync(options, token);
         await Cluster.WriteKubeconfigAsync(KubeconfigPath, token);

@@ -24,10 +24,7 @@ public sealed class ModelOwnershipTests(LifecycleServers servers)
 
     private async Task PublishableAsync(LifecycleProject project)
     {
-        var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, Token);
-        await servers.S3.PutObjectAsync(bucket, "model.pt", Encoding.UTF8.GetBytes("weights"), Token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/model.pt";
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
     }
 
     private static string Uid(JsonObject resource) => resource["metadata"]!["uid"]!.GetValue<string>();

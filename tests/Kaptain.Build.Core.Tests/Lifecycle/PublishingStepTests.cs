@@ -14,15 +14,12 @@ public sealed class PublishingStepTests(LifecycleServers servers)
     {
         var project = new LifecycleProject(servers, name);
         var token = TestContext.Current.CancellationToken;
-        var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, token);
-        await servers.S3.PutObjectAsync(bucket, "mnist/model.pt", Encoding.UTF8.GetBytes("weights"), token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/mnist/model.pt";
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "mnist", "pytorch", project.Name, token);
         return project;
     }
 
     [Fact]
-    public async Task Publishing_waits_for_ready_reports_the_url_and_leaves_the_service_and_its_account()
+    public async Task Publishing_waits_for_ready_reports_the_url_and_leaves_the_service_its_account_and_its_Secret()
     {
         using var project = await PublishableAsync("pub-ok");
 
@@ -35,8 +32,42 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         Assert.Equal(2, left.Count);
         Assert.Contains($"InferenceService/{project.Name}", left);
         Assert.Contains(left, r => r.StartsWith($"ServiceAccount/{project.Name}-publish-", StringComparison.Ordinal));
-        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
-        Assert.Contains(result.Removed, r => r.StartsWith("Secret ", StringComparison.Ordinal));
+        // The S3 Secret stays, owned by the InferenceService: every predictor pod's storage-initializer reads it.
+        var secret = Assert.Single(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
+        Assert.Equal($"Secret/{project.Name}-publish-{result.RunId}-s3", secret.Resource);
+        Assert.Equal($"InferenceService/{project.Name}", secret.Owner);
+        Assert.DoesNotContain(result.Removed, r => r.StartsWith("Secret ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_predictor_pod_started_after_ready_still_reads_the_S3_Secret()
+    {
+        // KServe's storage-initializer gets the credentials by secretKeyRef in every predictor pod: a pod rescheduled
+        // after Ready (here: the RawDeployment's pod deleted, and replaced by its controller) needs the Secret still.
+        using var project = await PublishableAsync("pub-later");
+        project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        var store = servers.Cluster.Store;
+        var selector = $"serving.kserve.io/inferenceservice={project.Name}";
+        var first = Assert.Single(store.List(BuiltInResources.Pod, project.Namespace, selector).Items);
+        var firstUid = first["metadata"]!["uid"]!.GetValue<string>();
+
+        store.Delete(BuiltInResources.Pod, project.Namespace, first["metadata"]!["name"]!.GetValue<string>());
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        System.Text.Json.Nodes.JsonObject? replacement = null;
+        while (replacement is null)
+        {
+            await Task.Delay(100, deadline.Token);
+            replacement = store.List(BuiltInResources.Pod, project.Namespace, selector).Items.FirstOrDefault(p =>
+                p["metadata"]!["uid"]!.GetValue<string>() != firstUid && p["status"]?["phase"]?.GetValue<string>() == "Running"
+                && p["status"]?["containerStatuses"]?[0]?["state"]?["running"] is not null);
+        }
+
+        Assert.NotNull(replacement);
+        Assert.Contains(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal) && r.Owner == $"InferenceService/{project.Name}");
     }
 
     [Fact]
@@ -172,7 +203,7 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         project.Properties[ModelProperties.DeploymentMode] = "RawDeployment";
         // The storage initializer finds no model: the pod never starts (Init:CrashLoopBackOff). (A model server that
         // crashes after starting is Ready for a moment, and KServe says Ready then: kserve#1859.)
-        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("mnist/model.pt", "missing/model.pt", StringComparison.Ordinal);
+        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("/mnist", "/missing", StringComparison.Ordinal);
 
         var error = await Assert.ThrowsAsync<KaptainException>(
             () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
@@ -229,7 +260,7 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         project.Properties[ModelProperties.PublishTimeout] = "300";
         await KaptainLifecycle.PublishAsync(project.Options(), token);
         project.Properties[ModelProperties.Replace] = "true";
-        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("mnist/model.pt", "missing/model.pt", StringComparison.Ordinal);
+        project.Properties[ModelProperties.ModelUri] = project.Properties[ModelProperties.ModelUri].Replace("/mnist", "/missing", StringComparison.Ordinal);
 
         var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PublishAsync(project.Options(), token));
 

@@ -1,6 +1,9 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Model;
+using Kaptain.LocalCluster.Api;
 
 namespace Kaptain.Build.Core.Tests.Lifecycle;
 
@@ -25,9 +28,64 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         Assert.Equal([$"PyTorchJob/{result.JobName}"], project.LeftByRuns());
         Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-master-0] ", StringComparison.Ordinal) && line.EndsWith("epoch 2 loss=0.2", StringComparison.Ordinal));
         Assert.Contains(project.Log.Lines, line => line.StartsWith($"[{result.JobName}-worker-0] ", StringComparison.Ordinal));
-        Assert.Equal([$"PyTorchJob {project.Namespace}/{result.JobName}"], result.Kept);
+        Assert.Equal([$"PyTorchJob {project.Namespace}/{result.JobName}", $"Secret {project.Namespace}/{result.JobName}-s3"], result.Kept);
         Assert.True(File.Exists(result.ReportPath));
         Assert.Empty(project.Log.Errors);
+    }
+
+    [Fact]
+    public async Task The_job_owns_its_S3_Secret_the_model_reaches_the_model_uri_in_TorchServe_layout_and_the_Secret_goes_with_the_job()
+    {
+        using var project = new LifecycleProject(servers, "train-s3");
+        var token = TestContext.Current.CancellationToken;
+
+        var result = await KaptainLifecycle.TrainAsync(project.Options(Image), token);
+
+        // The simulated master uploaded the model with the Secret's credentials, where publish serves it from.
+        var prefix = $"models/tests/{project.Name}/0.0.1/";
+        var keys = await Kaptain.Testing.ServableModel.ListKeysAsync(servers.S3, "kaptain", prefix, token);
+        Assert.Contains(prefix + "config/config.properties", keys);
+        Assert.Contains(prefix + $"model-store/{project.Name}.mar", keys);
+
+        var store = servers.Cluster.Store;
+        var jobType = store.Resources.Get("kubeflow.org/v1", "PyTorchJob");
+        var job = store.Get(jobType, project.Namespace, result.JobName);
+        var secret = store.Get(BuiltInResources.Secret, project.Namespace, $"{result.JobName}-s3");
+        var owner = Assert.Single(secret["metadata"]!["ownerReferences"]!.AsArray())!;
+        Assert.Equal(job["metadata"]!["uid"]!.GetValue<string>(), owner["uid"]!.GetValue<string>());
+        Assert.Equal("PyTorchJob", owner["kind"]!.GetValue<string>());
+        Assert.Contains($"Secret {project.Namespace}/{result.JobName}-s3", result.Kept);
+
+        // Whoever deletes the kept job (the operator's TTL, kubectl, the sweep), the garbage collector takes the Secret.
+        store.Delete(jobType, project.Namespace, result.JobName);
+        await WaitUntilAsync(() => store.TryGet(BuiltInResources.Secret, project.Namespace, $"{result.JobName}-s3") is null, token);
+    }
+
+    [Fact]
+    public async Task Tensorflow_training_writes_a_SavedModel_under_a_numeric_version_folder()
+    {
+        using var project = new LifecycleProject(servers, "train-tf-s3", "tensorflow");
+        var token = TestContext.Current.CancellationToken;
+
+        await KaptainLifecycle.TrainAsync(project.Options(Image), token);
+
+        var prefix = $"models/tests/{project.Name}/0.0.1/";
+        var keys = await Kaptain.Testing.ServableModel.ListKeysAsync(servers.S3, "kaptain", prefix, token);
+        Assert.Contains(keys, k => Regex.IsMatch(k[prefix.Length..], @"^\d+/saved_model\.pb$"));
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_key_fails_the_upload_and_the_job_as_the_script_would()
+    {
+        using var project = new LifecycleProject(servers, "train-badkey");
+        project.Environment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-key";
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.TrainAsync(project.Options(Image), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1103", error.Diagnostics[0].Code);
+        Assert.Contains(project.Log.Lines, line => line.Contains("SignatureDoesNotMatch", StringComparison.Ordinal));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -67,6 +125,7 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         Assert.False(result.JobKept);
         Assert.Empty(project.LeftByRuns());
         Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Pod/", StringComparison.Ordinal));
+        Assert.DoesNotContain(project.Resources(), r => r.Resource.StartsWith("Secret/", StringComparison.Ordinal));
         Assert.Contains($"PyTorchJob {project.Namespace}/{result.JobName}", result.Removed);
     }
 
@@ -98,6 +157,9 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         Assert.Equal("KAPT1103", error.Diagnostics[0].Code);
         var job = Assert.Single(project.LeftByRuns());
         Assert.StartsWith("PyTorchJob/", job, StringComparison.Ordinal);
+
+        // Its S3 Secret stays with it (its pods reference it), as a dependent.
+        Assert.Contains(project.Resources(), r => r.Resource == $"Secret/{job["PyTorchJob/".Length..]}-s3" && r.Owner == job);
     }
 
     [Fact]
@@ -130,5 +192,15 @@ public sealed class TrainingStepTests(LifecycleServers servers)
         var report = await File.ReadAllTextAsync(Path.Combine(project.Intermediate, "run-report-train.json"), TestContext.Current.CancellationToken);
         Assert.Contains("\"outcome\": \"cancelled\"", report, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(project.Intermediate, "journal-*.jsonl"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(50, deadline.Token);
+        }
     }
 }

@@ -35,6 +35,12 @@ public sealed class TuningStepTests(LifecycleServers servers)
         Assert.Equal(["lr", "optimizer"], result.BestHyperparameters.Select(h => h.Key));
         Assert.Contains(result.BestTrial.Metrics, m => m.Key == "accuracy");
         Assert.Equal([$"Experiment/{result.ExperimentName}"], project.LeftByRuns());
+        Assert.Contains(project.Resources(), r => r.Resource == $"Secret/{result.ExperimentName}-s3" && r.Owner == $"Experiment/{result.ExperimentName}");
+
+        // Each trial wrote its model under a folder of its own (Katib's ${trialSpec.Name}), not over the trained model.
+        var trials = $"models/tests/{project.Name}/0.0.1/trials/";
+        var keys = await Kaptain.Testing.ServableModel.ListKeysAsync(servers.S3, "kaptain", trials, TestContext.Current.CancellationToken);
+        Assert.Contains($"{trials}{result.BestTrial.Name}/config/config.properties", keys);
         Assert.Contains(project.Log.Lines, line => line.StartsWith("Trial ", StringComparison.Ordinal) && line.Contains("-> accuracy=", StringComparison.Ordinal) && line.EndsWith("(Succeeded)", StringComparison.Ordinal));
         Assert.Contains(project.Log.Lines, line => line.StartsWith("Best so far: trial ", StringComparison.Ordinal));
 

@@ -33,10 +33,7 @@ public sealed class ShippedRoleTests(LifecycleServers servers)
         project.Properties[ModelProperties.ParallelTrials] = "1";
         project.Properties[ModelProperties.FailedTrials] = "1";
         project.Properties[ModelProperties.ObjectiveType] = "maximize";
-        var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, Token);
-        await servers.S3.PutObjectAsync(bucket, "model.pt", Encoding.UTF8.GetBytes("weights"), Token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/model.pt";
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
         var runs = new List<(string Step, string Role, IReadOnlyList<ApiRequest> Requests)>();
         async Task Record(string step, string role, Func<Task> run)
         {

@@ -130,7 +130,11 @@ internal static partial class KatibWebhookRules
 
             if (!names.Add(name)) errors.Add($"trial parameter name {name} is duplicated");
             if (!references.Add(reference)) errors.Add($"trial parameter reference {reference} is duplicated");
-            if (!parameterNames.Contains(reference)) errors.Add($"trial parameter reference {reference} does not exist in spec.parameters");
+            // A trial metadata reference (${trialSpec.Name}, ...) is not a search parameter and is accepted (kubeflow/katib
+            // pkg/webhook/v1beta1/experiment/validator/validator.go; its test "Trial template contains Trial metadata
+            // reference as parameter").
+            var isMetadata = System.Text.RegularExpressions.Regex.IsMatch(reference, @"^\$\{trialSpec\.(Name|Namespace|Kind|APIVersion|Labels\[[^\]]+\]|Annotations\[[^\]]+\])\}$");
+            if (!isMetadata && !parameterNames.Contains(reference)) errors.Add($"trial parameter reference {reference} does not exist in spec.parameters");
             var placeholder = "${trialParameters." + name + "}";
             if (!text.Contains(placeholder, StringComparison.Ordinal))
             {
