@@ -139,7 +139,9 @@ public static class TrainingJobManifest
             Metadata = new V1ObjectMeta
             {
                 Labels = ManifestLabels.For(model, step, run.RunId),
-                Annotations = new Dictionary<string, string> { [ManifestLabels.IstioInject] = "false" },
+                // The model's annotations too: the pods carry its label, and the sweep leaves an object with the label but
+                // without the model-id annotation alone as someone else's (KAPT4011).
+                Annotations = new Dictionary<string, string>(ManifestLabels.Annotations(model)) { [ManifestLabels.IstioInject] = "false" },
             },
             Spec = new V1PodSpec
             {

@@ -93,6 +93,7 @@ public sealed class BuiltInResourceTests
         Assert.Equal(0, job.Spec.BackoffLimit);
         Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
         Assert.Equal("false", job.Spec.Template.Metadata.Annotations["sidecar.istio.io/inject"]);
+        Assert.Equal(model.Id, job.Spec.Template.Metadata.Annotations[ManifestLabels.ModelIdAnnotation]);
         Assert.Equal("500m", container.Resources.Requests["cpu"].ToString());
         Assert.Equal("500M", container.Resources.Requests["memory"].ToString());
         Assert.Equal("1", container.Resources.Limits["cpu"].ToString());
@@ -254,6 +255,7 @@ public sealed class BuiltInResourceTests
         Assert.Equal(["--epochs=5", "--lr=0.01", "--log-every=10"], container["args"]!.AsArray().Select(c => (string)c!));
         Assert.Equal("2", (string)container["resources"]!["limits"]!["nvidia.com/gpu"]!);
         Assert.Equal("false", (string)replicas["Master"]!["template"]!["metadata"]!["annotations"]!["sidecar.istio.io/inject"]!);
+        Assert.Equal(model.Id, (string)replicas["Master"]!["template"]!["metadata"]!["annotations"]![ManifestLabels.ModelIdAnnotation]!);
     }
 
     [Fact]
