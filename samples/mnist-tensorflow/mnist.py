@@ -27,7 +27,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description="TensorFlow MNIST")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=0.001)
+    # --lr too: the template project (dotnet new kaptain-model) names it as the PyTorch sample does.
+    parser.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float, default=0.001)
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--hidden-units", type=int, default=128)
     parser.add_argument("--data-dir", default=os.environ.get("MNIST_DATA_DIR", "/tmp/tensorflow_datasets"))

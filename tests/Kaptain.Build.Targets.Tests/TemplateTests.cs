@@ -42,8 +42,11 @@ public sealed class TemplateTests
         using var work = new TempDirectory("kaptain-template-tests");
         var project = await NewProjectAsync(package, work, framework, "Mnist." + framework);
 
+        string[] files = framework == "pytorch"
+            ? [".dockerignore", "Directory.Build.rsp", "Mnist." + framework + ".proj", "README.md", "mnist_handler.py", "requirements.txt", "train.py"]
+            : [".dockerignore", "Directory.Build.rsp", "Mnist." + framework + ".proj", "README.md", "requirements.txt", "train.py"];
         Assert.Equal(
-            [".dockerignore", "Directory.Build.rsp", "Mnist." + framework + ".proj", "README.md", "requirements.txt", "train.py"],
+            files,
             Directory.EnumerateFiles(project.Directory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(project.Directory, f)).Order(StringComparer.Ordinal));
         var xml = XDocument.Load(project.File);
         Assert.Equal("Microsoft.Build.NoTargets/3.7.0", xml.Root!.Attribute("Sdk")?.Value);
@@ -53,7 +56,11 @@ public sealed class TemplateTests
         Assert.Equal(framework, xml.Descendants("KaptainFramework").Single().Value);
         Assert.Equal("mnist-" + framework, xml.Descendants("KaptainModelId").Single().Value);
         Assert.Contains(requirement, await File.ReadAllTextAsync(Path.Combine(project.Directory, "requirements.txt"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
-        Assert.Contains("--model-dir", await File.ReadAllTextAsync(Path.Combine(project.Directory, "train.py"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        // The samples' training code: it uploads the trained model to KAPTAIN_MODEL_URI with boto3.
+        var train = await File.ReadAllTextAsync(Path.Combine(project.Directory, "train.py"), TestContext.Current.CancellationToken);
+        Assert.Contains("--model-dir", train, StringComparison.Ordinal);
+        Assert.Contains("KAPTAIN_MODEL_URI", train, StringComparison.Ordinal);
+        Assert.Contains("boto3", await File.ReadAllTextAsync(Path.Combine(project.Directory, "requirements.txt"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
         var readme = await File.ReadAllTextAsync(Path.Combine(project.Directory, "README.md"), TestContext.Current.CancellationToken);
         Assert.StartsWith("# Mnist." + framework, readme, StringComparison.Ordinal);
         Assert.Contains("dotnet build -t:KaptainTrain", readme, StringComparison.Ordinal);
@@ -63,10 +70,12 @@ public sealed class TemplateTests
 
         var manifests = Path.Combine(project.Directory, "obj", "kaptain", "manifests");
         Assert.Equal(["Job", "Secret", "Secret"], RenderedManifests.Kinds(Path.Combine(manifests, "build.yaml")).Order(StringComparer.Ordinal));
-        Assert.Equal(["Experiment"], RenderedManifests.Kinds(Path.Combine(manifests, "tune.yaml")));
+        // Train and tune render the S3 Secret the training script uploads the trained model with.
+        Assert.Equal(["Experiment", "Secret"], RenderedManifests.Kinds(Path.Combine(manifests, "tune.yaml")).Order(StringComparer.Ordinal));
         Assert.Equal(["InferenceService", "Secret", "ServiceAccount"], RenderedManifests.Kinds(Path.Combine(manifests, "publish.yaml")).Order(StringComparer.Ordinal));
-        var job = Assert.Single(RenderedManifests.Documents(Path.Combine(manifests, "train.yaml")));
-        Assert.Equal(trainingKind, RenderedManifests.Kind(job));
+        var trainManifests = RenderedManifests.Documents(Path.Combine(manifests, "train.yaml")).ToList();
+        Assert.Equal(new[] { trainingKind, "Secret" }.Order(StringComparer.Ordinal), trainManifests.Select(RenderedManifests.Kind).Order(StringComparer.Ordinal));
+        var job = trainManifests.Single(d => RenderedManifests.Kind(d) == trainingKind);
         var commands = job.AllNodes.OfType<YamlMappingNode>()
             .Where(n => n.Children.ContainsKey("command"))
             .Select(n => string.Join(' ', ((YamlSequenceNode)n["command"]).Select(c => c.ToString())))
