@@ -28,8 +28,9 @@ public abstract class TrainTests(EndToEndServers fixture) : LifecycleTest(fixtur
         var report = project.ReadRunReport("train");
         Assert.Equal("Succeeded", report["state"]!.GetValue<string>());
         // The kept job and what its operator made for it: a pod and a headless Service per replica (training-operator
-        // pkg/controller.v1/common: ReconcilePods, ReconcileServices).
-        await AssertResources(project, result, [$"{kind}/{job}", .. await PodsOf(project, job), .. await ServicesOf(project, job)], RunId(project, "train"));
+        // pkg/controller.v1/common: ReconcilePods, ReconcileServices); and the S3 Secret its replicas uploaded the
+        // trained model with, owned by the job (it goes when the job goes).
+        await AssertResources(project, result, [$"{kind}/{job}", $"Secret/{job}-s3", .. await PodsOf(project, job), .. await ServicesOf(project, job)], RunId(project, "train"));
         Assert.NotEmpty(await PodsOf(project, job));
     }
 

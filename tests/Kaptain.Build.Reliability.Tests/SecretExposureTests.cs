@@ -30,7 +30,9 @@ public sealed class SecretExposureTests(ReliabilityServers fixture)
     {
         var project = Servers.NewProject("mnist-pytorch", "secrets");
         var secrets = new List<string>();
-        var awsSecret = $"AwsSecret{Guid.NewGuid():N}";
+        // Credentials the simulated training accepts (its upload checks them, as S3 checks the signature) and whose
+        // secret nothing else uses.
+        var (awsKey, awsSecret) = LifecycleServers.CanaryS3;
         var dockerPassword = $"DockerPass{Guid.NewGuid():N}";
         secrets.Add(awsSecret);
         secrets.Add(dockerPassword);
@@ -46,7 +48,7 @@ public sealed class SecretExposureTests(ReliabilityServers fixture)
             .WithEnvironment("HOME", credentials);
         if (sources == "environment+auths")
         {
-            command.WithEnvironment("AWS_SECRET_ACCESS_KEY", awsSecret);
+            command.WithEnvironment("AWS_ACCESS_KEY_ID", awsKey).WithEnvironment("AWS_SECRET_ACCESS_KEY", awsSecret);
             var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"kaptain:{dockerPassword}"));
             secrets.Add(auth);
             File.WriteAllText(Path.Combine(docker, "config.json"), JsonSerializer.Serialize(new { auths = new Dictionary<string, object> { [project.RegistryHost] = new { auth } } }));
@@ -54,7 +56,7 @@ public sealed class SecretExposureTests(ReliabilityServers fixture)
         else
         {
             var file = Path.Combine(credentials, "aws-credentials");
-            File.WriteAllText(file, $"[default]\naws_access_key_id = {Servers.S3.AccessKey}\naws_secret_access_key = {awsSecret}\n");
+            File.WriteAllText(file, $"[default]\naws_access_key_id = {awsKey}\naws_secret_access_key = {awsSecret}\n");
             command.WithEnvironment("AWS_ACCESS_KEY_ID", null).WithEnvironment("AWS_SECRET_ACCESS_KEY", null).WithEnvironment("AWS_SHARED_CREDENTIALS_FILE", file);
             var bin = Path.Combine(credentials, "bin");
             Directory.CreateDirectory(bin);

@@ -17,6 +17,12 @@ namespace Kaptain.Testing;
 /// </summary>
 public sealed class LifecycleServers : IAsyncDisposable
 {
+    /// <summary>
+    /// S3 credentials the stand-in's simulated training accepts besides the S3 server's own (s3rver accepts any), with a
+    /// secret key that appears nowhere else: for tests that check a secret never leaks into what a build prints or writes.
+    /// </summary>
+    public static (string AccessKey, string SecretKey) CanaryS3 { get; } = ($"canary{Guid.NewGuid():N}"[..20], $"AwsSecret{Guid.NewGuid():N}");
+
     private readonly LocalClusterServer? _local;
     private readonly SimulatedOperators? _operators;
     private int _projects;
@@ -83,7 +89,10 @@ public sealed class LifecycleServers : IAsyncDisposable
         // The scenario file names the object store's credentials too: a simulated training upload with other ones fails,
         // as it would against a real S3 (s3rver checks no signature).
         options.ScenarioFile = Path.Combine(workDirectory, "scenarios.txt");
-        await File.WriteAllTextAsync(options.ScenarioFile, (await s3.ConfigureAwait(false)).ScenarioCredentialsLine() + (scenarios ?? string.Empty), cancellationToken).ConfigureAwait(false);
+        // A second pair, for tests that look for a secret's value in what the build writes (it must be one no other
+        // part of the suite uses, and the simulated training must still accept it).
+        var canary = $"{Kaptain.LocalCluster.Simulation.ScenarioFile.S3CredentialsDirective} {CanaryS3.AccessKey} {CanaryS3.SecretKey}\n";
+        await File.WriteAllTextAsync(options.ScenarioFile, (await s3.ConfigureAwait(false)).ScenarioCredentialsLine() + canary + (scenarios ?? string.Empty), cancellationToken).ConfigureAwait(false);
         LifecycleServers servers;
         if (engine == LifecycleEngine.LocalCluster)
         {

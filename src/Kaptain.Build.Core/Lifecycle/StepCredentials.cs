@@ -93,11 +93,21 @@ internal static class StepCredentials
         };
     }
 
-    /// <summary>The values of the train or tune step's S3 Secret: the build's credentials, with the session token of
-    /// temporary ones, for the training script's upload of the trained model.</summary>
+    /// <summary>
+    /// The values of the train or tune step's S3 Secret: the build's credentials, with the session token of temporary
+    /// ones, for the training script's upload of the trained model. The bucket of <c>KaptainModelUri</c> is created
+    /// when it is missing, as the build step does for its context's bucket: a script's upload to a missing bucket fails
+    /// with NoSuchBucket after the whole training. The bucket stays (it holds the model KaptainPublish serves).
+    /// </summary>
     public static async Task<SecretValues> ForTrainingAsync(LifecycleRun run, LifecycleStep step, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var s3 = await S3Async(run, cancellationToken).ConfigureAwait(false);
+        if (Uri.TryCreate(run.Model.Publish.ModelUri, UriKind.Absolute, out var modelUri) && modelUri.Scheme == "s3" && modelUri.Host.Length > 0)
+        {
+            await ObjectStore(run, s3).EnsureBucketAsync(modelUri.Host, cancellationToken).ConfigureAwait(false);
+        }
+
         return S3SecretValues(run, s3, step, step == LifecycleStep.Tune ? "the trials' training jobs" : "the training job");
     }
 

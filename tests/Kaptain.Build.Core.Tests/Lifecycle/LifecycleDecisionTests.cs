@@ -66,12 +66,15 @@ public sealed class LifecycleDecisionTests
     }
 
     [Fact]
-    public void A_published_model_keeps_its_service_and_account_but_not_the_credentials()
+    public void A_published_model_keeps_its_service_its_account_and_the_credentials_its_pods_read()
     {
+        // KServe's storage initializer reads the S3 Secret by secretKeyRef in every predictor pod, also those started
+        // after Ready (scale from zero, rescheduling): it lives as long as the InferenceService (issue 13 item 2).
         var policy = PublishingStep.SuccessPolicy(ResourceKinds.InferenceService);
         Assert.True(policy.ShouldKeep(Ref(ResourceKinds.InferenceService, "mnist"), RunOutcome.Succeeded));
         Assert.True(policy.ShouldKeep(Ref(ResourceKinds.ServiceAccount, "mnist-publish-1"), RunOutcome.Succeeded));
-        Assert.False(policy.ShouldKeep(Ref(ResourceKinds.Secret, "mnist-publish-1-s3"), RunOutcome.Succeeded));
+        Assert.True(policy.ShouldKeep(Ref(ResourceKinds.Secret, "mnist-publish-1-s3"), RunOutcome.Succeeded));
+        Assert.False(policy.ShouldKeep(Ref(ResourceKinds.InferenceService, "mnist"), RunOutcome.Failed));
     }
 
     [Fact]

@@ -44,7 +44,8 @@ public sealed class NamespaceCreationTests(LifecycleServers servers)
         Assert.NotNull(servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, created));
         Assert.Contains(project.Log.Lines, line => line.StartsWith($"Created Namespace {created} ", StringComparison.Ordinal));
         Assert.DoesNotContain(first.Created, r => r.StartsWith("Namespace", StringComparison.Ordinal));
-        Assert.Equal([$"PyTorchJob {created}/{first.JobName}"], first.Kept);
+        // The training S3 Secret is kept with the job it belongs to (owned by it).
+        Assert.Equal([$"PyTorchJob {created}/{first.JobName}", $"Secret {created}/{first.JobName}-s3"], first.Kept);
 
         var linesBefore = project.Log.Lines.Count;
         var second = await KaptainLifecycle.TrainAsync(project.Options(Image), Token);
