@@ -19,8 +19,8 @@ public sealed class KaptainRenderTargetTests
             result.TargetOutputs.Select(i => i.GetMetadata("FullPath")));
         Assert.Equal(RenderedManifests.Steps, result.TargetOutputs.Select(i => i.GetMetadata("Step")));
         Assert.Equal(["Secret", "Secret", "Job"], RenderedManifests.Kinds(model.Manifest("build")).Order().Reverse());
-        Assert.Equal(["PyTorchJob"], RenderedManifests.Kinds(model.Manifest("train")));
-        Assert.Equal(["Experiment"], RenderedManifests.Kinds(model.Manifest("tune")));
+        Assert.Equal(["Secret", "PyTorchJob"], RenderedManifests.Kinds(model.Manifest("train")));
+        Assert.Equal(["Secret", "Experiment"], RenderedManifests.Kinds(model.Manifest("tune")));
         Assert.Equal(["InferenceService", "Secret", "ServiceAccount"], RenderedManifests.Kinds(model.Manifest("publish")).Order());
     }
 
@@ -94,7 +94,7 @@ public sealed class KaptainRenderTargetTests
 
         InProcessBuild.Build(model.File, "KaptainRender").ShouldSucceed();
 
-        Assert.Equal(["PyTorchJob"], RenderedManifests.Kinds(model.Manifest("train")));
+        Assert.Equal(["Secret", "PyTorchJob"], RenderedManifests.Kinds(model.Manifest("train")));
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class KaptainRenderTargetTests
 
         Assert.Contains("KaptainRender", second.Log.ExecutedTasks);
         Assert.Equal(RenderedManifests.Steps.Select(step => Path.Combine(elsewhere, step + ".yaml")), second.TargetOutputs.Select(i => i.GetMetadata("FullPath")));
-        Assert.Equal(["PyTorchJob"], RenderedManifests.Kinds(Path.Combine(elsewhere, "train.yaml")));
+        Assert.Equal(["Secret", "PyTorchJob"], RenderedManifests.Kinds(Path.Combine(elsewhere, "train.yaml")));
     }
 
     [Fact]

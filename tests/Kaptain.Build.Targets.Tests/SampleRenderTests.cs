@@ -27,8 +27,8 @@ public sealed class SampleRenderTests
         await RenderAsync(package, directory);
 
         Assert.Equal(["Secret", "Secret", "Job"], RenderedManifests.Kinds(Path.Combine(manifests, "build.yaml")).Order().Reverse());
-        Assert.Equal([trainingKind], RenderedManifests.Kinds(Path.Combine(manifests, "train.yaml")));
-        Assert.Equal(["Experiment"], RenderedManifests.Kinds(Path.Combine(manifests, "tune.yaml")));
+        Assert.Equal(["Secret", trainingKind], RenderedManifests.Kinds(Path.Combine(manifests, "train.yaml")));
+        Assert.Equal(["Secret", "Experiment"], RenderedManifests.Kinds(Path.Combine(manifests, "tune.yaml")));
         Assert.Equal(["InferenceService", "Secret", "ServiceAccount"], RenderedManifests.Kinds(Path.Combine(manifests, "publish.yaml")).Order());
 
         // Secret data is redacted: every value is the placeholder.
@@ -36,7 +36,8 @@ public sealed class SampleRenderTests
             .SelectMany(s => RenderedManifests.Documents(Path.Combine(manifests, s + ".yaml")))
             .Where(d => RenderedManifests.Kind(d) == "Secret")
             .ToList();
-        Assert.Equal(3, secrets.Count);
+        // Build: S3 and docker config; train and tune: the S3 Secret the training uploads the model with; publish: S3.
+        Assert.Equal(5, secrets.Count);
         var values = secrets.SelectMany(RenderedManifests.SecretValues).ToList();
         Assert.NotEmpty(values);
         // A docker config stays a docker config (a real API server checks it), with the placeholder for each credential.

@@ -18,6 +18,6 @@ public sealed class SourceTreeSampleTests
 
         result.EnsureExitCode();
         Assert.All(RenderedManifests.Steps, s => Assert.NotEmpty(RenderedManifests.Kinds(Path.Combine(manifests, s + ".yaml"))));
-        Assert.Equal(["PyTorchJob"], RenderedManifests.Kinds(Path.Combine(manifests, "train.yaml")));
+        Assert.Equal(["Secret", "PyTorchJob"], RenderedManifests.Kinds(Path.Combine(manifests, "train.yaml")));
     }
 }
