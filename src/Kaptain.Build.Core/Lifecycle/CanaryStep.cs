@@ -69,7 +69,7 @@ internal static class CanaryStep
                     target["canaryTrafficPercent"] = 0;
                 }
 
-                await UpdateAsync(run, kind, body, cancellationToken).ConfigureAwait(false);
+                await PublishingStep.PutAsync(run, kind, body, "update", cancellationToken).ConfigureAwait(false);
                 run.Log.Info(promote
                     ? $"Promoting the canary of InferenceService {name}: all traffic to its latest revision"
                     : $"Rolling back the canary of InferenceService {name}: all traffic back to revision {rolledOut}");
@@ -137,27 +137,5 @@ internal static class CanaryStep
             .Select(t => $"{LifecycleText.Text(t["revisionName"])} {LifecycleText.Text(t["percent"])}%")
             .ToList();
         return targets.Count == 0 ? "no traffic yet" : string.Join(", ", targets);
-    }
-
-    private static async Task UpdateAsync(LifecycleRun run, ResourceKind kind, JsonObject body, CancellationToken cancellationToken)
-    {
-        var name = KubernetesObjectJson.Name(body);
-        try
-        {
-            await run.Resilience.ExecuteAsync(
-                async token =>
-                {
-                    using var response = await run.Connection.Client.CustomObjects
-                        .ReplaceNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(
-                            body, kind.Group, kind.Version, run.Namespace, kind.Plural, name, cancellationToken: token)
-                        .ConfigureAwait(false);
-                    return response.Body;
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
-        {
-            throw ClusterApiErrors.Translate(run.Connection, exception, "update", kind, run.Namespace, name);
-        }
     }
 }

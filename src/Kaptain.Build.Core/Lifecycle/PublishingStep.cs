@@ -314,12 +314,19 @@ internal static class PublishingStep
             ? LifecycleText.Condition(ready)
             : "Pending";
 
-    private static async Task ReplaceAsync(
+    private static Task ReplaceAsync(
         LifecycleRun run, ResourceKind kind, CustomResource service, JsonObject existing, CancellationToken cancellationToken)
     {
         var body = KubernetesObjectJson.FromModel(service);
         body["metadata"]!["resourceVersion"] = KubernetesObjectJson.ResourceVersion(existing);
-        var name = service.Metadata.Name;
+        return PutAsync(run, kind, body, "replace", cancellationToken);
+    }
+
+    /// <summary>PUTs <paramref name="body"/> (with the resourceVersion it was read at) over the InferenceService it
+    /// names: a replace, or a canary's promotion or rollback. <paramref name="action"/> names it in a refusal.</summary>
+    internal static async Task PutAsync(LifecycleRun run, ResourceKind kind, JsonObject body, string action, CancellationToken cancellationToken)
+    {
+        var name = KubernetesObjectJson.Name(body);
         try
         {
             await run.Resilience.ExecuteAsync(
@@ -335,7 +342,7 @@ internal static class PublishingStep
         }
         catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
         {
-            throw ClusterApiErrors.Translate(run.Connection, exception, "replace", kind, run.Namespace, name);
+            throw ClusterApiErrors.Translate(run.Connection, exception, action, kind, run.Namespace, name);
         }
     }
 
