@@ -375,7 +375,7 @@ internal static class PublishingStep
 
         if (earlier.Count > 0)
         {
-            var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout }
+            var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout, Refused = run.Refused }
                 .RemoveAsync(earlier, CancellationToken.None).ConfigureAwait(false);
             foreach (var removed in report.Removed.Concat(report.AlreadyGone))
             {
@@ -408,9 +408,18 @@ internal static class PublishingStep
             return [];
         }
 
-        var revisions = await run.Client
-            .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
-            .ConfigureAwait(false);
+        ResourceList revisions;
+        try
+        {
+            revisions = await run.Client
+                .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (KaptainException exception) when (run.Refused.Refused(exception, $"no old revision of {name} is removed (KaptainRevisionsToKeep)"))
+        {
+            return [];
+        }
+
         var removed = new List<string>();
         foreach (var old in RevisionsToRemove(revisions.Items, current, keep).Where(r => !serving.Contains(KubernetesObjectJson.Name(r))))
         {
@@ -421,6 +430,11 @@ internal static class PublishingStep
                 removed.Add(revision);
                 run.Report.AddRemoved($"{ResourceKinds.KnativeRevision.Kind} {run.Namespace}/{revision}");
                 run.Log.Info($"Removed old revision {revision}");
+            }
+            catch (KaptainException exception) when (run.Refused.Refused(exception, $"the old revisions of {name} stay (KaptainRevisionsToKeep); they keep no traffic"))
+            {
+                // Every other delete of a revision would be refused as well.
+                break;
             }
             catch (KaptainException exception)
             {
