@@ -199,6 +199,13 @@ public abstract class ShippedRoleVerbTests
                 var rule = reduced[0]["rules"]!.AsArray()[i]!.AsObject();
                 var verbs = rule["verbs"]!.AsArray();
                 verbs.Remove(verbs.Single(v => v!.GetValue<string>() == verb));
+                if (verbs.Count == 0)
+                {
+                    // A rule without verbs is invalid (kube-apiserver: 422 "verbs must contain at least one value"):
+                    // the Role without that verb has no such rule.
+                    reduced[0]["rules"]!.AsArray().Remove(rule);
+                }
+
                 var key = $"{role} | {Resources(rule)} | {verb}";
                 if (Runs(key))
                 {
