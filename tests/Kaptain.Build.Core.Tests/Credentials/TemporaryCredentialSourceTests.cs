@@ -1,5 +1,8 @@
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal;
 using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 using Xunit;
@@ -136,8 +139,8 @@ public sealed class TemporaryCredentialSourceTests : IDisposable
             """);
         Process(new()
         {
+            // The config file beside the credentials file (AWS_CONFIG_FILE is read once, when the SDK's type loads).
             ["HOME"] = home.FullName,
-            ["AWS_CONFIG_FILE"] = Path.Combine(aws.FullName, "config"),
             ["AWS_ENDPOINT_URL_SSO"] = endpoints.Url,
         });
 
@@ -176,6 +179,10 @@ public sealed class TemporaryCredentialSourceTests : IDisposable
             }
         }
 
+        // The AWS SDK reads its configuration (the instance metadata endpoint among it) once per process and caches it:
+        // a build starts with its environment, a test changes it, so the caches are read again here.
+        FallbackInternalConfigurationFactory.Reset();
+        typeof(InstanceProfileAWSCredentials).GetMethod("ResetServiceEndpoint", BindingFlags.NonPublic | BindingFlags.Static)!.Invoke(null, null);
         return forResolver;
     }
 
