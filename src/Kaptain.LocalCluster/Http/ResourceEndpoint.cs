@@ -45,6 +45,10 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
             return;
         }
 
+        if (method is "POST" or "PUT" or "PATCH" or "DELETE" && cluster.BeforeClientWrite is { } hook
+            && !context.Request.Headers.UserAgent.ToString().StartsWith(Operators.KubernetesApi.UserAgent, StringComparison.Ordinal))
+            hook(new ClientWrite(method, path.Type.Group, path.Type.Plural, path.Namespace, path.Name, path.Subresource));
+
         switch (method)
         {
             case "GET" when path.Name is null:
