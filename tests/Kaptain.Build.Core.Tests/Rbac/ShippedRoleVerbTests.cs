@@ -240,14 +240,6 @@ public sealed class ShippedRoleVerbTests(LifecycleServers servers)
             }
 
             codes.UnionWith(log.Errors.Concat(log.Warnings).Select(d => d.Code));
-
-            // A known defect, not a permission: the replace (PUT) can meet a 409 when the KServe controller wrote the
-            // service's status since it was read (PublishingStep.ReplaceAsync does not re-read and retry), whatever
-            // the Role. Left out here so that it does not decide a variant; it stays visible in the test output.
-            if (role == "kaptain-publish")
-            {
-                codes.Remove("KAPT1009");
-            }
         }
 
         if (role == "kaptain-cleanup")
