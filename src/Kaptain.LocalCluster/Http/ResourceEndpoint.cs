@@ -80,7 +80,13 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
     private async Task ListAsync(HttpContext context, ApiPath path)
     {
         var query = context.Request.Query;
+        ValidateResourceVersionMatch(query["resourceVersionMatch"].FirstOrDefault(), query["resourceVersion"].FirstOrDefault(), query["continue"].FirstOrDefault());
         var list = Store.List(path.Type, path.Namespace, query["labelSelector"], query["fieldSelector"]);
+        // Exact asks for the state at that version; the store keeps only the current one, so an older version is
+        // answered as a compacted one would be (etcd would still have it on the real server).
+        if (query["resourceVersionMatch"].FirstOrDefault() == "Exact" && query["resourceVersion"].FirstOrDefault() is { } exact && exact != list.ResourceVersion
+            && long.TryParse(exact, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var requested))
+            throw StatusErrors.Expired(requested, long.Parse(list.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
         var (page, resourceVersion, continueToken, remaining) = Paginate(list, query["limit"], query["continue"]);
         if (TableConverter.WantsTable(context.Request))
         {
@@ -144,6 +150,22 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
         var page = items.Take((int)limit).ToList();
         var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(resourceVersion + "\n" + Key(page[^1])));
         return (page, resourceVersion, token, items.Count - page.Count);
+    }
+
+    /// <summary>
+    /// <c>resourceVersionMatch</c> of a list (k8s.io/apimachinery pkg/apis/meta/internalversion/validation
+    /// ValidateListOptions), 422 Invalid as the list handler answers it.
+    /// </summary>
+    private static void ValidateResourceVersionMatch(string? match, string? resourceVersion, string? continueToken)
+    {
+        if (string.IsNullOrEmpty(match)) return;
+        var listOptions = BuiltInResources.Namespace with { Kind = "ListOptions", Group = "meta.k8s.io" };
+        static ApiException Forbidden(ResourceType type, string why) => StatusErrors.Invalid(type, "", "resourceVersionMatch", "FieldValueForbidden", "Forbidden: " + why);
+        if (string.IsNullOrEmpty(resourceVersion)) throw Forbidden(listOptions, "resourceVersionMatch is forbidden unless resourceVersion is provided");
+        if (!string.IsNullOrEmpty(continueToken)) throw Forbidden(listOptions, "resourceVersionMatch is forbidden when continue is provided");
+        if (match is not ("Exact" or "NotOlderThan"))
+            throw StatusErrors.Invalid(listOptions, "", "resourceVersionMatch", "FieldValueNotSupported", $"Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+        if (match == "Exact" && resourceVersion == "0") throw Forbidden(listOptions, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
     }
 
     private static string Key(JsonObject obj) => $"{ObjectStore.Namespace(obj)}/{ObjectStore.Name(obj)}";
