@@ -143,7 +143,7 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         var first = await KaptainLifecycle.PublishAsync(project.Options(), token);
         project.Properties[ModelProperties.Replace] = "true";
         // KServe writes the status between the step's read and its PUT: the PUT's resourceVersion is stale (409).
-        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["observedGeneration"] = 41, status: true);
+        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["annotations"] = new JsonObject { ["kaptain.test/written"] = "between the read and the PUT" }, status: true);
 
         var second = await KaptainLifecycle.PublishAsync(project.Options(), token);
 
@@ -178,7 +178,7 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         project.Properties[ModelProperties.Replace] = "true";
         project.Properties[ModelProperties.CanaryTrafficPercent] = "20";
         var canary = await KaptainLifecycle.PublishAsync(project.Options(), token);
-        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["observedGeneration"] = 41, status: true);
+        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["annotations"] = new JsonObject { ["kaptain.test/written"] = "between the read and the PUT" }, status: true);
 
         var promoted = await KaptainLifecycle.PromoteCanaryAsync(project.Options(), token);
 
@@ -202,12 +202,14 @@ public sealed class PublishingStepTests(LifecycleServers servers)
             }
 
             cluster.Context.BeforeClientWrite = null;
-            cluster.Store.Mutate(type, project.Namespace, project.Name, isvc =>
+            var before = cluster.Store.Get(type, project.Namespace, project.Name)["metadata"]!["resourceVersion"]!.GetValue<string>();
+            var after = cluster.Store.Mutate(type, project.Namespace, project.Name, isvc =>
             {
                 change(isvc);
                 return true;
             }, status);
-            hook.Happened = true;
+            // The PUT that follows carries the version read before this write: it meets a 409.
+            hook.Happened = after["metadata"]!["resourceVersion"]!.GetValue<string>() != before;
         };
         return hook;
     }
