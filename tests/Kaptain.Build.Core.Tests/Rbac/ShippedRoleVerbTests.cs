@@ -284,16 +284,8 @@ public abstract class ShippedRoleVerbTests
 
             codes.UnionWith(log.Errors.Concat(log.Warnings).Select(d => d.Code));
 
-            // A known defect, not a permission: the replace (PUT) can meet a 409 when the KServe controller wrote the
-            // service's status since it was read (PublishingStep.ReplaceAsync does not re-read and retry), whatever
-            // the Role. Left out here so that it does not decide a variant; it stays visible in the test output.
-            if (role == "kaptain-publish")
-            {
-                codes.Remove("KAPT1009");
-            }
-
-            // Not a permission either: the build context's delete is an S3 request, and s3rver answers it with
-            // InternalError now and then while the variants run side by side (KAPT3004 inside KAPT5004).
+            // Not a permission: the build context's delete is an S3 request, and s3rver answers it with InternalError
+            // now and then while the variants run side by side (KAPT3004 inside KAPT5004).
             codes.Remove("KAPT5004");
         }
 
