@@ -1,5 +1,4 @@
 using System.Security;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Lifecycle;
@@ -16,20 +15,22 @@ namespace Kaptain.Build.Reliability.Tests;
 /// The bad input corpus: every malformed project ends with its KAPT code and the local cluster sees no request that
 /// changes anything. Runs in-process through the core reader and the image step, and a few through <c>dotnet build</c>.
 /// The cases run one after another so that the cluster's mutating-request counter belongs to this class alone.
+/// Stand-in only: what is measured is every request the server receives and every object of its store, which the
+/// stand-in counts and kube-apiserver does not (its audit log records only the ServiceAccounts' requests, and the
+/// corpus's cases with a broken kubeconfig or credentials never become a ServiceAccount's). What is checked is the
+/// client's own order (validate, then call), which no server changes.
 /// </summary>
-// One collection: the bad input corpus counts every mutating request the shared cluster receives.
+// One collection: the bad input corpus counts every mutating request the local cluster receives.
 [Collection("reliability")]
-public sealed partial class BadInputTests(ReliabilityServers fixture)
+public sealed partial class BadInputTests(LocalClusterReliabilityServers fixture) : ReliabilityTest(fixture)
 {
     private const string Namespace = "corpus";
-
-    private LifecycleServers Servers => fixture.Servers;
 
     [Fact]
     public async Task Every_malformed_project_ends_with_its_code_before_any_mutating_request()
     {
         Assert.True(BadInputCorpus.All.Count >= 50);
-        EnsureNamespace();
+        await NamespaceAsync(Namespace);
         var failures = new List<string>();
         long mutating = 0;
         long rejected = 0;
@@ -59,12 +60,12 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
             }
         }
 
-        ReliabilityFigures.Record("Bad input (in-process)", "cases", BadInputCorpus.All.Count, ">= 50");
-        ReliabilityFigures.Record("Bad input (in-process)", "cases ending with the expected code", matched, "all");
-        ReliabilityFigures.Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0 (+1 rejected namespace probe)");
+        Record("Bad input (in-process)", "cases", BadInputCorpus.All.Count, ">= 50");
+        Record("Bad input (in-process)", "cases ending with the expected code", matched, "all");
+        Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0 (+1 rejected namespace probe)");
         var storeAfter = NamespacedObjects();
         var changed = storeBefore.Except(storeAfter).Concat(storeAfter.Except(storeBefore)).Select(o => o[..o.LastIndexOf('@')]).Distinct().ToList();
-        ReliabilityFigures.Record("Bad input (in-process)", "changes to the cluster's store", changed.Count, "0");
+        Record("Bad input (in-process)", "changes to the cluster's store", changed.Count, "0");
         Assert.True(changed.Count == 0, "objects created, changed or removed by bad input: " + string.Join(", ", changed));
         Assert.Equal(rejected, mutating);
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
@@ -73,7 +74,7 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
     [Fact]
     public async Task Malformed_projects_fail_with_their_code_through_dotnet_build_before_any_mutating_request()
     {
-        EnsureNamespace();
+        await NamespaceAsync(Namespace);
         var cases = ReliabilityServers.Full ? BadInputCorpus.ThroughMSBuild : BadInputCorpus.ThroughMSBuild.Take(2).ToList();
         var failures = new List<string>();
         long mutating = 0;
@@ -121,9 +122,9 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
             }
         }
 
-        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "cases", cases.Count);
-        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "cases ending with the expected code", matched, "all");
-        ReliabilityFigures.Record("Bad input (dotnet build -t:KaptainTrain)", "mutating requests seen by the cluster", mutating, "0");
+        Record("Bad input (dotnet build -t:KaptainTrain)", "cases", cases.Count);
+        Record("Bad input (dotnet build -t:KaptainTrain)", "cases ending with the expected code", matched, "all");
+        Record("Bad input (dotnet build -t:KaptainTrain)", "mutating requests seen by the cluster", mutating, "0");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
@@ -193,14 +194,6 @@ public sealed partial class BadInputTests(ReliabilityServers fixture)
         ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "",
         ["KAPTAIN_TEST_REGISTRY"] = Servers.Registry.Host,
     };
-
-    private void EnsureNamespace()
-    {
-        if (Servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, Namespace) is null)
-        {
-            Servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
-        }
-    }
 
     private void WireToSourceTree(string root)
     {
