@@ -65,7 +65,7 @@ public abstract partial class BadInputTests(ReliabilityServers fixture) : Reliab
         Record("Bad input (in-process)", "mutating requests seen by the cluster", mutating, "0 (+1 rejected namespace probe)");
         var storeAfter = await NamespacedObjectsAsync();
         var changed = storeBefore.Except(storeAfter).Concat(storeAfter.Except(storeBefore)).Select(o => o[..o.LastIndexOf('@')]).Distinct().ToList();
-        Record("Bad input (in-process)", "changes to the cluster's store", changed.Count, "0");
+        Record("Bad input (in-process)", "changes to the namespace and the namespaces (read through the API)", changed.Count, "0");
         Assert.True(changed.Count == 0, "objects created, changed or removed by bad input: " + string.Join(", ", changed));
         Assert.Equal(rejected, mutating);
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));

@@ -44,10 +44,9 @@ public static class ReliabilityFigures
         md.AppendLine("Servers: **local cluster**, the stand-in API server with the simulated operators in the test process, the builds")
             .AppendLine("with its admin kubeconfig; **real control plane**, upstream kube-apiserver + kube-controller-manager v1.20.2")
             .AppendLine("(envtest assets) with the same simulated operators attached, the builds as a ServiceAccount bound only to the")
-            .AppendLine("Roles of `samples/rbac` (a 403 in its audit log fails the test). \"-\": not measured on that server; the stand-in-only")
-            .AppendLine("areas inject their faults inside the stand-in or count requests only it counts (see the test classes). On the")
-            .AppendLine("real control plane the interruption sweep tries every point of build-image, train and publish once, as on the")
-            .AppendLine("local cluster.").AppendLine();
+            .AppendLine("Roles of `samples/rbac` (a 403 in its audit log fails the test). \"-\": not measured on that server. Every area runs")
+            .AppendLine("on both servers, the same points and cases on each (the interruption sweep tries every point of every step on the")
+            .AppendLine("real control plane too), except the fault matrix: its faults are injected inside the stand-in's API server.").AppendLine();
         md.AppendLine("| Area | Figure | Local cluster | Real control plane | Goal |").AppendLine("|---|---|---:|---:|---|");
         foreach (var row in Figures.GroupBy(f => (f.Area, f.Name)).OrderBy(g => g.Key.Area, StringComparer.Ordinal).ThenBy(g => g.Key.Name, StringComparer.Ordinal))
         {
