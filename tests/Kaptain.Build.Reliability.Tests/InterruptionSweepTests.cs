@@ -16,15 +16,11 @@ namespace Kaptain.Build.Reliability.Tests;
 /// model the test put where the InferenceService reads it, still there, and nothing outside <c>models/</c> (the build
 /// context the run uploaded is gone).
 /// </summary>
-// One collection: the bad input corpus counts every mutating request the shared cluster receives.
-[Collection("reliability")]
-public sealed class InterruptionSweepTests(ReliabilityServers fixture)
+public abstract class InterruptionSweepTests(ReliabilityServers fixture) : ReliabilityTest(fixture)
 {
     private const string Area = "Interruption sweep (in-process cancellation)";
 
     private static int _namespaces;
-
-    private LifecycleServers Servers => fixture.Servers;
 
     public static TheoryData<string> Steps => ReliabilityServers.Full
         ? new("build-image", "train", "publish", "tune")
@@ -71,7 +67,7 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
                 ended++;
             }
 
-            var left = Servers.ResourcesIn(run.Namespace).All;
+            var left = (await ResourcesInAsync(run.Namespace)).All;
             var journals = Directory.Exists(run.Intermediate) ? Directory.GetFiles(run.Intermediate, "journal-*") : [];
             if (run.Error is OperationCanceledException && (left.Count > 0 || journals.Length > 0))
             {
@@ -92,12 +88,12 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
             }
         }
 
-        ReliabilityFigures.Record(Area, $"{step}: points tried (log lines / accepted creates)", points.Count);
-        ReliabilityFigures.Record(Area, $"{step}: of them accepted creates not yet journalled", baseline.Accepted.Accepted);
-        ReliabilityFigures.Record(Area, $"{step}: runs cancelled", cancelled);
-        ReliabilityFigures.Record(Area, $"{step}: runs that ended before the cancellation (checked too)", ended);
-        ReliabilityFigures.Record(Area, $"{step}: runs with leftovers", withLeftovers.Count, "0");
-        ReliabilityFigures.Record(Area, $"{step}: runs leaving objects in S3 (build contexts, a removed model)", contextsLeft, "0");
+        Record(Area, $"{step}: points tried (log lines / accepted creates)", points.Count);
+        Record(Area, $"{step}: of them accepted creates not yet journalled", baseline.Accepted.Accepted);
+        Record(Area, $"{step}: runs cancelled", cancelled);
+        Record(Area, $"{step}: runs that ended before the cancellation (checked too)", ended);
+        Record(Area, $"{step}: runs with leftovers", withLeftovers.Count, "0");
+        Record(Area, $"{step}: runs leaving objects in S3 (build contexts, a removed model)", contextsLeft, "0");
         Assert.True(withLeftovers.Count == 0, string.Join(Environment.NewLine, withLeftovers));
         Assert.True(cancelled > 0);
     }
@@ -127,7 +123,7 @@ public sealed class InterruptionSweepTests(ReliabilityServers fixture)
     private async Task<Run> RunAsync(string step, Point point)
     {
         var @namespace = $"int-{step}-{Interlocked.Increment(ref _namespaces)}";
-        var model = InProcessModel.Create(Servers, $"int-{step}", @namespace, "succeed after=1s");
+        var model = InProcessModel.Create(Servers, $"int-{step}", @namespace, await NamespaceAsync(@namespace), "succeed after=1s");
 
         // The trained model where the InferenceService reads it (KaptainModelUri), as the training step leaves it: the
         // simulated KServe storage initializer checks it is there before the predictor starts.

@@ -9,15 +9,13 @@ namespace Kaptain.Build.Reliability.Tests;
 /// <summary>
 /// S3 faults during the image step (in-process): the S3 server rejects the access key (s3rver does not check
 /// signatures, so a wrong secret key cannot be detected; an unknown access key can), is down, or is killed (SIGKILL)
-/// the moment the build context upload begins. The step fails with its KAPT30xx code and leaves nothing on the cluster.
+/// the moment the build context upload begins. The step fails with its KAPT30xx code and leaves nothing on the cluster
+/// (read through the API, so it holds on either server).
 /// </summary>
-[Collection("reliability")]
-public sealed class S3FaultTests(ReliabilityServers fixture)
+public abstract class S3FaultTests(ReliabilityServers fixture) : ReliabilityTest(fixture)
 {
     private const int SigKill = 9;
     private static int _namespaces;
-
-    private LifecycleServers Servers => fixture.Servers;
 
     public static TheoryData<string> Faults => new("rejected access key", "server down", "killed mid-upload");
 
@@ -34,7 +32,7 @@ public sealed class S3FaultTests(ReliabilityServers fixture)
         }
 
         var @namespace = $"s3-faults-{Interlocked.Increment(ref _namespaces)}";
-        var model = InProcessModel.Create(Servers, "s3-faults", @namespace, s3Endpoint: endpoint);
+        var model = InProcessModel.Create(Servers, "s3-faults", @namespace, await NamespaceAsync(@namespace), s3Endpoint: endpoint);
         using var uploadBegan = new CancellationTokenSource();
         if (fault == "killed mid-upload")
         {
@@ -46,10 +44,10 @@ public sealed class S3FaultTests(ReliabilityServers fixture)
             KaptainLifecycle.BuildImageAsync(model.Options(new TriggerLog(1, uploadBegan)), token));
         var codes = error.Diagnostics.Select(d => d.Code).ToList();
         var expected = fault == "rejected access key" ? new[] { "KAPT3002" } : ["KAPT3001", "KAPT3004"];
-        var left = Servers.ResourcesIn(@namespace).All;
+        var left = (await ResourcesInAsync(@namespace)).All;
 
-        ReliabilityFigures.Record("S3 faults (image step, in-process)", $"{fault}: ended with {string.Join("/", expected)}", codes.Intersect(expected).Any() ? 1 : 0, "1");
-        ReliabilityFigures.Record("S3 faults (image step, in-process)", $"{fault}: cluster resources left", left.Count, "0");
+        Record("S3 faults (image step, in-process)", $"{fault}: ended with {string.Join("/", expected)}", codes.Intersect(expected).Any() ? 1 : 0, "1");
+        Record("S3 faults (image step, in-process)", $"{fault}: cluster resources left", left.Count, "0");
         Assert.True(codes.Intersect(expected).Any(), string.Join(", ", codes));
         Assert.Empty(left);
     }

@@ -10,25 +10,21 @@ namespace Kaptain.Build.Reliability.Tests;
 /// <summary>
 /// Secret exposure scan: known secret values go in through every credential source (AWS variables, the AWS
 /// credentials file, docker config <c>auths</c>, a docker credential helper on PATH); a real
-/// <c>dotnet build -bl -t:KaptainRender;KaptainBuildImage;KaptainTrain</c> runs against the local cluster; the console
+/// <c>dotnet build -bl -t:KaptainRender;KaptainBuildImage;KaptainTrain</c> runs against the cluster; the console
 /// output (with any exception text), the binary log (raw and decompressed) and every file the build wrote in the
 /// project folder (rendered manifests, run reports, journal) are searched for each secret in plain, base64 and
 /// URL-encoded form. The Secrets in the cluster hold the values by design and are not scanned.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-// One collection: the bad input corpus counts every mutating request the shared cluster receives.
-[Collection("reliability")]
-public sealed class SecretExposureTests(ReliabilityServers fixture)
+public abstract class SecretExposureTests(ReliabilityServers fixture) : ReliabilityTest(fixture)
 {
-    private LifecycleServers Servers => fixture.Servers;
-
     public static TheoryData<string> Sources => new("environment+auths", "credentials-file+credHelpers");
 
     [Theory]
     [MemberData(nameof(Sources))]
     public async Task No_secret_appears_in_what_the_build_prints_or_writes(string sources)
     {
-        var project = Servers.NewProject("mnist-pytorch", "secrets");
+        var project = await NewProjectAsync("mnist-pytorch", "secrets");
         var secrets = new List<string>();
         // Credentials the simulated training accepts (its upload checks them, as S3 checks the signature) and whose
         // secret nothing else uses.
@@ -102,9 +98,9 @@ public sealed class SecretExposureTests(ReliabilityServers fixture)
             }
         }
 
-        ReliabilityFigures.Record("Secret exposure", $"places scanned ({sources})", places.Count);
-        ReliabilityFigures.Record("Secret exposure", $"secret forms searched ({sources})", needles.Count);
-        ReliabilityFigures.Record("Secret exposure", $"matches ({sources})", matches.Count, "0");
+        Record("Secret exposure", $"places scanned ({sources})", places.Count);
+        Record("Secret exposure", $"secret forms searched ({sources})", needles.Count);
+        Record("Secret exposure", $"matches ({sources})", matches.Count, "0");
         Assert.True(matches.Count == 0, string.Join(Environment.NewLine, matches));
     }
 

@@ -153,15 +153,34 @@ public sealed class LifecycleServers : IAsyncDisposable
     {
         var id = $"{name}-{Interlocked.Increment(ref _projects)}";
         var project = SampleProject.Create(this, sample, id);
+        if (await NewNamespaceAsync(project.Namespace, Path.Combine(project.Directory, "..", "kubeconfig"), cancellationToken).ConfigureAwait(false) is { } kubeconfig)
+        {
+            project.KubeconfigPath = kubeconfig;
+            project.UnderShippedRoles = true;
+        }
+
+        return project;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="namespace"/> through the API (either engine; where kube-controller-manager runs, its
+    /// <c>default</c> ServiceAccount is awaited, without which no pod can be created). On the real control plane a build
+    /// runs as a user of the shipped Roles would: a ServiceAccount bound to those Roles and nothing else, so that what
+    /// they do not grant is a 403 (<see cref="ForbiddenRequestsOf"/>, <see cref="ApiServerUnderTest.ForbiddenRequests"/>
+    /// list them); its kubeconfig is written to <paramref name="kubeconfigPath"/> and the path returned. On the local
+    /// cluster the builds use the admin kubeconfig (<see cref="KubeconfigPath"/>) and null is returned.
+    /// </summary>
+    public async Task<string?> NewNamespaceAsync(string @namespace, string kubeconfigPath, CancellationToken cancellationToken)
+    {
         using var http = Api.CreateHttpClient();
-        await ApiServerUnderTest.SendAsync(http, HttpMethod.Post, "api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = project.Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } }, cancellationToken).ConfigureAwait(false);
+        await ApiServerUnderTest.SendAsync(http, HttpMethod.Post, "api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = @namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } }, cancellationToken).ConfigureAwait(false);
         if (_local is null && Api.HasControllers)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(TimeSpan.FromSeconds(60));
             while (true)
             {
-                using var response = await http.GetAsync(new Uri($"api/v1/namespaces/{project.Namespace}/serviceaccounts/default", UriKind.Relative), deadline.Token).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri($"api/v1/namespaces/{@namespace}/serviceaccounts/default", UriKind.Relative), deadline.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     break;
@@ -171,17 +190,15 @@ public sealed class LifecycleServers : IAsyncDisposable
             }
         }
 
-        if (_local is null)
+        if (_local is not null)
         {
-            // On the real control plane a build runs as a user of the shipped Roles would: a ServiceAccount bound to
-            // those Roles and nothing else, so that what they do not grant is a 403 (ForbiddenRequestsOf lists them).
-            var account = await Api.ServiceAccountAsync(project.Namespace, ShippedRoles.AccountName, ShippedRoles.Load(), cancellationToken).ConfigureAwait(false);
-            project.KubeconfigPath = Path.Combine(project.Directory, "..", "kubeconfig");
-            await File.WriteAllTextAsync(project.KubeconfigPath, account.KubeconfigYaml, cancellationToken).ConfigureAwait(false);
-            project.UnderShippedRoles = true;
+            return null;
         }
 
-        return project;
+        var account = await Api.ServiceAccountAsync(@namespace, ShippedRoles.AccountName, ShippedRoles.Load(), cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(kubeconfigPath))!);
+        await File.WriteAllTextAsync(kubeconfigPath, account.KubeconfigYaml, cancellationToken).ConfigureAwait(false);
+        return kubeconfigPath;
     }
 
     /// <summary>The requests of <paramref name="project"/>'s builds that the server refused with 403 (on the real

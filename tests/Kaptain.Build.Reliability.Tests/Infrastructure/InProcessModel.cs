@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Model;
 using Kaptain.Build.Reliability.Tests.Corpus;
-using Kaptain.LocalCluster.Api;
 using Kaptain.Testing;
 
 namespace Kaptain.Build.Reliability.Tests.Infrastructure;
@@ -31,8 +29,9 @@ public sealed class InProcessModel
     /// <summary>The model label value (<c>kaptain.build/model</c>).</summary>
     public string ModelLabel => Kaptain.Build.Manifests.ManifestLabels.ModelLabelValue(Model.Id);
 
-    /// <summary>Reads a copy of the sample as model <c>rel/{name}</c> in <paramref name="namespace"/> (created when missing).</summary>
-    public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string workload = "succeed after=300ms", Uri? s3Endpoint = null)
+    /// <summary>Reads a copy of the sample as model <c>rel/{name}</c> in <paramref name="namespace"/> (which the caller
+    /// made, see <see cref="ReliabilityTest.NamespaceAsync"/>), reaching the cluster with <paramref name="kubeconfig"/>.</summary>
+    public static InProcessModel Create(LifecycleServers servers, string name, string @namespace, string kubeconfig, string workload = "succeed after=300ms", Uri? s3Endpoint = null)
     {
         var id = Interlocked.Increment(ref _count);
         var directory = Path.Combine(servers.WorkDirectory, "in-process", $"{name}-{id}");
@@ -41,11 +40,6 @@ public sealed class InProcessModel
         foreach (var file in System.IO.Directory.EnumerateFiles(sample))
         {
             File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
-        }
-
-        if (servers.Cluster.Store.TryGet(BuiltInResources.Namespace, null, @namespace) is null)
-        {
-            servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject { ["metadata"] = new JsonObject { ["name"] = @namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } } });
         }
 
         var environment = new Dictionary<string, string>
@@ -59,7 +53,7 @@ public sealed class InProcessModel
             Path.Combine(directory, "mnist-pytorch.proj"),
             new Dictionary<string, string>
             {
-                ["KaptainKubeconfig"] = servers.KubeconfigPath,
+                ["KaptainKubeconfig"] = kubeconfig,
                 ["KaptainS3Endpoint"] = (s3Endpoint ?? servers.S3.Endpoint).ToString().TrimEnd('/'),
                 ["KaptainS3Bucket"] = @namespace,
                 ["KaptainRegistry"] = servers.Registry.Host,

@@ -153,6 +153,51 @@ public sealed class RealControlPlane : ApiServerUnderTest
         return forbidden;
     }
 
+    /// <summary>
+    /// The requests that would change something (create, update, patch, delete, deletecollection) a ServiceAccount of
+    /// <paramref name="namespace"/> made, whatever the server answered, one line each (verb, URI, status code), from the
+    /// audit log: what a test that promises "no change before the input is checked" counts on this server.
+    /// </summary>
+    public IReadOnlyList<string> MutatingRequests(string @namespace)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        if (!File.Exists(AuditLogPath))
+        {
+            return [];
+        }
+
+        var user = $"system:serviceaccount:{@namespace}:";
+        var mutating = new List<string>();
+        using var stream = new FileStream(AuditLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.Contains(user, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            JsonNode? audit;
+            try
+            {
+                audit = JsonNode.Parse(line);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue; // the line being written
+            }
+
+            var verb = audit?["verb"]?.GetValue<string>();
+            if (audit?["user"]?["username"]?.GetValue<string>()?.StartsWith(user, StringComparison.Ordinal) == true
+                && verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+            {
+                mutating.Add($"{verb} {audit["requestURI"]}: {audit["responseStatus"]?["code"]}");
+            }
+        }
+
+        return mutating;
+    }
+
     /// <inheritdoc />
     protected override bool ValidateServerCertificate(X509Certificate2? certificate) => Pki.Issued(certificate);
 
