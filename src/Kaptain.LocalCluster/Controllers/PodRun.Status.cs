@@ -62,11 +62,14 @@ internal sealed partial class PodRun
             var name = ObjectFields.Text(container["name"]) ?? "main";
             var image = ObjectFields.Text(container["image"]) ?? string.Empty;
             var current = state(name);
-            var sidecar = name == QueueProxy && _startedAt is not null && !current.ContainsKey("terminated");
+            var sidecar = name == QueueProxy && !current.ContainsKey("terminated")
+                && ObjectFields.Text(current["waiting"]?["reason"]) != "ContainerCreating";
             if (sidecar)
             {
-                // Knative's queue-proxy keeps running while the user container crashes and restarts beside it; it is
-                // ready when the pod is (its probe forwards to the user container's).
+                // Knative's queue-proxy (its own image, always there) runs while the user container cannot be pulled,
+                // or crashes and restarts beside it; it is ready when the pod is (its probe forwards to the user
+                // container's).
+                _startedAt ??= ObjectFields.Timestamp(Now);
                 current = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = _startedAt } };
             }
 
