@@ -448,20 +448,21 @@ internal sealed class KnativeServiceController : ReconcilingController
     }
 
     /// <summary>Waits until a pod of the Revision's Deployment is as <paramref name="wanted"/> says; null once the
-    /// Revision or its Deployment is gone. Knative's reconciler reads the pods when the Deployment changes; the
+    /// Revision is gone (its Deployment and pods go with it). Knative's reconciler reads the pods when the Deployment changes; the
     /// stand-in looks at them every 50 ms.</summary>
     private async Task<JsonObject?> WaitForPodAsync(string ns, string revision, Func<JsonObject, bool> wanted, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var deployment = Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(revision));
-            if (deployment is null || ObjectFields.IsDeleting(deployment) || Store.TryGet(BuiltInResources.KnativeRevision, ns, revision) is null)
+            if (Store.TryGet(BuiltInResources.KnativeRevision, ns, revision) is not { } current || ObjectFields.IsDeleting(current))
             {
                 return null;
             }
 
-            var uid = ObjectFields.Uid(deployment);
-            var pod = Store.List(BuiltInResources.Pod, ns).Items.FirstOrDefault(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p) && wanted(p));
+            // Against a real API server (--attach) the cache may not show the Deployment just created yet.
+            var deployment = Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(revision));
+            var uid = deployment is null ? null : ObjectFields.Uid(deployment);
+            var pod = uid is null ? null : Store.List(BuiltInResources.Pod, ns).Items.FirstOrDefault(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p) && wanted(p));
             if (pod is not null)
             {
                 return pod;
