@@ -13,7 +13,8 @@ namespace Kaptain.Build.Lifecycle;
 /// The publish step: the S3 Secret, the ServiceAccount that references it and the InferenceService named after the
 /// model; an existing one is replaced only when asked. Waits (by watch) until it serves the version just applied (see
 /// <see cref="IsReady"/> and <see cref="IsRolledOut"/>), failing fast on a terminal reason or a crash-looping predictor
-/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), then removes what earlier
+/// pod and reporting the pods' waiting reasons meanwhile (<see cref="PredictorPodWatch"/>), checks that the new pods stay
+/// up for a while (<see cref="PredictorStability"/>), then removes what earlier
 /// publish runs left and Knative Revisions beyond the number to keep. The S3 Secret stays as long as the
 /// InferenceService (which owns it): KServe's pod webhook gives every predictor pod's storage-initializer the
 /// credentials by <c>secretKeyRef</c> (kserve/kserve <c>pkg/credentials/s3/s3_secret.go</c>), so a pod started later
@@ -89,6 +90,8 @@ internal static class PublishingStep
                 var ready = await WaitUntilServingAsync(run, kind, name, previousRevision, raw && existing is not null, deploymentBefore, pods, cancellationToken).ConfigureAwait(false);
                 var url = Url(ready);
                 var revision = KubernetesObjectJson.StringAt(ready, "status.components.predictor.latestReadyRevision");
+                // Ready says the new pods were ready once; they must also stay up (kserve#1859): KAPT1055 otherwise.
+                await PredictorStability.EnsureStableAsync(run, name, raw ? null : revision, earlierPods, cancellationToken).ConfigureAwait(false);
                 run.Report.Set("state", "Ready");
                 run.Report.Set("url", url);
                 run.Report.Set("revision", revision);

@@ -183,6 +183,9 @@ public static class ModelProperties
     /// <summary><c>KaptainPublishTimeout</c>: Seconds to wait for the InferenceService to become ready.</summary>
     public const string PublishTimeout = "KaptainPublishTimeout";
 
+    /// <summary><c>KaptainPublishStableSeconds</c>: Seconds the predictor pods of the new version must stay ready, with no container restart, once the InferenceService is Ready (KServe can say Ready while they crash-loop: kserve#1859); a restart or CrashLoopBackOff in that time fails the publish (KAPT1055). 0 skips the check.</summary>
+    public const string PublishStableSeconds = "KaptainPublishStableSeconds";
+
     /// <summary><c>KaptainBuilderImage</c>: The Kaniko executor image.</summary>
     public const string BuilderImage = "KaptainBuilderImage";
 
@@ -275,6 +278,7 @@ public static class ModelProperties
         new(CanaryTrafficPercent, ModelPropertyGroup.Publish, null, "The percent of traffic (0-100) the new revision receives; the rest stays on the revision rolled out before. Serverless only; `KaptainPromoteCanary` gives the canary all of it, `KaptainRollbackCanary` none."),
         new(RevisionsToKeep, ModelPropertyGroup.Publish, null, "How many previous revisions of the model image and storage to keep when publishing (a positive integer)."),
         new(PublishTimeout, ModelPropertyGroup.Publish, "600", "Seconds to wait for the InferenceService to become ready."),
+        new(PublishStableSeconds, ModelPropertyGroup.Publish, "10", "Seconds the predictor pods of the new version must stay ready, with no container restart, once the InferenceService is Ready (KServe can say Ready while they crash-loop: kserve#1859); a restart or CrashLoopBackOff in that time fails the publish (KAPT1055). 0 skips the check."),
         new(BuilderImage, ModelPropertyGroup.Builder, "gcr.io/kaniko-project/executor:v1.23.2", "The Kaniko executor image."),
         new(BuilderCpuRequest, ModelPropertyGroup.Builder, "500m", "CPU request of the builder."),
         new(BuilderMemoryRequest, ModelPropertyGroup.Builder, "500M", "Memory request of the builder."),

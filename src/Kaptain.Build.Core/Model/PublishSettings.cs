@@ -12,6 +12,8 @@ namespace Kaptain.Build.Model;
 /// <param name="CanaryTrafficPercent">The new revision's share of traffic, when set (<c>KaptainCanaryTrafficPercent</c>).</param>
 /// <param name="RevisionsToKeep">Previous revisions to keep, when set (<c>KaptainRevisionsToKeep</c>).</param>
 /// <param name="Timeout">How long to wait for readiness (<c>KaptainPublishTimeout</c>).</param>
+/// <param name="StableFor">How long the new version's predictor pods must stay ready without a restart once the
+/// InferenceService is Ready (<c>KaptainPublishStableSeconds</c>); zero skips the check.</param>
 public sealed record PublishSettings(
     string ModelUri,
     DeploymentMode DeploymentMode,
@@ -23,7 +25,8 @@ public sealed record PublishSettings(
     bool Replace,
     int? CanaryTrafficPercent,
     int? RevisionsToKeep,
-    TimeSpan Timeout)
+    TimeSpan Timeout,
+    TimeSpan StableFor = default)
 {
     /// <summary>The current KServe API group.</summary>
     public const string KServeApiGroup = "serving.kserve.io";

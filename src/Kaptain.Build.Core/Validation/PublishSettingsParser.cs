@@ -73,6 +73,6 @@ internal sealed class PublishSettingsParser(ModelParseContext context)
         return modelUri is null
             ? null
             : new PublishSettings(modelUri, mode, group, target, minReplicas, maxReplicas, resources, context.Boolean(P.Replace), canary,
-                revisions, context.Seconds(P.PublishTimeout));
+                revisions, context.Seconds(P.PublishTimeout), TimeSpan.FromSeconds(context.NonNegativeInteger(P.PublishStableSeconds) ?? 0));
     }
 }

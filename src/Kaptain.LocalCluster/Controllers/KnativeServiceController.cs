@@ -9,9 +9,14 @@ namespace Kaptain.LocalCluster.Controllers;
 /// <summary>
 /// Knative Serving, simplified: a Knative Service gets a Revision per generation of its template (<c>{service}-00001</c>,
 /// <c>-00002</c>...) and a Route sending the traffic as <c>spec.traffic</c> says (all of it to the latest ready
-/// Revision without it). A Revision becomes ready as its
-/// scenario says (after the storage initializer's real S3 check, when its template has one); older Revisions are
-/// scaled to zero and kept, as Knative does. No pods are simulated for Revisions.
+/// Revision without it). Each Revision gets a Deployment <c>{revision}-deployment</c> owned by it, whose pods carry the
+/// Revision's labels with <c>serving.knative.dev/revision</c>, <c>revisionUID</c> and <c>app</c>, and run the user
+/// container beside Knative's <c>queue-proxy</c> (knative/serving pkg/reconciler/revision/resources: deploy.go,
+/// meta.go, names.go), scaled to <c>autoscaling.knative.dev/min-scale</c> (at least 1 while it is made ready). A
+/// Revision becomes ready as its scenario says (after the storage initializer's real S3 check, when its template has
+/// one) once its Deployment has an available pod; it fails with the reason its pods show, as Knative's revision
+/// reconciler reads them (reconcile_resources.go). Older Revisions without traffic are scaled to zero (their
+/// Deployment to 0 replicas) and kept, as Knative does.
 /// </summary>
 internal sealed class KnativeServiceController : ReconcilingController
 {
@@ -67,9 +72,16 @@ internal sealed class KnativeServiceController : ReconcilingController
             .FirstOrDefault();
         var routed = latestReady is null ? new HashSet<string?>() : ResolveTraffic(service, ObjectFields.Name(latestReady))
             .Where(t => ObjectFields.Integer(t?["percent"], 0) > 0).Select(t => ObjectFields.Text(t?["revisionName"])).ToHashSet(StringComparer.Ordinal);
+        foreach (var serving in revisions.Where(r => routed.Contains(ObjectFields.Name(r)) && Conditions.IsTrue(r["status"], "Ready")))
+        {
+            // Traffic back on a Revision scaled to zero (a rollback) scales it up again, as Knative's activator does.
+            await ScaleAsync(ns, ObjectFields.Name(serving), MinScale(serving));
+        }
+
         foreach (var old in revisions.Where(r => r != latestReady && !routed.Contains(ObjectFields.Name(r)) && Conditions.IsTrue(r["status"], "Ready")))
         {
             // Scaled to zero and kept: the Revision stays Ready (it could serve again) but receives no traffic.
+            await ScaleAsync(ns, ObjectFields.Name(old), 0);
             await MutateStatus(BuiltInResources.KnativeRevision, ns, ObjectFields.Name(old), status =>
             {
                 status["actualReplicas"] = 0;
@@ -234,6 +246,8 @@ internal sealed class KnativeServiceController : ReconcilingController
             return;
         }
 
+        await EnsureDeploymentAsync(revision);
+
         var init = (revision["spec"]?["initContainers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == StorageInitializer.ContainerName);
         if (init is not null)
         {
@@ -250,9 +264,19 @@ internal sealed class KnativeServiceController : ReconcilingController
 
         if (scenario.Outcome == ScenarioOutcome.BadImage)
         {
-            // Knative marks the Revision's resources unavailable with the pod's waiting reason and message.
+            // Knative marks the Revision's resources unavailable with the pod's waiting reason and message once the
+            // Deployment's progress deadline has passed (reconcile_resources.go, hasDeploymentTimedOut); the stand-in's
+            // deadline is a moment after the pod reaches ImagePullBackOff.
             var image = ObjectFields.Text((revision["spec"]?["containers"] as JsonArray)?.FirstOrDefault()?["image"]) ?? string.Empty;
-            await Fail(ns, name, "ImagePullBackOff", $"Back-off pulling image \"{image}\"");
+            var pulling = await WaitForPodAsync(ns, name, p => Containers(p).Any(c => ObjectFields.Text(c["state"]?["waiting"]?["reason"]) == "ImagePullBackOff"), cancellationToken);
+            if (pulling is null)
+            {
+                return;
+            }
+
+            await Task.Delay(ProgressDeadline, Cluster.Time, cancellationToken).ConfigureAwait(false);
+            var waiting = Containers(pulling).Select(c => c["state"]?["waiting"]).FirstOrDefault(w => ObjectFields.Text(w?["reason"]) == "ImagePullBackOff");
+            await Fail(ns, name, "ImagePullBackOff", ObjectFields.Text(waiting?["message"]) ?? $"Back-off pulling image \"{image}\"");
             return;
         }
 
@@ -262,18 +286,38 @@ internal sealed class KnativeServiceController : ReconcilingController
             return;
         }
 
-        await Task.Delay(scenario.After, Cluster.Time, cancellationToken).ConfigureAwait(false);
-        if (scenario.FailsOnRun(0))
+        if (scenario.Outcome != ScenarioOutcome.Crash)
         {
-            await Fail(ns, name, $"ExitCode{scenario.ExitCode}", $"Container failed with: {scenario.Message ?? scenario.Reason}");
+            await Task.Delay(scenario.After, Cluster.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (scenario.FailsOnRun(0) && scenario.Outcome != ScenarioOutcome.Crash)
+        {
+            // The user container exits before it is ever ready: with no available pod, Knative marks the Revision's
+            // container unhealthy with its last termination (ExitCode{n}, its message).
+            var crashed = await WaitForPodAsync(ns, name, p => Containers(p).Any(c => c["lastState"]?["terminated"] is not null || c["state"]?["terminated"] is not null), cancellationToken);
+            if (crashed is null)
+            {
+                return;
+            }
+
+            var terminated = Containers(crashed).Select(c => c["lastState"]?["terminated"] ?? c["state"]?["terminated"]).First(t => t is not null);
+            await Fail(ns, name, $"ExitCode{ObjectFields.Integer(terminated?["exitCode"], scenario.ExitCode)}", $"Container failed with: {ObjectFields.Text(terminated?["message"]) ?? scenario.Message ?? scenario.Reason}");
+            return;
+        }
+
+        // Ready once the Deployment has an available pod; a server that crashes after that (scenario 'crash') leaves
+        // the Revision Ready, as kserve#1859 shows.
+        if (await WaitForPodAsync(ns, name, p => Conditions.IsTrue(p["status"], "Ready"), cancellationToken) is null)
+        {
             return;
         }
 
         await MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
         {
             status["observedGeneration"] = 1;
-            status["actualReplicas"] = 1;
-            status["desiredReplicas"] = 1;
+            status["actualReplicas"] = MinScale(revision);
+            status["desiredReplicas"] = MinScale(revision);
             status["serviceName"] = name;
             status["containerStatuses"] = new JsonArray((revision["spec"]?["containers"] as JsonArray ?? []).Select(c => (JsonNode?)new JsonObject
             {
@@ -285,6 +329,147 @@ internal sealed class KnativeServiceController : ReconcilingController
             Conditions.Set(status, "Active", "True", null, null, Now);
             return Conditions.Set(status, "Ready", "True", null, null, Now);
         });
+    }
+
+    /// <summary>The stand-in's progress deadline for a waiting pod (Knative's default is 600 s).</summary>
+    private static readonly TimeSpan ProgressDeadline = TimeSpan.FromSeconds(1);
+
+    /// <summary>The Knative container beside the user's in every Revision pod.</summary>
+    private const string QueueProxy = "queue-proxy";
+
+    /// <summary>The Deployment of a Revision (knative/serving pkg/reconciler/revision/resources/names/names.go).</summary>
+    private static string DeploymentName(string revision) => $"{revision}-deployment";
+
+    /// <summary>The replicas a Revision keeps: its <c>autoscaling.knative.dev/min-scale</c> (or the older
+    /// <c>minScale</c>), at least 1: a new Revision is scaled up to be made ready even with min-scale 0.</summary>
+    private static int MinScale(JsonObject revision)
+    {
+        var annotations = ObjectFields.Annotations(revision);
+        var text = annotations.GetValueOrDefault("autoscaling.knative.dev/min-scale") ?? annotations.GetValueOrDefault("autoscaling.knative.dev/minScale");
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var scale) && scale > 1 ? scale : 1;
+    }
+
+    private static IEnumerable<JsonObject> Containers(JsonObject pod) =>
+        (pod["status"]?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>().Where(c => ObjectFields.Text(c["name"]) != QueueProxy);
+
+    /// <summary>
+    /// The Revision's Deployment as Knative's <c>MakeDeployment</c> renders it: the Revision's labels plus
+    /// <c>serving.knative.dev/revision</c>, <c>serving.knative.dev/revisionUID</c> and <c>app</c> on the pods
+    /// (resources/meta.go, makeLabels; the selector is the revision UID), the Revision's annotations, its containers
+    /// (the first named <c>user-container</c> unless named) and the <c>queue-proxy</c> sidecar; owned by the Revision.
+    /// </summary>
+    private async Task EnsureDeploymentAsync(JsonObject revision)
+    {
+        var ns = ObjectFields.Namespace(revision);
+        var name = ObjectFields.Name(revision);
+        if (Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(name)) is not null)
+        {
+            return;
+        }
+
+        var labels = new JsonObject();
+        foreach (var (key, value) in ObjectFields.Labels(revision))
+        {
+            labels[key] = value;
+        }
+
+        labels["serving.knative.dev/revision"] = name;
+        labels["serving.knative.dev/revisionUID"] = ObjectFields.Uid(revision);
+        if (!labels.ContainsKey("app"))
+        {
+            labels["app"] = name;
+        }
+
+        var annotations = new JsonObject();
+        foreach (var (key, value) in ObjectFields.Annotations(revision).Where(a => !a.Key.StartsWith("local.kaptain.build/template", StringComparison.Ordinal)))
+        {
+            annotations[key] = value;
+        }
+
+        var spec = (revision["spec"]?.DeepClone() as JsonObject) ?? new JsonObject();
+        var containers = spec["containers"] as JsonArray ?? new JsonArray();
+        if (containers.FirstOrDefault() is JsonObject user && ObjectFields.Text(user["name"]) is null)
+        {
+            user["name"] = "user-container";
+        }
+
+        containers.Add(new JsonObject
+        {
+            ["name"] = QueueProxy,
+            ["image"] = "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.14.1",
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "http-queueadm", ["containerPort"] = 8022 }, new JsonObject { ["name"] = "queue-port", ["containerPort"] = 8012 }),
+            ["env"] = new JsonArray(new JsonObject { ["name"] = "SERVING_REVISION", ["value"] = name }, new JsonObject { ["name"] = "SERVING_NAMESPACE", ["value"] = ns }),
+        });
+        spec["containers"] = containers;
+        foreach (var field in new[] { "containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds" })
+        {
+            spec.Remove(field);
+        }
+
+        var deployment = new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "Deployment",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = DeploymentName(name),
+                ["namespace"] = ns,
+                ["labels"] = labels.DeepClone(),
+                ["annotations"] = annotations.DeepClone(),
+                ["ownerReferences"] = new JsonArray(ObjectFields.OwnerReference(revision)),
+            },
+            ["spec"] = new JsonObject
+            {
+                ["replicas"] = MinScale(revision),
+                ["progressDeadlineSeconds"] = 600,
+                ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["serving.knative.dev/revisionUID"] = ObjectFields.Uid(revision) } },
+                ["template"] = new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["labels"] = labels, ["annotations"] = annotations },
+                    ["spec"] = spec,
+                },
+            },
+        };
+        await Tolerate(() => Store.CreateAsync(BuiltInResources.Deployment, deployment), 409);
+    }
+
+    /// <summary>Sets the replicas of a Revision's Deployment (scale to zero of a Revision without traffic).</summary>
+    private async Task ScaleAsync(string ns, string revision, int replicas)
+    {
+        if (Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(revision)) is { } deployment
+            && ObjectFields.Integer(deployment["spec"]?["replicas"], 1) != replicas)
+        {
+            await Tolerate(() => Store.MutateAsync(BuiltInResources.Deployment, ns, DeploymentName(revision), d =>
+            {
+                ObjectFields.Child(d, "spec")["replicas"] = replicas;
+                return true;
+            }), 404);
+        }
+    }
+
+    /// <summary>Waits until a pod of the Revision's Deployment is as <paramref name="wanted"/> says; null once the
+    /// Revision is gone (its Deployment and pods go with it). Knative's reconciler reads the pods when the Deployment changes; the
+    /// stand-in looks at them every 50 ms.</summary>
+    private async Task<JsonObject?> WaitForPodAsync(string ns, string revision, Func<JsonObject, bool> wanted, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (Store.TryGet(BuiltInResources.KnativeRevision, ns, revision) is not { } current || ObjectFields.IsDeleting(current))
+            {
+                return null;
+            }
+
+            // Against a real API server (--attach) the cache may not show the Deployment just created yet.
+            var deployment = Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(revision));
+            var uid = deployment is null ? null : ObjectFields.Uid(deployment);
+            var pod = uid is null ? null : Store.List(BuiltInResources.Pod, ns).Items.FirstOrDefault(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p) && wanted(p));
+            if (pod is not null)
+            {
+                return pod;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Cluster.Time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task Fail(string ns, string name, string reason, string message)

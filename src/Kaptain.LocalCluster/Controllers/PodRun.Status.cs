@@ -7,6 +7,11 @@ namespace Kaptain.LocalCluster.Controllers;
 /// <summary>The pod status the kubelet writes through <c>pods/status</c>: phase, conditions, container states.</summary>
 internal sealed partial class PodRun
 {
+    /// <summary>Knative's sidecar in a Revision's pods (knative/serving pkg/reconciler/revision/resources/queue.go).</summary>
+    private const string QueueProxy = "queue-proxy";
+
+    private string? _startedAt;
+
     private JsonObject Terminated(Exit exit) => new()
     {
         ["exitCode"] = exit.Code,
@@ -57,6 +62,17 @@ internal sealed partial class PodRun
             var name = ObjectFields.Text(container["name"]) ?? "main";
             var image = ObjectFields.Text(container["image"]) ?? string.Empty;
             var current = state(name);
+            var sidecar = name == QueueProxy && !current.ContainsKey("terminated")
+                && ObjectFields.Text(current["waiting"]?["reason"]) != "ContainerCreating";
+            if (sidecar)
+            {
+                // Knative's queue-proxy (its own image, always there) runs while the user container cannot be pulled,
+                // or crashes and restarts beside it; it is ready when the pod is (its probe forwards to the user
+                // container's).
+                _startedAt ??= ObjectFields.Timestamp(Now);
+                current = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = _startedAt } };
+            }
+
             statuses.Add(new JsonObject
             {
                 ["name"] = name,
@@ -64,9 +80,9 @@ internal sealed partial class PodRun
                 ["imageID"] = $"{image}@sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(image)))}",
                 ["ready"] = ready,
                 ["started"] = current.ContainsKey("running"),
-                ["restartCount"] = restartCount,
+                ["restartCount"] = sidecar ? 0 : restartCount,
                 ["state"] = current,
-                ["lastState"] = _lastStates.TryGetValue(name, out var last) ? last.DeepClone() : new JsonObject(),
+                ["lastState"] = !sidecar && _lastStates.TryGetValue(name, out var last) ? last.DeepClone() : new JsonObject(),
             });
         }
 

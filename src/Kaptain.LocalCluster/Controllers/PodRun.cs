@@ -219,6 +219,7 @@ internal sealed partial class PodRun
         }
 
         var startedAt = ObjectFields.Timestamp(Now);
+        _startedAt ??= startedAt;
         await UpdateStatus(status =>
         {
             status["phase"] = "Running";

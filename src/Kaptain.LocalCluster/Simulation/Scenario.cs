@@ -43,7 +43,7 @@ public sealed class Scenario
     /// <summary>The message of a failure (<c>message=</c>), printed as the last line and set on the status.</summary>
     public string? Message { get; private init; }
 
-    /// <summary>For <c>crashloop</c>, how many runs crash before one succeeds (<c>restarts=</c>); null crashes forever.</summary>
+    /// <summary>For <c>crashloop</c> and <c>crash</c>, how many runs crash before one succeeds (<c>restarts=</c>); null crashes forever.</summary>
     public int? Restarts { get; private init; }
 
     /// <summary>The lines the workload prints (<c>log=</c>, repeatable), spread over its run.</summary>
@@ -60,7 +60,7 @@ public sealed class Scenario
     public bool FailsOnRun(int run) => Outcome switch
     {
         ScenarioOutcome.Fail => true,
-        ScenarioOutcome.CrashLoop => Restarts is not { } restarts || run < restarts,
+        ScenarioOutcome.CrashLoop or ScenarioOutcome.Crash => Restarts is not { } restarts || run < restarts,
         _ => false,
     };
 
@@ -103,9 +103,10 @@ public sealed class Scenario
                         "fail" => ScenarioOutcome.Fail,
                         "hang" => ScenarioOutcome.Hang,
                         "crashloop" => ScenarioOutcome.CrashLoop,
+                        "crash" => ScenarioOutcome.Crash,
                         "pending" => ScenarioOutcome.Pending,
                         "badimage" => ScenarioOutcome.BadImage,
-                        _ => throw new ScenarioFormatException($"scenario '{text}': unknown word '{key}' (expected succeed, fail, hang, crashloop, pending, badimage, metric or key=value)"),
+                        _ => throw new ScenarioFormatException($"scenario '{text}': unknown word '{key}' (expected succeed, fail, hang, crashloop, crash, pending, badimage, metric or key=value)"),
                     };
                     if (outcome is not null)
                     {

@@ -15,6 +15,12 @@ public enum ScenarioOutcome
     /// <summary>Exits non-zero on every start (or the first few, with <c>restarts=N</c>); restarted as the restart policy says.</summary>
     CrashLoop,
 
+    /// <summary>Serves, then crashes: each start is ready (its readiness probe passes), then after <c>after</c> it exits
+    /// non-zero (every run, or the first <c>restarts=N</c>) and is restarted with back-off (CrashLoopBackOff between
+    /// starts). A Knative Revision (and so KServe's InferenceService) becomes Ready on the first start and stays Ready,
+    /// as kserve#1859 reports.</summary>
+    Crash,
+
     /// <summary>Never scheduled: the pod stays Pending (an InferenceService never becomes ready).</summary>
     Pending,
 

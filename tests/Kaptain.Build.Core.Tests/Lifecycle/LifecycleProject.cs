@@ -53,6 +53,9 @@ internal sealed class LifecycleProject : IDisposable
             [ModelProperties.Kubeconfig] = kubeconfigPath,
             [ModelProperties.Namespace] = Namespace,
             [ModelProperties.Objectives] = "accuracy",
+
+            // The post-Ready check runs in every publish, briefly: the tests of the check set their own window.
+            [ModelProperties.PublishStableSeconds] = "1",
         };
         Environment = new Dictionary<string, string>
         {

@@ -279,7 +279,68 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         Assert.Equal("KAPT1050", error.Diagnostics[0].Code);
         Assert.Contains("RevisionFailed", error.Diagnostics[0].Message, StringComparison.Ordinal);
         Assert.Contains("Back-off pulling image", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        // While it waited, the Revision's pod said why (Knative fails the Revision only after its progress deadline).
+        var reported = Assert.Single(project.Log.Lines, l => l.Contains("is waiting: ErrImagePull", StringComparison.Ordinal));
+        Assert.Contains($"{project.Name}-predictor-00001-deployment-", reported, StringComparison.Ordinal);
+        Assert.Contains("Failed to pull image", reported, StringComparison.Ordinal);
+        Assert.Contains(project.Log.Lines, l => l.Contains("is waiting: ImagePullBackOff", StringComparison.Ordinal));
         Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task A_Serverless_predictor_that_exits_before_ready_fails_fast_and_its_crash_is_reported()
+    {
+        using var project = await PublishableAsync("pub-kncrash");
+        project.Properties[ModelProperties.PublishTimeout] = "300";
+        project.Scenario("crashloop after=200ms exit=2 message=\"no model server\"");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        // Knative fails the Revision from the pod's last termination (ExitCode2) as the pod enters CrashLoopBackOff:
+        // whichever publish sees first (the Revision: KAPT1050, the pod: KAPT1051), it fails fast and names the crash.
+        Assert.Contains(error.Diagnostics[0].Code, new[] { "KAPT1050", "KAPT1051" });
+        Assert.Contains("Back-off restarting failed container", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Contains(error.Diagnostics[0].Code == "KAPT1050" ? "ExitCode2" : "CrashLoopBackOff", error.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Empty(project.Resources());
+    }
+
+    [Theory]
+    [InlineData("Serverless", "-predictor-00001-deployment-")]
+    [InlineData("RawDeployment", "-predictor-")]
+    public async Task A_server_that_crashes_after_ready_fails_the_publish_with_KAPT1055(string mode, string podPrefix)
+    {
+        using var project = await PublishableAsync("pub-unstable-" + mode[..3].ToLowerInvariant());
+        project.Properties[ModelProperties.DeploymentMode] = mode;
+        project.Properties[ModelProperties.PublishStableSeconds] = "60";
+        // Ready once its probe passes, then out of memory a few seconds later: KServe reports Ready (kserve#1859).
+        project.Scenario("crash after=6s exit=137 reason=OOMKilled message=\"CUDA out of memory\"");
+
+        var error = await Assert.ThrowsAsync<KaptainException>(
+            () => KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("KAPT1055", error.Diagnostics[0].Code);
+        var message = error.Diagnostics[0].Message;
+        Assert.Contains($"pod {project.Name}{podPrefix}", message, StringComparison.Ordinal);
+        Assert.Contains("container kserve-container", message, StringComparison.Ordinal);
+        Assert.Contains("OOMKilled, exit code 137: CUDA out of memory", message, StringComparison.Ordinal);
+        Assert.Contains("Back-off restarting failed container", message, StringComparison.Ordinal);
+        Assert.Contains("--previous", message, StringComparison.Ordinal);
+        Assert.Contains(project.Log.Lines, l => l.Contains($"Checking that the predictor pods of InferenceService {project.Name} stay up", StringComparison.Ordinal));
+        // A failed publish removes what it created, as every failed publish does (KaptainKeepFailedResources keeps it).
+        Assert.Empty(project.Resources());
+    }
+
+    [Fact]
+    public async Task A_server_that_stays_up_passes_the_stability_check()
+    {
+        using var project = await PublishableAsync("pub-stable");
+        project.Properties[ModelProperties.PublishStableSeconds] = "3";
+
+        var result = await KaptainLifecycle.PublishAsync(project.Options(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(project.Name, result.InferenceServiceName);
+        Assert.Contains(project.Log.Lines, l => l.Contains($"predictor pods of InferenceService {project.Name} stayed up for 3.0 s (1 pod(s), no restart)", StringComparison.Ordinal));
     }
 
     [Fact]

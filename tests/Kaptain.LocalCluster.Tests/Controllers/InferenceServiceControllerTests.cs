@@ -164,6 +164,9 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
         Assert.Equal("RevisionFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
         var revision = await cluster.GetAsync(Knative, "revisions", ns, "pull-predictor-00001", token);
         Assert.Equal("ImagePullBackOff", SimulatedCluster.ConditionReason(revision, "Ready"));
+        // Knative takes the reason from the Revision's pod, which waits in ImagePullBackOff.
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.knative.dev/revision=pull-predictor-00001"));
+        Assert.Equal("ImagePullBackOff", pod["status"]!["containerStatuses"]![0]!["state"]!["waiting"]!["reason"]!.GetValue<string>());
     }
 
     [Fact]
@@ -191,6 +194,94 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
         var events = await cluster.EventsAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token);
         Assert.Contains(events, e => e.Reason == "Failed" && e.Message.StartsWith("Failed to pull image", StringComparison.Ordinal));
         Assert.Contains(events, e => e.Reason == "BackOff" && e.Message.StartsWith("Back-off pulling image", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Serverless_revisions_run_pods_in_a_deployment_with_knatives_labels_and_the_queue_proxy()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-kpods", token);
+        await ModelStorageAsync(ns, "isvc-kpods", "models/mnist/model.joblib", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("kp", "s3://isvc-kpods/models/mnist", "succeed after=100ms").ToJsonString(), token);
+        await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "kp", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+
+        // Knative: a Deployment {revision}-deployment owned by the Revision (names.go), pods with the Revision's labels
+        // plus serving.knative.dev/revision and revisionUID (meta.go), the user container and queue-proxy (deploy.go).
+        var revision = await cluster.GetAsync(Knative, "revisions", ns, "kp-predictor-00001", token);
+        var deployment = await cluster.GetAsync("apps/v1", "deployments", ns, "kp-predictor-00001-deployment", token);
+        Assert.Equal(revision["metadata"]!["uid"]!.GetValue<string>(), deployment["metadata"]!["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.knative.dev/revision=kp-predictor-00001"));
+        var labels = pod["metadata"]!["labels"]!;
+        Assert.Equal("kp", labels["serving.kserve.io/inferenceservice"]!.GetValue<string>());
+        Assert.Equal("predictor", labels["component"]!.GetValue<string>());
+        Assert.Equal("kp-predictor", labels["serving.knative.dev/configuration"]!.GetValue<string>());
+        Assert.Equal("kp-predictor", labels["serving.knative.dev/service"]!.GetValue<string>());
+        Assert.Equal(revision["metadata"]!["uid"]!.GetValue<string>(), labels["serving.knative.dev/revisionUID"]!.GetValue<string>());
+        Assert.Equal(["kserve-container", "queue-proxy"], pod["spec"]!["containers"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal("Running", pod["status"]!["phase"]!.GetValue<string>());
+        Assert.Contains("Successfully copied", await cluster.LogAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token, container: "storage-initializer"), StringComparison.Ordinal);
+
+        // A new Revision: the old one, without traffic, is scaled to zero (its pods go) and kept.
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"metadata":{"annotations":{"local.kaptain.build/scenario":"succeed after=50ms"}}}""", V1Patch.PatchType.MergePatch),
+            "serving.kserve.io", "v1beta1", ns, "inferenceservices", "kp", cancellationToken: token);
+        await cluster.WaitForAsync("apps/v1", "deployments", ns, "kp-predictor-00001-deployment", d => d["spec"]?["replicas"]?.GetValue<int>() == 0, token);
+        await cluster.WaitForAsync("apps/v1", "deployments", ns, "kp-predictor-00002-deployment", d => d["status"]?["availableReplicas"]?.GetValue<int>() == 1, token);
+        var pods = await cluster.ListAsync("v1", "pods", ns, token, "serving.kserve.io/inferenceservice=kp");
+        Assert.All(pods, p => Assert.Equal("kp-predictor-00002", p["metadata"]!["labels"]!["serving.knative.dev/revision"]!.GetValue<string>()));
+        Assert.NotEmpty(pods);
+    }
+
+    [Fact]
+    public async Task A_Serverless_server_that_crashes_after_ready_crash_loops_while_the_InferenceService_stays_ready()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-crash", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("cr", "gs://not-checked/model", "crash after=300ms exit=3 message=\"CUDA out of memory\"").ToJsonString(), token);
+        await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "cr", i => SimulatedCluster.HasCondition(i, "Ready"), token);
+
+        JsonNode? crashed = null;
+        for (var i = 0; i < 200 && crashed is null; i++)
+        {
+            crashed = (await cluster.ListAsync("v1", "pods", ns, token, "serving.knative.dev/revision=cr-predictor-00001"))
+                .FirstOrDefault(p => p["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"]?.GetValue<string>() == "CrashLoopBackOff");
+            if (crashed is null)
+            {
+                await Task.Delay(50, token);
+            }
+        }
+
+        Assert.NotNull(crashed);
+        var server = crashed!["status"]!["containerStatuses"]![0]!;
+        Assert.Equal("kserve-container", server["name"]!.GetValue<string>());
+        Assert.True(server["restartCount"]!.GetValue<int>() >= 1);
+        Assert.Equal(3, server["lastState"]!["terminated"]!["exitCode"]!.GetValue<int>());
+        Assert.Equal("CUDA out of memory", server["lastState"]!["terminated"]!["message"]!.GetValue<string>());
+        var queue = crashed["status"]!["containerStatuses"]![1]!;
+        Assert.Equal("queue-proxy", queue["name"]!.GetValue<string>());
+        Assert.Equal(0, queue["restartCount"]!.GetValue<int>());
+        Assert.NotNull(queue["state"]!["running"]);
+        var events = await cluster.EventsAsync(ns, crashed["metadata"]!["name"]!.GetValue<string>(), token);
+        Assert.Contains(events, e => e.Reason == "BackOff" && e.Message.StartsWith("Back-off restarting failed container kserve-container", StringComparison.Ordinal));
+        // As kserve#1859: the InferenceService still says Ready.
+        var isvc = await cluster.GetAsync(Kserve, "inferenceservices", ns, "cr", token);
+        Assert.True(SimulatedCluster.HasCondition(isvc, "Ready"));
+    }
+
+    [Fact]
+    public async Task A_Serverless_server_that_exits_before_ready_fails_the_revision_with_its_exit_code()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-exit", token);
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, Isvc("ex", "gs://not-checked/model", "crashloop after=100ms exit=2 message=\"no model\"").ToJsonString(), token);
+
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "ex", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+
+        Assert.Equal("RevisionFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+        var revision = await cluster.GetAsync(Knative, "revisions", ns, "ex-predictor-00001", token);
+        Assert.Equal("ExitCode2", SimulatedCluster.ConditionReason(revision, "Ready"));
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.knative.dev/revision=ex-predictor-00001"));
+        Assert.Equal(2, pod["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["exitCode"]!.GetValue<int>());
     }
 
     private static JsonObject Isvc(string name, string storageUri, string? scenario)

@@ -46,6 +46,18 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public void Crash_serves_then_exits_on_every_run_with_its_exit_code()
+    {
+        var crash = Scenario.Parse("crash after=3s exit=137 reason=OOMKilled");
+
+        Assert.Equal(ScenarioOutcome.Crash, crash.Outcome);
+        Assert.True(crash.FailsOnRun(0));
+        Assert.True(crash.FailsOnRun(7));
+        Assert.Equal(137, crash.ExitCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), crash.After);
+    }
+
+    [Fact]
     public void Hang_and_pending_have_their_defaults()
     {
         Assert.Equal(ScenarioOutcome.Hang, Scenario.Parse("hang").Outcome);
