@@ -352,8 +352,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
     /// server that failed or is in CrashLoopBackOff is a failed model load, with the container's last message.</summary>
     private string? PodFailure(JsonObject deployment)
     {
-        var uid = ObjectFields.Uid(deployment);
-        foreach (var pod in Store.List(BuiltInResources.Pod, ObjectFields.Namespace(deployment)).Items.Where(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p)))
+        foreach (var pod in Store.List(BuiltInResources.Pod, ObjectFields.Namespace(deployment)).Items.Where(p => ObjectFields.IsSelectedBy(p, deployment) && !ObjectFields.IsDeleting(p)))
         {
             var statuses = (pod["status"]?["initContainerStatuses"] as JsonArray ?? []).Concat(pod["status"]?["containerStatuses"] as JsonArray ?? []);
             foreach (var container in statuses)

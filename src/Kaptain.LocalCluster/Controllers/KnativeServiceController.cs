@@ -222,6 +222,13 @@ internal sealed class KnativeServiceController : ReconcilingController
                 {
                     // The cluster stops.
                 }
+                catch (Exception e)
+                {
+                    // A defect of the simulation, not a behaviour of Knative: shown on the Revision, where a test reads it,
+                    // rather than leaving it Deploying for ever.
+                    Console.Error.WriteLine($"knative: revision {ns}/{name}: {e}");
+                    await Fail(ns, name, "SimulationError", e.GetType().Name + ": " + e.Message).ConfigureAwait(false);
+                }
             },
             CancellationToken.None);
     }
@@ -461,8 +468,7 @@ internal sealed class KnativeServiceController : ReconcilingController
 
             // Against a real API server (--attach) the cache may not show the Deployment just created yet.
             var deployment = Store.TryGet(BuiltInResources.Deployment, ns, DeploymentName(revision));
-            var uid = deployment is null ? null : ObjectFields.Uid(deployment);
-            var pod = uid is null ? null : Store.List(BuiltInResources.Pod, ns).Items.FirstOrDefault(p => ObjectFields.IsControlledBy(p, uid) && !ObjectFields.IsDeleting(p) && wanted(p));
+            var pod = deployment is null ? null : Store.List(BuiltInResources.Pod, ns).Items.FirstOrDefault(p => ObjectFields.IsSelectedBy(p, deployment) && !ObjectFields.IsDeleting(p) && wanted(p));
             if (pod is not null)
             {
                 return pod;

@@ -67,6 +67,19 @@ internal static class ObjectFields
     /// <summary>Whether <paramref name="obj"/> is controlled by the object with <paramref name="ownerUid"/>.</summary>
     public static bool IsControlledBy(JsonNode obj, string ownerUid) => ControllerOf(obj) is { } owner && Text(owner["uid"]) == ownerUid;
 
+    /// <summary>
+    /// Whether a Deployment's <c>spec.selector.matchLabels</c> selects <paramref name="pod"/>: how the clients of a
+    /// Deployment (KServe, Knative, <c>kubectl rollout status</c>) find its pods. Ownership does not serve for that: the
+    /// real Deployment controller's pods are owned by its ReplicaSet (kubernetes/kubernetes pkg/controller/deployment),
+    /// the stand-in's by the Deployment itself.
+    /// </summary>
+    public static bool IsSelectedBy(JsonNode pod, JsonNode deployment)
+    {
+        var wanted = StringMap(deployment["spec"]?["selector"]?["matchLabels"]);
+        var labels = Labels(pod);
+        return wanted.Count > 0 && wanted.All(l => labels.TryGetValue(l.Key, out var value) && value == l.Value);
+    }
+
     /// <summary>An owner reference to <paramref name="owner"/> as a controller (blocking foreground deletion), as the
     /// real controllers set it.</summary>
     public static JsonObject OwnerReference(JsonNode owner) => new()
