@@ -48,7 +48,7 @@ public sealed class LastKnownStatesTests
         states.Set("a", first);
         states.Set("b", Trial(2));
 
-        var taken = states.Take("a");
+        var taken = states.Take("a")!;
 
         Assert.Equal(first.ToJsonString(), taken.ToJsonString());
         Assert.False(states.Contains("a"));
@@ -56,7 +56,7 @@ public sealed class LastKnownStatesTests
     }
 
     [Fact]
-    public void A_thousand_trials_cost_a_fraction_of_their_json()
+    public void A_thousand_trials_cost_less_than_60_percent_of_their_json()
     {
         var states = new LastKnownStates();
         long json = 0;
@@ -68,7 +68,7 @@ public sealed class LastKnownStatesTests
         }
 
         Assert.Equal(1000, states.Count);
-        Assert.True(states.RetainedBytes * 2 < json, $"{states.RetainedBytes} bytes kept for {json} bytes of JSON");
+        Assert.True(states.RetainedBytes * 10 < json * 6, $"{states.RetainedBytes} bytes kept for {json} bytes of JSON");
     }
 
     [Fact]
