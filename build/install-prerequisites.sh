@@ -2,6 +2,8 @@
 # Installs what the build, the demo and the tests need on a Debian machine, each piece only when it is missing:
 #   - docker-registry (Debian's, the OCI registry the tests and the demo start on free ports), when
 #     /usr/bin/docker-registry is missing;
+#   - python3-boto3 (Debian's boto3 for Debian's /usr/bin/python3), when its package folder is missing: the tests run
+#     the samples' own upload code with it against s3rver;
 #   - nodejs + npm (Debian's), only when there is no node at all. A node that is there is never replaced or
 #     downgraded: nodesource's nodejs bundles npm and *conflicts* with Debian's npm package, so asking apt for
 #     `nodejs npm` on such a machine fails ("nodejs : Conflicts: npm"). A node without npm is an error that says so.
@@ -11,7 +13,7 @@
 #   build/install-prerequisites.sh --plan   print the apt packages it would install, one line, and change nothing
 #
 # KAPTAIN_PREREQ_ROOT (tests only) prefixes the paths it checks, so that a test can ask for the plan of a machine
-# without docker-registry, or without node, in a throwaway directory; PATH decides which node/npm it sees.
+# without docker-registry, boto3 or node, in a throwaway directory; PATH decides which node/npm it sees.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 prefix="${KAPTAIN_PREREQ_ROOT:-}"
@@ -24,6 +26,7 @@ esac
 
 packages=()
 [ -x "$prefix/usr/bin/docker-registry" ] || packages+=(docker-registry)
+[ -d "$prefix/usr/lib/python3/dist-packages/boto3" ] || packages+=(python3-boto3)
 if ! command -v npm >/dev/null 2>&1; then
   if command -v node >/dev/null 2>&1; then
     echo "node $(node --version 2>/dev/null) is installed without npm ($(command -v node)). Install the npm that belongs" \

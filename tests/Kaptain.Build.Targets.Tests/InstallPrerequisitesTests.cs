@@ -27,6 +27,15 @@ public sealed class InstallPrerequisitesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_machine_without_boto3_gets_debians_python3_boto3()
+    {
+        var result = await Plan(registry: true, node: true, npm: true, boto3: false);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal("python3-boto3", result.Output.Trim());
+    }
+
+    [Fact]
     public async Task A_machine_with_everything_gets_nothing()
     {
         var result = await Plan(registry: true, node: true, npm: true);
@@ -55,7 +64,7 @@ public sealed class InstallPrerequisitesTests : IDisposable
     }
 
     /// <summary>
-    /// The plan for this machine (as it would be without docker-registry) is one apt accepts here: apt-get's simulation
+    /// The plan for this machine (as it would be without docker-registry and boto3) is one apt accepts here: apt-get's simulation
     /// (<c>-s</c>, which changes nothing and needs no root; <c>--reinstall</c> so that it plans the package on a machine that has it meanwhile) neither fails nor removes the node that is installed. This is
     /// the check that would have caught <c>apt-get install docker-registry nodejs npm</c> on a nodesource machine.
     /// </summary>
@@ -66,16 +75,23 @@ public sealed class InstallPrerequisitesTests : IDisposable
         Assert.True(plan.ExitCode == 0, plan.Output);
         var packages = plan.Output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Contains("docker-registry", packages);
+        Assert.Contains("python3-boto3", packages);
 
         var apt = await Run("apt-get", ["-s", "-q", "install", "--reinstall", "--no-install-recommends", .. packages], []);
 
         Assert.True(apt.ExitCode == 0, "apt-get -s refused the plan (run `apt-get update` if it cannot locate a package):\n" + apt.Output);
         Assert.DoesNotContain("Remv nodejs", apt.Output, StringComparison.Ordinal);
         Assert.Contains("Inst docker-registry", apt.Output, StringComparison.Ordinal);
+        Assert.Contains("Inst python3-boto3", apt.Output, StringComparison.Ordinal);
     }
 
-    private Task<(int ExitCode, string Output)> Plan(bool registry, bool node, bool npm)
+    private Task<(int ExitCode, string Output)> Plan(bool registry, bool node, bool npm, bool boto3 = true)
     {
+        if (boto3)
+        {
+            Directory.CreateDirectory(Path.Combine(machine, "usr", "lib", "python3", "dist-packages", "boto3"));
+        }
+
         if (registry)
         {
             Directory.CreateDirectory(Path.Combine(machine, "usr", "bin"));

@@ -32,6 +32,12 @@ public sealed class ResourceCleaner
     /// <summary>How long one cleanup may take in all, deletes and waiting included; 20 seconds by default.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Told when the wait until a deleted object is gone may not watch its kind (403 on list or watch) and confirms the
+    /// deletion with gets instead; optional.
+    /// </summary>
+    public IRefusedRequestReport? Refused { get; init; }
+
     /// <summary>Whether to wait until deleted resources are gone (dependents included, for foreground deletes).</summary>
     public bool WaitForRemoval { get; init; } = true;
 
@@ -217,6 +223,10 @@ public sealed class ResourceCleaner
         catch (KaptainException exception)
         {
             // The watch (a list and a watch) was refused or failed: a get of the one object may still be allowed.
+            Refused?.Refused(
+                exception,
+                $"the deletion of {resource.Kind} {resource.Name} is not seen as it happens",
+                "each deleted object is looked at with get until it is gone");
             var confirmed = await ConfirmWithGetAsync(resource, deadline).ConfigureAwait(false);
             return confirmed.State == Removal.Unconfirmed
                 ? (Removal.Unconfirmed, $"{ServerMessage.Quote(exception.Diagnostics[0].ToString())}; {confirmed.Reason}")

@@ -8,7 +8,7 @@ using Kaptain.Build.Diagnostics;
 namespace Kaptain.Build.Cluster;
 
 /// <summary>Turns what KubernetesClient throws into coded diagnostics that name the request and what to do.</summary>
-internal static class ClusterApiErrors
+internal static partial class ClusterApiErrors
 {
     /// <summary>Whether the exception came from talking to the API (as opposed to a bug or the caller's cancellation).</summary>
     public static bool IsApiFailure(Exception exception, CancellationToken callerToken) =>
@@ -67,8 +67,17 @@ internal static class ClusterApiErrors
                 KaptainDiagnostic.Error("KAPT1014", subject, what, ns, reason),
             var code => KaptainDiagnostic.Error("KAPT1009", subject, (int)code.Value, verb, what, ns, reason),
         };
-        return new KaptainException(diagnostic, exception);
+        var account = status?.Message is { } message && ForbiddenUser().Match(message) is { Success: true } match ? match.Groups[1].Value : null;
+        return new KaptainException(diagnostic, exception)
+        {
+            Request = new ClusterRequest(verb, kind.ResourceName, ns, name, (int?)StatusCode(exception), account),
+        };
     }
+
+    // kube-apiserver's 403 names the user: 'pods is forbidden: User "system:serviceaccount:ns:sa" cannot list resource
+    // "pods" ...' (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go, forbiddenMessage).
+    [System.Text.RegularExpressions.GeneratedRegex("User \"([^\"]+)\" cannot ")]
+    private static partial System.Text.RegularExpressions.Regex ForbiddenUser();
 
     /// <summary>The diagnostic for a kind whose group/version the cluster does not serve.</summary>
     public static KaptainDiagnostic NotServed(ResourceKind kind) =>

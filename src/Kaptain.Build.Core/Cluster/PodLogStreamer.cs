@@ -28,6 +28,7 @@ public sealed class PodLogStreamer : IAsyncDisposable
     private readonly string labelSelector;
     private readonly IPodLogSink sink;
     private readonly ClusterResilience? resilience;
+    private readonly IRefusedRequestReport? refused;
     private readonly Lock sinkGate = new();
     private readonly ConcurrentDictionary<string, PodTracker> pods = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Task> followers = [];
@@ -41,14 +42,24 @@ public sealed class PodLogStreamer : IAsyncDisposable
     /// <param name="labelSelector">Selects the pods to follow.</param>
     /// <param name="sink">Receives the lines.</param>
     /// <param name="resilience">Counts reconnections and paces them; optional.</param>
+    /// <param name="refused">
+    /// Told when the pods may not be listed or watched, or a log may not be read (403), instead of a note in the log;
+    /// optional.
+    /// </param>
     public PodLogStreamer(
-        IClusterResourceClient client, string? @namespace, string labelSelector, IPodLogSink sink, ClusterResilience? resilience = null)
+        IClusterResourceClient client,
+        string? @namespace,
+        string labelSelector,
+        IPodLogSink sink,
+        ClusterResilience? resilience = null,
+        IRefusedRequestReport? refused = null)
     {
         this.client = client ?? throw new ArgumentNullException(nameof(client));
         this.@namespace = @namespace;
         this.labelSelector = labelSelector ?? throw new ArgumentNullException(nameof(labelSelector));
         this.sink = sink ?? throw new ArgumentNullException(nameof(sink));
         this.resilience = resilience;
+        this.refused = refused;
     }
 
     /// <summary>How many times a dropped log stream was reopened.</summary>
@@ -157,7 +168,10 @@ public sealed class PodLogStreamer : IAsyncDisposable
         }
         catch (KaptainException exception)
         {
-            Write(new PodLogLine("kaptain", "", $"cannot watch pods ({exception.Diagnostics[0].Code}): {exception.Diagnostics[0].Message}", IsNote: true));
+            if (refused?.Refused(exception, $"no pod log line is shown (the pods of {labelSelector} are not found)") != true)
+            {
+                Write(new PodLogLine("kaptain", "", $"cannot watch pods ({exception.Diagnostics[0].Code}): {exception.Diagnostics[0].Message}", IsNote: true));
+            }
         }
     }
 
@@ -203,6 +217,12 @@ public sealed class PodLogStreamer : IAsyncDisposable
                 var completed = end.Completed;
                 if (end.Denied)
                 {
+                    if (end.Failure is null)
+                    {
+                        // Reported as refused, once for the step.
+                        return;
+                    }
+
                     Write(new PodLogLine(podName, container, $"cannot read the log of container {container}: {end.Failure}", IsNote: true));
                     return;
                 }
@@ -315,6 +335,11 @@ public sealed class PodLogStreamer : IAsyncDisposable
         catch (KaptainException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // Unauthorized or forbidden: asking again will not help.
+            if (refused?.Refused(exception, $"the log of container {container} of pod {podName} is not shown") == true)
+            {
+                return new StreamEnd(false, false, true, null, delivered);
+            }
+
             return new StreamEnd(false, false, true, $"{exception.Diagnostics[0].Code}: {exception.Diagnostics[0].Message}", delivered);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested

@@ -16,4 +16,7 @@ public sealed class KaptainException : Exception
 
     /// <summary>The diagnostics that ended the step.</summary>
     public IReadOnlyList<KaptainDiagnostic> Diagnostics { get; }
+
+    /// <summary>The cluster request that failed, when the resource client threw this for one.</summary>
+    internal Cluster.ClusterRequest? Request { get; init; }
 }

@@ -143,7 +143,7 @@ internal static class BuildImageStep
         run.Report.Set("jobName", name);
         var sink = new StepLogSink(run.Log);
         ResourceWaitResult end;
-        await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience))
+        await using (var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.BuildImage), sink, run.Resilience, run.Refused))
         {
             logs.Start(cancellationToken);
             var states = new StateReporter(run.Log, $"Job {name}", JobState);

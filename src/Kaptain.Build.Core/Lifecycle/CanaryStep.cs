@@ -57,19 +57,26 @@ internal static class CanaryStep
                     throw new KaptainException(KaptainDiagnostic.Error("KAPT1053", name, name, "roll back"));
                 }
 
-                var body = service.DeepClone().AsObject();
-                body.Remove("status");
-                var target = (JsonObject)body["spec"]!["predictor"]!;
-                if (promote)
+                // Made of the latest object on each attempt (a 409 re-reads it; see PublishingStep.PutAsync).
+                JsonObject Promoted(JsonObject latest)
                 {
-                    target.Remove("canaryTrafficPercent");
-                }
-                else
-                {
-                    target["canaryTrafficPercent"] = 0;
+                    var body = latest.DeepClone().AsObject();
+                    body.Remove("status");
+                    body["metadata"]!.AsObject().Remove("managedFields");
+                    var target = (JsonObject)body["spec"]!["predictor"]!;
+                    if (promote)
+                    {
+                        target.Remove("canaryTrafficPercent");
+                    }
+                    else
+                    {
+                        target["canaryTrafficPercent"] = 0;
+                    }
+
+                    return body;
                 }
 
-                await PublishingStep.PutAsync(run, kind, body, "update", cancellationToken).ConfigureAwait(false);
+                await PublishingStep.PutAsync(run, kind, service, Promoted, "update", cancellationToken).ConfigureAwait(false);
                 run.Log.Info(promote
                     ? $"Promoting the canary of InferenceService {name}: all traffic to its latest revision"
                     : $"Rolling back the canary of InferenceService {name}: all traffic back to revision {rolledOut}");

@@ -29,7 +29,7 @@ internal static class CleanupStep
                 var journals = Directory.Exists(options.IntermediateDirectory)
                     ? Directory.GetFiles(options.IntermediateDirectory, "journal-*.jsonl").Where(path => !path.EndsWith($"journal-{run.RunId}.jsonl", StringComparison.Ordinal)).ToList()
                     : [];
-                var cleaner = new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout };
+                var cleaner = new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout, Refused = run.Refused };
                 var sweep = await FindAsync(
                     run.Client, run.Model, run.Namespace, journals.SelectMany(ResourceJournal.Read), cancellationToken).ConfigureAwait(false);
                 var targets = sweep.Found;

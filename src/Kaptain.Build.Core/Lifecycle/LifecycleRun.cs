@@ -32,6 +32,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
         Log = options.Log ?? SilentLifecycleLog.Instance;
         Environment = new LifecycleEnvironment(options.Environment);
         Report = new RunReport(stepName, RunId, options.Model.Id, DateTimeOffset.UtcNow);
+        Refused = new RefusedSideRequests(this, RefusedSideRequests.RoleOf(stepName));
     }
 
     public LifecycleOptions Options { get; }
@@ -47,6 +48,9 @@ internal sealed class LifecycleRun : IAsyncDisposable
     public RunReport Report { get; }
 
     public ClusterResilience Resilience { get; } = new();
+
+    /// <summary>Reports the side requests the step's account may not make (<c>KAPT5070</c>, <c>KAPT5071</c>), once each.</summary>
+    public RefusedSideRequests Refused { get; }
 
     /// <summary>The model id as a label value (<see cref="ManifestLabels.ModelLabelValue"/>).</summary>
     public string ModelLabel => ManifestLabels.ModelLabelValue(Model.Id);
@@ -124,7 +128,7 @@ internal sealed class LifecycleRun : IAsyncDisposable
             return CleanupReport.Empty;
         }
 
-        var cleaner = new ResourceCleaner(client, journal) { Timeout = Options.CleanupTimeout };
+        var cleaner = new ResourceCleaner(client, journal) { Timeout = Options.CleanupTimeout, Refused = Refused };
         var report = await cleaner.CleanUpRunAsync(RunId, outcome, keep, CancellationToken.None).ConfigureAwait(false);
         foreach (var resource in report.Removed.Concat(report.AlreadyGone))
         {

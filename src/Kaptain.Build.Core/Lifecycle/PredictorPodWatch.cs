@@ -59,8 +59,9 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
             var pods = await run.Client.ListAsync(ResourceKinds.Pod, run.Namespace, $"{PublishingStep.InferenceServiceLabel}={name}", null, cancellationToken).ConfigureAwait(false);
             return pods.Items.Select(p => KubernetesObjectJson.Uid(p) ?? string.Empty).ToHashSet(StringComparer.Ordinal);
         }
-        catch (KaptainException)
+        catch (KaptainException exception)
         {
+            run.Refused.Refused(exception, $"the predictor pods of InferenceService {name} are not followed (their waiting reasons are not shown, and a crash loop does not end the wait early)");
             return new HashSet<string>(StringComparer.Ordinal);
         }
     }
@@ -119,6 +120,7 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
         catch (KaptainException exception)
         {
             // The pods are a help, not the outcome: the InferenceService's conditions still decide.
+            run.Refused.Refused(exception, "the predictor pods are not followed (their waiting reasons are not shown, and a crash loop does not end the wait early)");
             run.Log.Detail($"The predictor pods cannot be followed ({exception.Diagnostics[0].Code})");
         }
     }
@@ -160,8 +162,9 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
             var events = await new PodEvents(run.Client).ForObjectAsync(run.Namespace, "Pod", pod, cancellationToken).ConfigureAwait(false);
             return string.Join(Environment.NewLine, events.Where(e => e.Type == "Warning").Select(e => "  " + e).Distinct(StringComparer.Ordinal).TakeLast(5));
         }
-        catch (KaptainException)
+        catch (KaptainException exception)
         {
+            run.Refused.Refused(exception, $"the waiting reason of predictor pod {pod} is reported without its Events");
             return string.Empty;
         }
     }

@@ -317,34 +317,100 @@ internal static class PublishingStep
     private static Task ReplaceAsync(
         LifecycleRun run, ResourceKind kind, CustomResource service, JsonObject existing, CancellationToken cancellationToken)
     {
-        var body = KubernetesObjectJson.FromModel(service);
-        body["metadata"]!["resourceVersion"] = KubernetesObjectJson.ResourceVersion(existing);
-        return PutAsync(run, kind, body, "replace", cancellationToken);
+        var desired = KubernetesObjectJson.FromModel(service);
+        return PutAsync(run, kind, existing, latest => Over(latest, desired), "replace", cancellationToken);
     }
 
-    /// <summary>PUTs <paramref name="body"/> (with the resourceVersion it was read at) over the InferenceService it
-    /// names: a replace, or a canary's promotion or rollback. <paramref name="action"/> names it in a refusal.</summary>
-    internal static async Task PutAsync(LifecycleRun run, ResourceKind kind, JsonObject body, string action, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rendered service over the object read: its spec, labels and annotations, and the read object's metadata
+    /// otherwise (uid, resourceVersion, the finalizer KServe adds, owner references); no status (the server keeps it).
+    /// </summary>
+    private static JsonObject Over(JsonObject latest, JsonObject desired)
     {
-        var name = KubernetesObjectJson.Name(body);
-        try
+        var body = latest.DeepClone().AsObject();
+        body.Remove("status");
+        body["spec"] = desired["spec"]?.DeepClone();
+        var metadata = body["metadata"]!.AsObject();
+        metadata.Remove("managedFields");
+        foreach (var field in new[] { "labels", "annotations" })
         {
-            await run.Resilience.ExecuteAsync(
-                async token =>
-                {
-                    using var response = await run.Connection.Client.CustomObjects
-                        .ReplaceNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(
-                            body, kind.Group, kind.Version, run.Namespace, kind.Plural, name, cancellationToken: token)
-                        .ConfigureAwait(false);
-                    return response.Body;
-                },
-                cancellationToken).ConfigureAwait(false);
+            metadata[field] = desired["metadata"]?[field]?.DeepClone();
+            if (metadata[field] is null)
+            {
+                metadata.Remove(field);
+            }
         }
-        catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
+
+        return body;
+    }
+
+    /// <summary>
+    /// PUTs the InferenceService <paramref name="read"/> names with the body <paramref name="build"/> makes of it: a
+    /// replace, or a canary's promotion or rollback. <paramref name="action"/> names it in a refusal. A 409 (the object
+    /// changed since it was read, with the resourceVersion of the PUT) is met by reading it again: when only its status
+    /// or metadata changed (the KServe controller writes status and its finalizer all the time), the body is made again
+    /// of the latest object and PUT again, up to <see cref="PutAttempts"/> times; when its spec changed, someone else
+    /// changed the service since this run read it, and overwriting that silently would lose their change: KAPT1065.
+    /// </summary>
+    internal static async Task PutAsync(
+        LifecycleRun run, ResourceKind kind, JsonObject read, Func<JsonObject, JsonObject> build, string action, CancellationToken cancellationToken)
+    {
+        var name = KubernetesObjectJson.Name(read);
+        var latest = read;
+        for (var attempt = 1; ; attempt++)
         {
-            throw ClusterApiErrors.Translate(run.Connection, exception, action, kind, run.Namespace, name);
+            var body = build(latest);
+            try
+            {
+                await run.Resilience.ExecuteAsync(
+                    async token =>
+                    {
+                        using var response = await run.Connection.Client.CustomObjects
+                            .ReplaceNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(
+                                body, kind.Group, kind.Version, run.Namespace, kind.Plural, name, cancellationToken: token)
+                            .ConfigureAwait(false);
+                        return response.Body;
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (attempt < PutAttempts
+                && ClusterApiErrors.IsApiFailure(exception, cancellationToken)
+                && ClusterApiErrors.StatusCode(exception) == System.Net.HttpStatusCode.Conflict)
+            {
+                var again = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false);
+                if (again is null)
+                {
+                    throw ClusterApiErrors.Translate(run.Connection, exception, action, kind, run.Namespace, name);
+                }
+
+                if (!JsonNode.DeepEquals(again["spec"], read["spec"]))
+                {
+                    throw new KaptainException(KaptainDiagnostic.Error(
+                        "KAPT1065", name, name, run.Namespace, SpecWriter(again), action));
+                }
+
+                run.Log.Detail($"InferenceService {name} changed since it was read (status or metadata, not its spec): {action} again at resourceVersion {KubernetesObjectJson.ResourceVersion(again)}");
+                latest = again;
+            }
+            catch (Exception exception) when (ClusterApiErrors.IsApiFailure(exception, cancellationToken))
+            {
+                throw ClusterApiErrors.Translate(run.Connection, exception, action, kind, run.Namespace, name);
+            }
         }
     }
+
+    /// <summary>How many times <see cref="PutAsync"/> PUTs when the service keeps changing under it (status only).</summary>
+    internal const int PutAttempts = 5;
+
+    // Who last wrote the spec, from managedFields (the latest entry that owns fields under spec).
+    private static string SpecWriter(JsonObject service) =>
+        (service["metadata"]?["managedFields"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(e => e["fieldsV1"]?["f:spec"] is not null)
+            .OrderByDescending(e => LifecycleText.Text(e["time"]), StringComparer.Ordinal)
+            .Select(e => $"'{LifecycleText.Text(e["manager"])}'")
+            .FirstOrDefault() ?? "another client";
 
     // ServiceAccounts and Secrets of earlier publish runs: a replaced service no longer references them, and a killed
     // run left them. They are found by label, so the sweep's rules apply: this run's own stay as the policy said.
@@ -375,7 +441,7 @@ internal static class PublishingStep
 
         if (earlier.Count > 0)
         {
-            var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout }
+            var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout, Refused = run.Refused }
                 .RemoveAsync(earlier, CancellationToken.None).ConfigureAwait(false);
             foreach (var removed in report.Removed.Concat(report.AlreadyGone))
             {
@@ -408,9 +474,18 @@ internal static class PublishingStep
             return [];
         }
 
-        var revisions = await run.Client
-            .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
-            .ConfigureAwait(false);
+        ResourceList revisions;
+        try
+        {
+            revisions = await run.Client
+                .ListAsync(ResourceKinds.KnativeRevision, run.Namespace, $"{InferenceServiceLabel}={name}", null, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (KaptainException exception) when (run.Refused.Refused(exception, $"no old revision of {name} is removed (KaptainRevisionsToKeep)"))
+        {
+            return [];
+        }
+
         var removed = new List<string>();
         foreach (var old in RevisionsToRemove(revisions.Items, current, keep).Where(r => !serving.Contains(KubernetesObjectJson.Name(r))))
         {
@@ -421,6 +496,11 @@ internal static class PublishingStep
                 removed.Add(revision);
                 run.Report.AddRemoved($"{ResourceKinds.KnativeRevision.Kind} {run.Namespace}/{revision}");
                 run.Log.Info($"Removed old revision {revision}");
+            }
+            catch (KaptainException exception) when (run.Refused.Refused(exception, $"the old revisions of {name} stay (KaptainRevisionsToKeep); they keep no traffic"))
+            {
+                // Every other delete of a revision would be refused as well.
+                break;
             }
             catch (KaptainException exception)
             {

@@ -23,6 +23,7 @@ internal static class StepEvents
         }
         catch (KaptainException exception)
         {
+            run.Refused.Refused(exception, $"the failure of {kind.Kind} {name} is reported without its Events");
             return $"  (the events could not be read: {exception.Diagnostics[0].Code})";
         }
     }

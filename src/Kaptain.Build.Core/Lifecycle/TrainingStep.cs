@@ -40,7 +40,7 @@ internal static class TrainingStep
                 await SecretOwnership.SetOwnerAsync(run, secret.Metadata.Name, created, cancellationToken).ConfigureAwait(false);
 
                 var sink = new StepLogSink(run.Log);
-                await using var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.Train), sink, run.Resilience);
+                await using var logs = new PodLogStreamer(run.Client, run.Namespace, run.RunSelector(LifecycleStep.Train), sink, run.Resilience, run.Refused);
                 logs.Start(cancellationToken);
                 var states = new StateReporter(run.Log, $"{kind.Kind} {name}");
                 var end = await StepWatch.WaitForAsync(run, kind, name, IsFinished, model.Train.Timeout, states.Report, cancellationToken).ConfigureAwait(false);

@@ -175,6 +175,7 @@ internal static class TuningStep
         catch (KaptainException exception)
         {
             // Progress lines are a courtesy; the experiment's own status decides the step.
+            run.Refused.Refused(exception, $"the trials of Experiment {experiment} are not reported as they progress (only in the table at the end)");
             run.Log.Detail($"Trials cannot be followed: {exception.Diagnostics[0]}");
         }
     }

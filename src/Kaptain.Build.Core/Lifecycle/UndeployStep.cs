@@ -44,7 +44,7 @@ internal static class UndeployStep
                     targets.AddRange(list.Items.Where(item => ManifestLabels.IsOf(item, model)).Select(item => ResourceReference.From(item, run.Namespace)));
                 }
 
-                var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout }
+                var report = await new ResourceCleaner(run.Client) { Timeout = run.Options.CleanupTimeout, Refused = run.Refused }
                     .RemoveAsync(targets, cancellationToken).ConfigureAwait(false);
                 foreach (var removed in report.Removed.Concat(report.AlreadyGone))
                 {

@@ -50,6 +50,13 @@ public sealed class ClusterContext
     internal long _mutatingRequests;
 #pragma warning restore SA1401
 
+    /// <summary>
+    /// A test seam: called with each write a client sends, before the server handles it, so that a test can make
+    /// something happen between a client's read and its write deterministically (for example the KServe controller
+    /// writing an InferenceService's status just before the client's PUT, which then meets a 409), instead of racing.
+    /// </summary>
+    public Action<ClientWrite>? BeforeClientWrite { get; set; }
+
     /// <summary>The URL the API is served at (set once the server listens).</summary>
     public Uri ServerUrl { get; internal set; } = new("http://127.0.0.1/");
 }

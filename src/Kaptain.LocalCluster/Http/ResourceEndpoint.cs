@@ -45,6 +45,10 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
             return;
         }
 
+        if (method is "POST" or "PUT" or "PATCH" or "DELETE" && cluster.BeforeClientWrite is { } hook
+            && !context.Request.Headers.UserAgent.ToString().StartsWith(Operators.KubernetesApi.UserAgent, StringComparison.Ordinal))
+            hook(new ClientWrite(method, path.Type.Group, path.Type.Plural, path.Namespace, path.Name, path.Subresource));
+
         switch (method)
         {
             case "GET" when path.Name is null:
@@ -76,7 +80,13 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
     private async Task ListAsync(HttpContext context, ApiPath path)
     {
         var query = context.Request.Query;
+        ValidateResourceVersionMatch(query["resourceVersionMatch"].FirstOrDefault(), query["resourceVersion"].FirstOrDefault(), query["continue"].FirstOrDefault());
         var list = Store.List(path.Type, path.Namespace, query["labelSelector"], query["fieldSelector"]);
+        // Exact asks for the state at that version; the store keeps only the current one, so an older version is
+        // answered as a compacted one would be (etcd would still have it on the real server).
+        if (query["resourceVersionMatch"].FirstOrDefault() == "Exact" && query["resourceVersion"].FirstOrDefault() is { } exact && exact != list.ResourceVersion
+            && long.TryParse(exact, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var requested))
+            throw StatusErrors.Expired(requested, long.Parse(list.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
         var (page, resourceVersion, continueToken, remaining) = Paginate(list, query["limit"], query["continue"]);
         if (TableConverter.WantsTable(context.Request))
         {
@@ -142,6 +152,22 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
         return (page, resourceVersion, token, items.Count - page.Count);
     }
 
+    /// <summary>
+    /// <c>resourceVersionMatch</c> of a list (k8s.io/apimachinery pkg/apis/meta/internalversion/validation
+    /// ValidateListOptions), 422 Invalid as the list handler answers it.
+    /// </summary>
+    private static void ValidateResourceVersionMatch(string? match, string? resourceVersion, string? continueToken)
+    {
+        if (string.IsNullOrEmpty(match)) return;
+        var listOptions = BuiltInResources.Namespace with { Kind = "ListOptions", Group = "meta.k8s.io" };
+        static ApiException Forbidden(ResourceType type, string why) => StatusErrors.Invalid(type, "", "resourceVersionMatch", "FieldValueForbidden", "Forbidden: " + why);
+        if (string.IsNullOrEmpty(resourceVersion)) throw Forbidden(listOptions, "resourceVersionMatch is forbidden unless resourceVersion is provided");
+        if (!string.IsNullOrEmpty(continueToken)) throw Forbidden(listOptions, "resourceVersionMatch is forbidden when continue is provided");
+        if (match is not ("Exact" or "NotOlderThan"))
+            throw StatusErrors.Invalid(listOptions, "", "resourceVersionMatch", "FieldValueNotSupported", $"Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+        if (match == "Exact" && resourceVersion == "0") throw Forbidden(listOptions, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
+    }
+
     private static string Key(JsonObject obj) => $"{ObjectStore.Namespace(obj)}/{ObjectStore.Name(obj)}";
 
     private async Task CreateAsync(HttpContext context, ApiPath path)
@@ -181,11 +207,18 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
         };
         var patch = await RequestBody.ReadAsync(context).ConfigureAwait(false) ?? throw StatusErrors.BadRequest("the patch is empty");
         var options = WriteOptionsOf(context);
-        if (kind == PatchKind.Apply && string.IsNullOrEmpty(options.FieldManager))
-            throw StatusErrors.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        // k8s.io/apimachinery pkg/apis/meta/v1/validation ValidatePatchOptions, answered as 422 Invalid by
+        // k8s.io/apiserver pkg/endpoints/handlers/patch.go.
+        var patchOptions = BuiltInResources.Namespace with { Kind = "PatchOptions", Group = "meta.k8s.io" };
+        if (kind == PatchKind.Apply && string.IsNullOrEmpty(context.Request.Query["fieldManager"].FirstOrDefault()))
+            throw StatusErrors.Invalid(patchOptions, "", "fieldManager", "FieldValueRequired", "Required value: is required for apply patch");
+        if (kind != PatchKind.Apply && context.Request.Query.ContainsKey("force"))
+            throw StatusErrors.Invalid(patchOptions, "", "force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch");
+        // An apply that creates the object answers 201, as a create does (k8s.io/apiserver handlers/patch.go).
+        var creates = kind == PatchKind.Apply && path.Subresource is null && Store.TryGet(path.Type, path.Namespace, path.Name!) is null;
         var patched = Store.Patch(path.Type, path.Namespace, path.Name!, kind, patch, path.Subresource == "status", options);
         ApiResponses.AddWarnings(context, options.Warnings!);
-        await WriteObjectAsync(context, path.Type, patched).ConfigureAwait(false);
+        await WriteObjectAsync(context, path.Type, patched, creates ? 201 : 200).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, ApiPath path)
@@ -251,7 +284,7 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
         {
             DryRun = DryRunOf(context, query["dryRun"].Select(v => v ?? "").ToList()),
             FieldValidation = query["fieldValidation"].FirstOrDefault(),
-            FieldManager = query["fieldManager"].FirstOrDefault(),
+            FieldManager = query["fieldManager"].FirstOrDefault() is { Length: > 0 } manager ? manager : ManagerFromUserAgent(context.Request.Headers.UserAgent.ToString()),
             Force = IsTrue(query["force"]),
             Warnings = new List<string>(),
         };
@@ -296,6 +329,22 @@ internal sealed class ResourceEndpoint(ClusterContext cluster, TokenAuthenticato
         var type = BuiltInResources.Namespace with { Kind = options, Group = "meta.k8s.io" };
         var given = string.Join(", ", values.Select(v => $"\"{v}\""));
         throw StatusErrors.Invalid(type, "", "dryRun", "FieldValueNotSupported", $"Unsupported value: []string{{{given}}}: supported values: \"All\"");
+    }
+
+    /// <summary>
+    /// The field manager of a write that names none: the user agent up to its first <c>/</c>, printable characters
+    /// only, at most 128 (k8s.io/apiserver pkg/endpoints/handlers/rest.go, prefixFromUserAgent).
+    /// </summary>
+    private static string ManagerFromUserAgent(string userAgent)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var rune in userAgent.Split('/')[0].EnumerateRunes())
+        {
+            if (System.Text.Rune.IsControl(rune) || System.Text.Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Format) continue;
+            if (text.Length >= 128) break;
+            text.Append(rune.ToString());
+        }
+        return text.ToString();
     }
 
     internal static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) => value.Any(v => v is "true" or "1" or "True");

@@ -28,6 +28,16 @@ internal static class ObjectDefaults
             spec["schedulerName"] ??= "default-scheduler";
             spec["serviceAccountName"] ??= spec["serviceAccount"]?.DeepClone() ?? "default";
             spec["terminationGracePeriodSeconds"] ??= 30;
+            spec["enableServiceLinks"] ??= true;
+            spec["securityContext"] ??= new JsonObject();
+            // The Priority and DefaultTolerationSeconds admission plugins (on by default).
+            spec["priority"] ??= 0;
+            var tolerations = spec["tolerations"] as JsonArray ?? (JsonArray)(spec["tolerations"] = new JsonArray());
+            foreach (var key in new[] { "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable" })
+            {
+                if (!tolerations.OfType<JsonObject>().Any(t => t["key"]?.GetValue<string>() == key))
+                    tolerations.Add(new JsonObject { ["key"] = key, ["operator"] = "Exists", ["effect"] = "NoExecute", ["tolerationSeconds"] = 300 });
+            }
             foreach (var container in (spec["containers"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 container["imagePullPolicy"] ??= container["image"]?.GetValue<string>() is { } image && (image.EndsWith(":latest", StringComparison.Ordinal) || !image.Contains(':')) ? "Always" : "IfNotPresent";

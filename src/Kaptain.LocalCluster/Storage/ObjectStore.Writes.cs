@@ -68,9 +68,7 @@ public sealed partial class ObjectStore
                 var meta = Metadata(toCreate);
                 meta["name"] ??= name;
                 if (type.Namespaced) meta["namespace"] ??= ns;
-                result = CreateLocked(type, toCreate, options);
-                if (!options.DryRun && Find(type, ns, name) is { } createdEntry)
-                    createdEntry.Applied[options.FieldManager ?? ""] = (JsonObject)applied.DeepClone();
+                result = CreateLocked(type, toCreate, options with { IsApply = true, AppliedConfiguration = applied });
             }
             else
             {
@@ -80,14 +78,14 @@ public sealed partial class ObjectStore
                     PatchKind.Merge => MergePatch.Apply(current, patch),
                     PatchKind.Json => JsonPatchDocument.Apply(current, patch as JsonArray ?? throw StatusErrors.BadRequest("a json patch must be an array")),
                     PatchKind.StrategicMerge => StrategicMergePatch.Apply(current, patch),
-                    PatchKind.Apply => ServerSideApply(type, entry, current, patch, options),
+                    PatchKind.Apply => ServerSideApply(type, current, patch, options),
                     _ => throw new ArgumentOutOfRangeException(nameof(kind)),
                 };
                 if (patched is not JsonObject patchedObject) throw StatusErrors.BadRequest("the patch did not produce an object");
                 // A patch without a resourceVersion is unconditional: it applies to the version it was applied to.
                 var patchedMeta = Metadata(patchedObject);
                 if (patchedMeta["resourceVersion"] is null) patchedMeta["resourceVersion"] = ResourceVersionOf(entry.Object);
-                result = WriteLocked(type, patchedObject, statusSubresource, options);
+                result = WriteLocked(type, patchedObject, statusSubresource, kind == PatchKind.Apply ? options with { IsApply = true } : options);
             }
             removed = TakeRemovedPods();
         }
@@ -150,6 +148,8 @@ public sealed partial class ObjectStore
         meta["uid"] = Guid.NewGuid().ToString();
         ObjectDefaults.ForCreate(type, obj);
         Validate(type, obj, name, options);
+        if (options.IsApply) RecordApplyCreate(type, obj, options.AppliedConfiguration ?? obj, options);
+        else RecordUpdate(type, null, obj, options);
         if (Find(type, ns, name) is not null) throw StatusErrors.AlreadyExists(type, name);
 
         meta["creationTimestamp"] = Now();
@@ -228,6 +228,8 @@ public sealed partial class ObjectStore
         var ns = type.Namespaced ? meta["namespace"]?.GetValue<string>() : null;
         var entry = Find(type, ns, name) ?? throw StatusErrors.NotFound(type, name);
         var old = entry.Object;
+        // An apply's managedFields (ServerSideApply computed them); validation would prune them as client input.
+        var appliedManagedFields = options.IsApply ? meta["managedFields"]?.DeepClone() : null;
         var rv = meta["resourceVersion"]?.GetValue<string>();
         if (string.IsNullOrEmpty(rv))
         {
@@ -261,7 +263,10 @@ public sealed partial class ObjectStore
                 else newMeta.Remove(field);
             }
             newMeta.Remove("selfLink");
-            newMeta.Remove("managedFields");
+            // The managedFields a client sends back are not taken (the real server would take a changed list as a
+            // reset); they are the server's record, computed below. An apply brings its own.
+            if (!options.IsApply) newMeta.Remove("managedFields");
+            if (!options.IsApply && oldMeta["managedFields"] is { } kept) newMeta["managedFields"] = kept.DeepClone();
             if (type.Namespaced) newMeta["namespace"] = ns;
             if (type.HasStatusSubresource)
             {
@@ -283,6 +288,8 @@ public sealed partial class ObjectStore
             if (immutable.Count > 0) throw StatusErrors.Invalid(type, name, immutable);
         }
         Validate(type, updated, name, options);
+        if (options.IsApply) Metadata(updated)["managedFields"] = appliedManagedFields;
+        RecordUpdate(type, old, updated, options);
         Metadata(updated)["resourceVersion"] = ResourceVersionOf(old);
         if (type.TracksGeneration && !status && SpecChanged(type, old, updated))
             Metadata(updated)["generation"] = (JsonNumbers.AsLong(Metadata(old)["generation"]) ?? 0) + 1;

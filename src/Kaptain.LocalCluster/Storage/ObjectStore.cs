@@ -17,7 +17,7 @@ namespace Kaptain.LocalCluster.Storage;
 /// returned are copies. Failures are <see cref="ApiException"/>s with the real server's code and reason.
 /// This file holds the state and the reads; <c>ObjectStore.Writes.cs</c> creates, updates and patches,
 /// <c>ObjectStore.Deletion.cs</c> deletes (finalizers, garbage collection), <c>ObjectStore.Watch.cs</c> serves watches,
-/// <c>ObjectStore.ServerSideApply.cs</c> merges applied configurations.
+/// <c>ObjectStore.ServerSideApply.cs</c> keeps field ownership (managedFields) and merges applied configurations.
 /// </summary>
 public sealed partial class ObjectStore
 {
@@ -164,9 +164,6 @@ public sealed partial class ObjectStore
         public ResourceType Type { get; } = type;
 
         public JsonObject Object { get; set; } = obj;
-
-        /// <summary>The last configuration each field manager applied (server-side apply).</summary>
-        public Dictionary<string, JsonObject> Applied { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed record Change(long ResourceVersion, ResourceType Type, WatchEventType EventType, JsonObject? Previous, JsonObject Current);

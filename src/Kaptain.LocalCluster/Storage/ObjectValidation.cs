@@ -132,6 +132,15 @@ internal static partial class ObjectValidation
                         causes.Add(new StatusCause("FieldValueInvalid", $"Invalid value: \"{key}\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')", $"{field}[{key}]"));
             if (type == BuiltInResources.Secret) ValidateSecretType(obj, causes);
         }
+        else if (type == BuiltInResources.Role || type == BuiltInResources.ClusterRole)
+        {
+            // pkg/apis/rbac/validation ValidatePolicyRule: a rule grants at least one verb (a Role whose last verb of a
+            // rule was taken out is refused, 422, not stored as a rule that grants nothing).
+            var rules = obj["rules"] as JsonArray ?? [];
+            for (var i = 0; i < rules.Count; i++)
+                if (rules[i]?["verbs"] is not JsonArray { Count: > 0 })
+                    causes.Add(new StatusCause("FieldValueRequired", "Required value: verbs must contain at least one value", $"rules[{i}].verbs"));
+        }
         else if (type == BuiltInResources.Deployment)
         {
             ValidatePodSpec(obj["spec"]?["template"]?["spec"] as JsonObject, "spec.template.spec", causes);

@@ -11,18 +11,12 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 /// </summary>
 internal sealed class LifecycleProject : IDisposable
 {
-    private readonly LifecycleServers servers;
+    private readonly LifecycleServers? servers;
 
     public LifecycleProject(LifecycleServers servers, string name, string framework = "pytorch")
+        : this(servers.S3, servers.Registry.Host, servers.KubeconfigPath, servers.DockerConfigDirectory, name, framework)
     {
         this.servers = servers;
-        Name = $"{name}-{Guid.NewGuid().ToString("n")[..6]}";
-        Namespace = "t-" + Name;
-        Directory = Path.Combine(Path.GetTempPath(), "kaptain-lifecycle-tests", "projects", Name);
-        System.IO.Directory.CreateDirectory(Directory);
-        Intermediate = Path.Combine(Directory, "obj", "kaptain");
-        Write("train.py", "import argparse\nprint('accuracy=0.9')\n");
-        Write("requirements.txt", "numpy==1.26.4\n");
         servers.Cluster.Store.Create(BuiltInResources.Namespace, new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -31,6 +25,21 @@ internal sealed class LifecycleProject : IDisposable
             // Enabled for Katib's metrics collector, as a tuning namespace must be (KAPT1030).
             ["metadata"] = new JsonObject { ["name"] = Namespace, ["labels"] = new JsonObject { ["katib.kubeflow.org/metrics-collector-injection"] = "enabled" } },
         });
+    }
+
+    /// <summary>
+    /// A project on other servers (the real control plane's): the caller creates its namespace (<see cref="Namespace"/>)
+    /// through the API; <see cref="Resources"/> reads the stand-in's store and is not available.
+    /// </summary>
+    public LifecycleProject(Kaptain.Testing.S3Server s3, string registryHost, string kubeconfigPath, string dockerConfigDirectory, string name, string framework = "pytorch")
+    {
+        Name = $"{name}-{Guid.NewGuid().ToString("n")[..6]}";
+        Namespace = "t-" + Name;
+        Directory = Path.Combine(Path.GetTempPath(), "kaptain-lifecycle-tests", "projects", Name);
+        System.IO.Directory.CreateDirectory(Directory);
+        Intermediate = Path.Combine(Directory, "obj", "kaptain");
+        Write("train.py", "import argparse\nprint('accuracy=0.9')\n");
+        Write("requirements.txt", "numpy==1.26.4\n");
         Properties = new Dictionary<string, string>
         {
             [ModelProperties.ModelId] = "tests/" + Name,
@@ -38,18 +47,18 @@ internal sealed class LifecycleProject : IDisposable
             [ModelProperties.Framework] = framework,
             [ModelProperties.MainFile] = "train.py",
             [ModelProperties.RequirementsFile] = "requirements.txt",
-            [ModelProperties.Registry] = servers.Registry.Host,
+            [ModelProperties.Registry] = registryHost,
             [ModelProperties.RegistryInsecure] = "true",
-            [ModelProperties.S3Endpoint] = servers.S3.Endpoint.GetLeftPart(UriPartial.Authority),
-            [ModelProperties.Kubeconfig] = servers.KubeconfigPath,
+            [ModelProperties.S3Endpoint] = s3.Endpoint.GetLeftPart(UriPartial.Authority),
+            [ModelProperties.Kubeconfig] = kubeconfigPath,
             [ModelProperties.Namespace] = Namespace,
             [ModelProperties.Objectives] = "accuracy",
         };
         Environment = new Dictionary<string, string>
         {
-            ["AWS_ACCESS_KEY_ID"] = servers.S3.AccessKey,
-            ["AWS_SECRET_ACCESS_KEY"] = servers.S3.SecretKey,
-            ["DOCKER_CONFIG"] = servers.DockerConfigDirectory,
+            ["AWS_ACCESS_KEY_ID"] = s3.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = s3.SecretKey,
+            ["DOCKER_CONFIG"] = dockerConfigDirectory,
             ["HOME"] = Directory,
         };
         Items =
@@ -121,7 +130,7 @@ internal sealed class LifecycleProject : IDisposable
     /// <summary>Every object in the project's namespace except Events and the default service account, as <c>Kind/name</c>, each with its controlling owner as <c>Kind/name</c> (or null).</summary>
     public IReadOnlyList<(string Resource, string? Owner)> Resources()
     {
-        var store = servers.Cluster.Store;
+        var store = (servers ?? throw new InvalidOperationException("Only a project on the stand-in reads its store.")).Cluster.Store;
         var found = new List<(string, string?)>();
         foreach (var type in store.Resources.All.Where(t => t.Namespaced && t.Kind != "Event"))
         {

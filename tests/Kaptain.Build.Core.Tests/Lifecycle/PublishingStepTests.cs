@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Kaptain.Build.Diagnostics;
 using Kaptain.Build.Lifecycle;
 using Kaptain.Build.Model;
@@ -132,6 +133,92 @@ public sealed class PublishingStepTests(LifecycleServers servers)
         // Only the latest run's ServiceAccount remains; the earlier runs' went when they were no longer used.
         var accounts = project.LeftByRuns().Where(r => r.StartsWith("ServiceAccount/", StringComparison.Ordinal)).ToList();
         Assert.Equal([$"ServiceAccount/{project.Name}-publish-{third.RunId}"], accounts);
+    }
+
+    [Fact]
+    public async Task A_replace_that_meets_a_status_write_since_its_read_reads_again_and_replaces()
+    {
+        using var project = await PublishableAsync("pub-409");
+        var token = TestContext.Current.CancellationToken;
+        var first = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        // KServe writes the status between the step's read and its PUT: the PUT's resourceVersion is stale (409).
+        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["annotations"] = new JsonObject { ["kaptain.test/written"] = "between the read and the PUT" }, status: true);
+
+        var second = await KaptainLifecycle.PublishAsync(project.Options(), token);
+
+        Assert.True(written.Happened);
+        Assert.True(second.Replaced);
+        Assert.NotEqual(first.Revision, second.Revision);
+        Assert.Equal(second.RunId, Isvc(project)["metadata"]!["labels"]![Kaptain.Build.Manifests.ManifestLabels.Run]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_replace_over_a_spec_someone_changed_since_its_read_is_KAPT1065_and_keeps_their_change()
+    {
+        using var project = await PublishableAsync("pub-1065");
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        using var written = WriteBeforeFirstPut(project, isvc => isvc["spec"]!["predictor"]!["minReplicas"] = 3, status: false);
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.PublishAsync(project.Options(), token));
+
+        Assert.True(written.Happened);
+        Assert.Equal("KAPT1065", error.Diagnostics[0].Code);
+        Assert.Equal(3, Isvc(project)["spec"]!["predictor"]!["minReplicas"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_promotion_that_meets_a_status_write_since_its_read_reads_again_and_promotes()
+    {
+        using var project = await PublishableAsync("pub-409-promote");
+        var token = TestContext.Current.CancellationToken;
+        await KaptainLifecycle.PublishAsync(project.Options(), token);
+        project.Properties[ModelProperties.Replace] = "true";
+        project.Properties[ModelProperties.CanaryTrafficPercent] = "20";
+        var canary = await KaptainLifecycle.PublishAsync(project.Options(), token);
+        using var written = WriteBeforeFirstPut(project, isvc => isvc["status"]!["annotations"] = new JsonObject { ["kaptain.test/written"] = "between the read and the PUT" }, status: true);
+
+        var promoted = await KaptainLifecycle.PromoteCanaryAsync(project.Options(), token);
+
+        Assert.True(written.Happened);
+        Assert.Equal(canary.Revision, promoted.Revision);
+        Assert.Null(Isvc(project)["spec"]!["predictor"]!["canaryTrafficPercent"]);
+    }
+
+    // Just before the client's first PUT of the project's InferenceService, the cluster changes it (as the KServe
+    // controller does with its status), once: a deterministic stand-in for the write that races the replace.
+    private OneWrite WriteBeforeFirstPut(LifecycleProject project, Action<JsonObject> change, bool status)
+    {
+        var cluster = servers.Cluster;
+        var type = cluster.Store.Resources.Get("serving.kserve.io/v1beta1", "InferenceService");
+        var hook = new OneWrite(cluster.Context);
+        cluster.Context.BeforeClientWrite = write =>
+        {
+            if (write is not { Method: "PUT", Resource: "inferenceservices", Subresource: null } || write.Name != project.Name || write.Namespace != project.Namespace)
+            {
+                return;
+            }
+
+            cluster.Context.BeforeClientWrite = null;
+            var before = cluster.Store.Get(type, project.Namespace, project.Name)["metadata"]!["resourceVersion"]!.GetValue<string>();
+            var after = cluster.Store.Mutate(type, project.Namespace, project.Name, isvc =>
+            {
+                change(isvc);
+                return true;
+            }, status);
+            // The PUT that follows carries the version read before this write: it meets a 409.
+            hook.Happened = after["metadata"]!["resourceVersion"]!.GetValue<string>() != before;
+        };
+        return hook;
+    }
+
+    private sealed class OneWrite(Kaptain.LocalCluster.Hosting.ClusterContext cluster) : IDisposable
+    {
+        public bool Happened { get; set; }
+
+        public void Dispose() => cluster.BeforeClientWrite = null;
     }
 
     [Fact]
