@@ -79,6 +79,8 @@ internal sealed class ContextUploadFigure : IFigure
         var ours = Rate(worker.Seconds);
         var speedup = ours / tarThroughput;
         var peakMb = worker.PeakBytes / 1024.0 / 1024.0;
+        var ofCeiling = ceiling.Seconds / worker.Seconds;
+        var ofPacking = packOnly.Seconds / worker.Seconds;
         return new FigureResult
         {
             Number = Number,
@@ -87,7 +89,7 @@ internal sealed class ContextUploadFigure : IFigure
             Goal = Goal,
             GoalMet = ours >= 150 && speedup >= 8 && peakMb < 200,
             Summary = string.Create(CultureInfo.InvariantCulture,
-                $"{ours:0} MB/s vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak RSS {peakMb:0} MB; ceiling (same bytes, upload only) {Rate(ceiling.Seconds):0} MB/s, packing alone {Rate(packOnly.Seconds):0} MB/s, checksum pass {Rate(checksum.Seconds):0} MB/s ({checksum.Seconds:0.0} s)"),
+                $"{ours:0} MB/s vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak RSS {peakMb:0} MB; {ofCeiling:P0} of the ceiling (same bytes, upload only, {Rate(ceiling.Seconds):0} MB/s), packing alone {Rate(packOnly.Seconds):0} MB/s, checksum pass {Rate(checksum.Seconds):0} MB/s ({checksum.Seconds:0.0} s)"),
             Values = new Dictionary<string, double>
             {
                 ["folder_bytes"] = ContextFolder.TotalBytes,
@@ -112,9 +114,13 @@ internal sealed class ContextUploadFigure : IFigure
                 ["tar_czf_mb_per_s"] = tarThroughput,
                 ["tar_czf_bytes"] = tarBytes,
                 ["speedup"] = speedup,
+                ["fraction_of_upload_ceiling"] = ofCeiling,
+                ["fraction_of_pack_only"] = ofPacking,
                 ["cores"] = Environment.ProcessorCount,
             },
             Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync (blocks of 1008 KiB deflated at the fastest level on every core, each a gzip member; blocks of sampled entropy >= 7.5 bits/byte stored) piped into IObjectStore.PutAsync (S3ObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM, measured once with the default GC and once with DOTNET_GCHeapHardLimit=200 MB. Ceiling: the same archive written to a file first (not timed), then only uploaded from it to the same s3rver. Packing alone: the archive written to Stream.Null. Checksum: BuildContextBuilder.ChecksumAsync over the same files (the pass that decides whether to build at all; the pack then reads the files again, from the page cache when they fit, because the checksum must be known before anything is uploaded). tar: `tar czf file -C folder .`, same run, same disk, before the others (so the page cache is warm for all but tar). Throughput is folder bytes over wall time. s3rver runs on the same cores, so the upload figures include its CPU.",
+            Note = string.Create(CultureInfo.InvariantCulture,
+                $"packed and uploaded at {ofCeiling:P0} of the upload ceiling (the same compressed bytes uploaded from a file with no packing: {Rate(ceiling.Seconds):0} MB/s) and {ofPacking:P0} of packing alone ({Rate(packOnly.Seconds):0} MB/s to nothing). {(ceiling.Seconds > packOnly.Seconds ? "The object store (s3rver: one node process on the same cores) is the limit, not the deflate: the goal's 150 MB/s is above what it accepts here." : "The packing is the limit, not the object store.")}"),
         };
     }
 

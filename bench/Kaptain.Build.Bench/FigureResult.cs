@@ -23,6 +23,10 @@ internal sealed record FigureResult
     /// <summary>How it was measured (machine, sizes, repetitions).</summary>
     public required string Method { get; init; }
 
+    /// <summary>What bounds the figure or how to read it (for example the upload ceiling in P2), quoted under the README's
+    /// table; null when there is nothing to add.</summary>
+    public string? Note { get; init; }
+
     public DateTimeOffset MeasuredAt { get; init; } = DateTimeOffset.UtcNow;
 
     /// <summary>The machine's 1-minute load average when the figure started and ended (the machine may be shared).</summary>

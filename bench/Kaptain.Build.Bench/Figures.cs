@@ -1,6 +1,6 @@
 namespace Kaptain.Build.Bench;
 
-/// <summary>Every figure, numbered as in issues 4 and 11 (P1-P6).</summary>
+/// <summary>Every figure, numbered as in issues 4 and 11 (P1-P6; 7 is P4 on the real control plane).</summary>
 internal static class Figures
 {
     public static IReadOnlyList<IFigure> All { get; } =
@@ -11,5 +11,6 @@ internal static class Figures
         new InterruptFigure(),
         new TuneFigure(),
         new AppendFigure(),
+        new InterruptRealFigure(),
     ];
 }

@@ -16,7 +16,7 @@ internal sealed class InterruptFigure : IFigure
 
     public string Name => "interrupt";
 
-    public string Goal => "under 3 s (local cluster; on the real control plane later)";
+    public string Goal => "under 3 s (local cluster; P4 (real) measures it on the real control plane)";
 
     public string Title => "SIGINT to the last created resource gone";
 

@@ -2,7 +2,7 @@ using Kaptain.Build.Bench;
 
 // dotnet run -c Release --project bench/Kaptain.Build.Bench -- <figure>|all
 // Figures: up-to-date (1), context (2), terminal-status (3), interrupt (4), tune-1000 (5), append (6).
-// Results: artifacts/bench/results.md/.json. Every figure runs within BenchLimits.Figure; one that cannot run or
+// Results: artifacts/bench/results.md/.json (and the README's bench section with KAPTAIN_UPDATE_README=1). Every figure runs within BenchLimits.Figure; one that cannot run or
 // overruns is written as "not measured" with the reason, and the next one runs.
 if (args is [ContextUploadFigure.WorkerCommand, ..])
 {
@@ -62,4 +62,11 @@ foreach (var figure in chosen)
 }
 
 Console.WriteLine($"Wrote {BenchResults.MarkdownPath} and {BenchResults.JsonPath}");
+if (Environment.GetEnvironmentVariable("KAPTAIN_UPDATE_README") == "1")
+{
+    var readme = Kaptain.Testing.RepositoryPaths.Combine("README.md");
+    results.UpdateReadme(readme);
+    Console.WriteLine($"Wrote the bench section of {readme}");
+}
+
 return 0;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -226,18 +227,28 @@ public sealed class ClusterResourceClient : IClusterResourceClient
     }
 
     /// <inheritdoc />
+    public IAsyncEnumerable<ResourceEvent> WatchAsync(
+        ResourceKind kind,
+        string? @namespace,
+        string? labelSelector,
+        string? fieldSelector,
+        CancellationToken cancellationToken) =>
+        WatchAsync(kind, @namespace, labelSelector, fieldSelector, lastStates: true, cancellationToken);
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<ResourceEvent> WatchAsync(
         ResourceKind kind,
         string? @namespace,
         string? labelSelector,
         string? fieldSelector,
+        bool lastStates,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kind);
         var ns = @namespace ?? DefaultNamespace;
-        // The last state of every object seen, to report as Deleted one that a relist no longer shows. Kept as UTF-8
-        // JSON, not as a DOM (about a quarter of the memory): a tune follows a thousand trials with this watch.
-        var known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        // Every object seen (with its last state, unless the caller needs none), to report as Deleted one that a relist
+        // no longer shows.
+        var known = new LastKnownStates(lastStates);
         string? resourceVersion = null;
         var relist = true;
         var failuresInARow = 0;
@@ -253,16 +264,19 @@ public sealed class ClusterResourceClient : IClusterResourceClient
                 {
                     var name = KubernetesObjectJson.Name(item);
                     present.Add(name);
-                    var type = known.ContainsKey(name) ? ResourceEventType.Modified : ResourceEventType.Added;
-                    known[name] = System.Text.Encoding.UTF8.GetBytes(item.ToJsonString());
+                    var type = known.Contains(name) ? ResourceEventType.Modified : ResourceEventType.Added;
+                    known.Set(name, item);
                     yield return new ResourceEvent(type, item);
                 }
 
-                foreach (var gone in known.Keys.Where(name => !present.Contains(name)).ToList())
+                foreach (var gone in known.Names.Where(name => !present.Contains(name)).ToList())
                 {
-                    var last = JsonNode.Parse(known[gone])!.AsObject();
-                    known.Remove(gone);
-                    yield return new ResourceEvent(ResourceEventType.Deleted, last);
+                    yield return new ResourceEvent(ResourceEventType.Deleted, known.Take(gone) ?? new JsonObject
+                    {
+                        ["apiVersion"] = kind.ApiVersion,
+                        ["kind"] = kind.Kind,
+                        ["metadata"] = new JsonObject { ["name"] = gone, ["namespace"] = ns },
+                    });
                 }
 
                 resourceVersion = list.ResourceVersion;
@@ -308,7 +322,7 @@ public sealed class ClusterResourceClient : IClusterResourceClient
 
                     failuresInARow = 0;
                     var (type, raw) = events.Current;
-                    if (raw is null || JsonNode.Parse(KubernetesJson.Serialize(raw)) is not JsonObject item)
+                    if (AsObject(raw) is not { } item)
                     {
                         continue;
                     }
@@ -320,7 +334,7 @@ public sealed class ClusterResourceClient : IClusterResourceClient
                         case WatchEventType.Added or WatchEventType.Modified:
                             item["apiVersion"] ??= kind.ApiVersion;
                             item["kind"] ??= kind.Kind;
-                            known[name] = System.Text.Encoding.UTF8.GetBytes(item.ToJsonString());
+                            known.Set(name, item);
                             yield return new ResourceEvent(
                                 type == WatchEventType.Added ? ResourceEventType.Added : ResourceEventType.Modified, item);
                             break;
@@ -369,6 +383,16 @@ public sealed class ClusterResourceClient : IClusterResourceClient
             }
         }
     }
+
+    // The client hands each watch event's object over as the JsonElement it read the line into: a DOM over it needs no
+    // second serialisation (an Experiment's status names every trial, so that text is tens of kilobytes per change).
+    private static JsonObject? AsObject(object? raw) => raw switch
+    {
+        null => null,
+        JsonElement { ValueKind: JsonValueKind.Object } element => JsonObject.Create(element),
+        JsonElement => null,
+        _ => JsonNode.Parse(KubernetesJson.Serialize(raw)) as JsonObject,
+    };
 
     /// <inheritdoc />
     public async Task<bool> IsServedAsync(ResourceKind kind, CancellationToken cancellationToken)

@@ -54,6 +54,16 @@ public interface IClusterResourceClient
     /// </summary>
     IAsyncEnumerable<ResourceEvent> WatchAsync(ResourceKind kind, string? @namespace, string? labelSelector, string? fieldSelector, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="WatchAsync(ResourceKind, string?, string?, string?, CancellationToken)"/>; with
+    /// <paramref name="lastStates"/> false the watch remembers only the names of the objects it has seen, not their last
+    /// states, and an object a relist no longer shows is reported <see cref="ResourceEventType.Deleted"/> with its
+    /// apiVersion, kind, name and namespace only. For a watch of many objects whose deletions the caller ignores (a tune's
+    /// thousand trials): the memory then no longer grows with the objects' size.
+    /// </summary>
+    IAsyncEnumerable<ResourceEvent> WatchAsync(ResourceKind kind, string? @namespace, string? labelSelector, string? fieldSelector, bool lastStates, CancellationToken cancellationToken) =>
+        WatchAsync(kind, @namespace, labelSelector, fieldSelector, cancellationToken);
+
     /// <summary>Whether the cluster serves the kind (its group/version is installed and lists the resource).</summary>
     Task<bool> IsServedAsync(ResourceKind kind, CancellationToken cancellationToken);
 

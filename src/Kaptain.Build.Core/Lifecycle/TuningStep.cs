@@ -158,9 +158,11 @@ internal static class TuningStep
         try
         {
             await foreach (var change in run.Client
-                               .WatchAsync(ResourceKinds.Trial, run.Namespace, $"{TrialStatus.ExperimentLabel}={experiment}", null, cancellationToken)
+                               .WatchAsync(ResourceKinds.Trial, run.Namespace, $"{TrialStatus.ExperimentLabel}={experiment}", null, lastStates: false, cancellationToken)
                                .ConfigureAwait(false))
             {
+                // A deleted trial is not reported (the experiment's status and the final list decide), so the watch keeps
+                // no trial's last state: with a thousand trials that was the build's memory growing with every trial.
                 if (change.Type is ResourceEventType.Added or ResourceEventType.Modified)
                 {
                     trials.Report(TrialStatus.Read(change.Resource));
