@@ -140,26 +140,9 @@ internal sealed class InterruptRealFigure : IFigure
     {
         var user = $"system:serviceaccount:{@namespace}:{ShippedRoles.AccountName}";
         var found = new List<(int, string, DateTimeOffset)>();
-        using var stream = new FileStream(auditLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
+        foreach (var (audit, name) in RealControlPlane.AuditEvents(auditLog, user, "\"ResponseComplete\""))
         {
-            if (!line.Contains(user, StringComparison.Ordinal) || !line.Contains("\"ResponseComplete\"", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            JsonNode? audit;
-            try
-            {
-                audit = JsonNode.Parse(line);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                continue;
-            }
-
-            if (audit?["user"]?["username"]?.GetValue<string>() != user
+            if (name != user
                 || audit["verb"]?.GetValue<string>() is not ("delete" or "deletecollection")
                 || !DateTimeOffset.TryParse(audit["requestReceivedTimestamp"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var received)
                 || received < after

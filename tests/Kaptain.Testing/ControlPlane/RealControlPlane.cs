@@ -115,30 +115,10 @@ public sealed class RealControlPlane : ApiServerUnderTest
             return [];
         }
 
-        // Read while the server appends: shared, line by line; a last line being written is not yet JSON.
-        var user = $"system:serviceaccount:{@namespace}:";
         var forbidden = new List<string>();
-        using var stream = new FileStream(AuditLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
+        foreach (var (audit, username) in AuditEvents(AuditLogPath, $"system:serviceaccount:{@namespace}:", "\"code\":403"))
         {
-            if (!line.Contains(user, StringComparison.Ordinal) || !line.Contains("\"code\":403", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            JsonNode? audit;
-            try
-            {
-                audit = JsonNode.Parse(line);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                continue;
-            }
-
-            var username = audit?["user"]?["username"]?.GetValue<string>() ?? string.Empty;
-            if (!username.StartsWith(user, StringComparison.Ordinal) || audit?["responseStatus"]?["code"]?.GetValue<int>() != 403)
+            if (audit["responseStatus"]?["code"]?.GetValue<int>() != 403)
             {
                 continue;
             }
@@ -154,6 +134,42 @@ public sealed class RealControlPlane : ApiServerUnderTest
     }
 
     /// <summary>
+    /// The events of an API server's audit log (JSON lines) made by a user whose name starts with
+    /// <paramref name="userPrefix"/>, with that name; only lines holding <paramref name="lineFilter"/> when given (a cheap
+    /// test before the parse). Read while the server appends: shared, line by line; a last line being written is not yet
+    /// JSON and is left out.
+    /// </summary>
+    public static IEnumerable<(JsonNode Audit, string User)> AuditEvents(string auditLog, string userPrefix, string? lineFilter)
+    {
+        ArgumentNullException.ThrowIfNull(auditLog);
+        ArgumentNullException.ThrowIfNull(userPrefix);
+        using var stream = new FileStream(auditLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.Contains(userPrefix, StringComparison.Ordinal) || (lineFilter is not null && !line.Contains(lineFilter, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            JsonNode? audit;
+            try
+            {
+                audit = JsonNode.Parse(line);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue;
+            }
+
+            if (audit?["user"]?["username"]?.GetValue<string>() is { } user && user.StartsWith(userPrefix, StringComparison.Ordinal))
+            {
+                yield return (audit, user);
+            }
+        }
+    }
+
+    /// <summary>
     /// The requests that would change something (create, update, patch, delete, deletecollection) a ServiceAccount of
     /// <paramref name="namespace"/> made, whatever the server answered, one line each (verb, URI, status code), from the
     /// audit log: what a test that promises "no change before the input is checked" counts on this server.
@@ -166,30 +182,11 @@ public sealed class RealControlPlane : ApiServerUnderTest
             return [];
         }
 
-        var user = $"system:serviceaccount:{@namespace}:";
         var mutating = new List<string>();
-        using var stream = new FileStream(AuditLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
+        foreach (var (audit, _) in AuditEvents(AuditLogPath, $"system:serviceaccount:{@namespace}:", null))
         {
-            if (!line.Contains(user, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            JsonNode? audit;
-            try
-            {
-                audit = JsonNode.Parse(line);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                continue; // the line being written
-            }
-
-            var verb = audit?["verb"]?.GetValue<string>();
-            if (audit?["user"]?["username"]?.GetValue<string>()?.StartsWith(user, StringComparison.Ordinal) == true
-                && verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+            var verb = audit["verb"]?.GetValue<string>();
+            if (verb is "create" or "update" or "patch" or "delete" or "deletecollection")
             {
                 mutating.Add($"{verb} {audit["requestURI"]}: {audit["responseStatus"]?["code"]}");
             }
