@@ -69,9 +69,8 @@ public sealed class TemporaryCredentialsTests(LifecycleServers servers)
         using var project = new LifecycleProject(servers, "temp-publish");
         var token = TestContext.Current.CancellationToken;
         var bucket = "models-" + project.Name;
-        await servers.S3.CreateBucketAsync(bucket, token);
-        await servers.S3.PutObjectAsync(bucket, "mnist/model.pt", Encoding.UTF8.GetBytes("weights"), token);
-        project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/mnist/model.pt";
+        // A model the PyTorch predictor loads (its pod's storage initializer checks the layout).
+        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, bucket, "mnist", "pytorch", project.Name, token);
         project.Environment["AWS_SESSION_TOKEN"] = SessionToken;
 
         // s3rver checks no token, so the stand-in's storage initializer finds the model with the keys alone.
@@ -80,7 +79,7 @@ public sealed class TemporaryCredentialsTests(LifecycleServers servers)
         Assert.Equal(project.Name, result.InferenceServiceName);
         Assert.Single(project.Log.Warnings, w => w.Code == "KAPT5055");
         var kserve = Assert.Single(project.Log.Warnings, w => w.Code == "KAPT5056");
-        Assert.Contains($"s3://{bucket}/mnist/model.pt", kserve.Message, StringComparison.Ordinal);
+        Assert.Contains($"s3://{bucket}/mnist", kserve.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(SessionToken, kserve.Message, StringComparison.Ordinal);
     }
 }

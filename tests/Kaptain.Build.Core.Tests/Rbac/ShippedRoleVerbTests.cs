@@ -61,9 +61,10 @@ public abstract class ShippedRoleVerbTests
         ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | list"] = "KAPT1008,KAPT5001,KAPT5071",
         ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | update"] = "KAPT1008",
         ["kaptain-publish | inferenceservices (serving.kserve.io,serving.kubeflow.org) | watch"] = "KAPT1008,KAPT5001",
-        // The predictor pods (PredictorPodWatch): the uids there before a replace, then the watch.
-        ["kaptain-publish | pods (core) | list"] = "KAPT5070",
-        ["kaptain-publish | pods (core) | watch"] = "KAPT5070",
+        // The predictor pods: PredictorPodWatch's waiting reasons while publish waits (KAPT5070), and the stability check
+        // after Ready, which then cannot tell whether the server stays up (KAPT5060).
+        ["kaptain-publish | pods (core) | list"] = "KAPT5060,KAPT5070",
+        ["kaptain-publish | pods (core) | watch"] = "KAPT5060,KAPT5070",
         // KaptainRevisionsToKeep=1: the second replace removes the first revision.
         ["kaptain-publish | revisions (serving.knative.dev) | delete"] = "KAPT5070",
         ["kaptain-publish | revisions (serving.knative.dev) | list"] = "KAPT5070",
@@ -91,7 +92,9 @@ public abstract class ShippedRoleVerbTests
         ["kaptain-tune | experiments (kubeflow.org) | create"] = "KAPT1008",
         // KaptainDeleteExperiment=true: the experiment and its S3 Secret go when the tune ends.
         ["kaptain-tune | experiments (kubeflow.org) | delete"] = "KAPT4001",
-        ["kaptain-tune | experiments (kubeflow.org) | list"] = "KAPT1008,KAPT5071",
+        // Without list the wait for the deleted experiment falls back to gets (KAPT5071); on kube-apiserver its
+        // foreground deletion (the garbage collector removing the trials first) can outlast that wait (KAPT4023).
+        ["kaptain-tune | experiments (kubeflow.org) | list"] = "KAPT1008,KAPT4023?,KAPT5071",
         ["kaptain-tune | experiments (kubeflow.org) | watch"] = "KAPT1008",
         ["kaptain-tune | namespaces (core) | get"] = "KAPT5031",
         ["kaptain-tune | secrets (core) | create"] = "KAPT1008",
@@ -240,8 +243,8 @@ public abstract class ShippedRoleVerbTests
             findings.Add($"[\"{key}\"] = \"{found}\",");
             if (Expected.TryGetValue(key, out var expected))
             {
-                // "CODE?": the code, or nothing when the step's timing did not reach that request.
-                if (expected != found && !(expected.EndsWith('?') && (found.Length == 0 || found == expected.TrimEnd('?'))))
+                // "CODE?": that code may show or not, as the step's timing reaches that request or not.
+                if (!Matches(expected, found))
                 {
                     failures.Add($"{key}: expected [{expected}], shows [{found}]");
                 }
@@ -321,10 +324,9 @@ public abstract class ShippedRoleVerbTests
                 await Step(o => KaptainLifecycle.TuneAsync(o, Token), new RecordingLog());
                 break;
             case "kaptain-publish":
-                var bucket = "models-" + project.Name;
-                await S3.CreateBucketAsync(bucket, Token);
-                await S3.PutObjectAsync(bucket, "model.pt", Encoding.UTF8.GetBytes("weights"), Token);
-                project.Properties[ModelProperties.ModelUri] = $"s3://{bucket}/model.pt";
+                // A model in the layout the PyTorch predictor loads (TorchServe's model store): the predictor pod's
+                // storage initializer checks it, and a bare model.pt keeps the pod in Init:CrashLoopBackOff.
+                project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
                 // Each replace makes a Knative Revision; keeping one earlier revision, the second replace removes the
                 // first (list + delete of revisions).
                 project.Properties[ModelProperties.RevisionsToKeep] = "1";
@@ -349,6 +351,15 @@ public abstract class ShippedRoleVerbTests
     {
         using var project = await NewProjectAsync("v-image");
         return (await KaptainLifecycle.BuildImageAsync(project.Options(), Token)).Image;
+    }
+
+    private static bool Matches(string expected, string found)
+    {
+        var codes = expected.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var required = codes.Where(c => !c.EndsWith('?')).ToHashSet(StringComparer.Ordinal);
+        var allowed = codes.Select(c => c.TrimEnd('?')).ToHashSet(StringComparer.Ordinal);
+        var shown = found.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return required.IsSubsetOf(shown) && shown.IsSubsetOf(allowed);
     }
 
     private static string Name(JsonObject role) => role["metadata"]!["name"]!.GetValue<string>();
