@@ -16,9 +16,10 @@ namespace Kaptain.Build.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public abstract class EndToEndServers : IAsyncLifetime
 {
-    private readonly SemaphoreSlim _starting = new(1, 1);
-    private LifecycleServers? _servers;
-    private Exception? _failure;
+    private readonly Lazy<SharedLifecycleServers> _shared;
+
+    /// <summary>Makes the fixture; the servers start on first use.</summary>
+    protected EndToEndServers() => _shared = new(() => new SharedLifecycleServers(Engine, TasksAssembly, Scenarios.File));
 
     /// <summary>The cluster these servers run.</summary>
     public abstract LifecycleEngine Engine { get; }
@@ -34,40 +35,8 @@ public abstract class EndToEndServers : IAsyncLifetime
         }
     }
 
-    /// <summary>
-    /// The running servers, started on first use. Without envtest assets the real control plane's tests are skipped
-    /// with the reason and how to get them; servers that do not start fail every test of the engine.
-    /// </summary>
-    public async Task<LifecycleServers> GetAsync(CancellationToken cancellationToken)
-    {
-        if (Engine == LifecycleEngine.RealControlPlane && EnvtestAssets.Find(out var reason) is null)
-        {
-            Assert.Skip(reason);
-        }
-
-        await _starting.WaitAsync(cancellationToken);
-        try
-        {
-            if (_failure is not null)
-            {
-                throw new InvalidOperationException($"The {Engine} servers did not start: {_failure.Message}", _failure);
-            }
-
-            try
-            {
-                return _servers ??= await LifecycleServers.StartAsync(TasksAssembly, Scenarios.File, Engine, CancellationToken.None);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
-            {
-                _failure = e;
-                throw;
-            }
-        }
-        finally
-        {
-            _starting.Release();
-        }
-    }
+    /// <summary>The running servers, started on first use (see <see cref="SharedLifecycleServers"/>).</summary>
+    public Task<LifecycleServers> GetAsync(CancellationToken cancellationToken) => _shared.Value.GetAsync(cancellationToken);
 
     /// <inheritdoc />
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -75,12 +44,11 @@ public abstract class EndToEndServers : IAsyncLifetime
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_servers is not null)
+        if (_shared.IsValueCreated)
         {
-            await _servers.DisposeAsync();
+            await _shared.Value.DisposeAsync();
         }
 
-        _starting.Dispose();
         GC.SuppressFinalize(this);
     }
 }
