@@ -55,6 +55,20 @@ Task("Test")
         skipped += Count("total") - Count("executed");
     }
 
+    // The failed tests by name, with the first lines of their message: the test host's own listing can scroll out of
+    // the part of a CI log that is kept.
+    foreach (var trx in GetFiles(results.FullPath + "/*.trx"))
+    {
+        var document = System.Xml.Linq.XDocument.Load(trx.FullPath);
+        foreach (var result in document.Descendants().Where(e => e.Name.LocalName == "UnitTestResult" && (string)e.Attribute("outcome") == "Failed"))
+        {
+            var message = result.Descendants().Where(e => e.Name.LocalName == "ErrorInfo").SelectMany(e => e.Elements()).FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? string.Empty;
+            var lines = message.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).Take(6);
+            Console.WriteLine($"FAILED {(string)result.Attribute("testName")}");
+            foreach (var line in lines) Console.WriteLine("    " + (line.Length > 300 ? line.Substring(0, 300) + "..." : line));
+        }
+    }
+
     // A plain line, not Cake's (coloured) log: CI reads it. A test project that wrote no report (seen once for a
     // project with a failing test) is named, so that the line never reads as a clean run when it was not.
     var reports = GetFiles(results.FullPath + "/*.trx").Count;

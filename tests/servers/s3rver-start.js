@@ -14,6 +14,22 @@
 
 const S3rver = require('s3rver');
 const AWSAccount = require('s3rver/lib/models/account');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const fs = require('fs-extra');
+
+// S3 has no directories; s3rver's file store keeps each key as files under directories named after its prefixes, and
+// after a delete removes the directories left empty (lib/stores/filesystem.js, deleteObject). That races with any
+// concurrent request under the same prefix: a put between its mkdirp and its open finds the directory gone and the
+// unhandled stream error kills the whole server (ENOENT ... ._S3rver_object), and a concurrent delete's readdirSync of
+// a directory another delete removed answers InternalError. Parallel tests share prefixes (contexts/tests/, models/),
+// so both happened in test runs. Here a delete removes the object's files only; empty directories stay, which no
+// response shows (listings are built from the object files).
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(['object', 'object.md5', 'metadata.json'].map(resource =>
+    fs.unlink(this.getResourcePath(bucket, key, resource)).catch(err => {
+      if (err.code !== 'ENOENT') throw err;
+    })));
+};
 
 const options = { address: '127.0.0.1', port: 0, directory: undefined, accessKeys: [] };
 const argv = process.argv.slice(2);

@@ -191,7 +191,16 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
 
         Assert.NotNull(pod);
         Assert.Equal("Pending", pod!["status"]!["phase"]!.GetValue<string>());
-        var events = await cluster.EventsAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token);
+        // The kubelet writes the status and records the events separately (its status manager and event recorder are
+        // asynchronous), so the BackOff event may follow the waiting state: wait for it, bounded.
+        var podName = pod["metadata"]!["name"]!.GetValue<string>();
+        var events = await cluster.EventsAsync(ns, podName, token);
+        for (var i = 0; i < 100 && !events.Any(e => e.Reason == "BackOff"); i++)
+        {
+            await Task.Delay(50, token);
+            events = await cluster.EventsAsync(ns, podName, token);
+        }
+
         Assert.Contains(events, e => e.Reason == "Failed" && e.Message.StartsWith("Failed to pull image", StringComparison.Ordinal));
         Assert.Contains(events, e => e.Reason == "BackOff" && e.Message.StartsWith("Back-off pulling image", StringComparison.Ordinal));
     }
