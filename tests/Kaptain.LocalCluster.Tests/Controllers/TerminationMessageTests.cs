@@ -102,6 +102,26 @@ public sealed class TerminationMessageTests(SimulatedCluster cluster) : IClassFi
         Assert.Null(succeeded["message"]);
     }
 
+    [Fact]
+    public async Task A_restarted_container_reports_the_log_tail_of_the_run_that_ended()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("termmsg-restart", token);
+        var job = JsonNode.Parse(Job("flaky", "crashloop restarts=2 after=100ms; log=\"starting\"; log=\"Error: boom\"", TerminationMessage.FallbackToLogsOnError))!;
+        job["spec"]!["template"]!["spec"]!["restartPolicy"] = "OnFailure";
+        job["spec"]!["backoffLimit"] = 6;
+        await cluster.CreateAsync("batch/v1", "jobs", ns, job.ToJsonString(), token);
+
+        await cluster.WaitForAsync("batch/v1", "jobs", ns, "flaky", j => SimulatedCluster.HasCondition(j, "Complete"), token);
+
+        // Three runs printed the same two lines: the last failed run's message has them once, not the pod's whole log.
+        var status = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "job-name=flaky"))["status"]!["containerStatuses"]![0]!;
+        Assert.Equal(2, status["restartCount"]!.GetValue<int>());
+        Assert.Equal("starting\nError: boom\n", status["lastState"]!["terminated"]!["message"]!.GetValue<string>());
+        Assert.Equal(0, status["state"]!["terminated"]!["exitCode"]!.GetValue<int>());
+        Assert.Null(status["state"]!["terminated"]!["message"]);
+    }
+
     private static JsonNode Terminated(JsonNode pod) => pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!;
 
     private static string Job(string name, string scenario, string? policy)
