@@ -128,6 +128,24 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     }
 
     [Fact]
+    public async Task A_RawDeployment_model_in_the_wrong_layout_fails_fast_on_the_storage_initializer()
+    {
+        // A bare model.pt where KServe's PyTorch predictor (TorchServe) needs config/ and model-store/: the storage
+        // initializer fails on every start. A RawDeployment's Deployment is "progressing" for 600 s, so only the pod
+        // (KAPT1051) ends this publish before KaptainPublishTimeout (KAPT1108), with the initializer's own line.
+        var project = await NewProjectAsync("mnist-pytorch", "serve-layout", Token);
+        await Servers.S3.CreateBucketAsync(project.Bucket, Token);
+        await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", System.Text.Encoding.UTF8.GetBytes("weights"), Token);
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "300"), ("KaptainDeploymentMode", "RawDeployment")));
+
+        AssertFailedWith(result, "KAPT1051");
+        Assert.Contains("container storage-initializer: Init:CrashLoopBackOff", result.Log, StringComparison.Ordinal);
+        Assert.Contains("config/config.properties", result.Log, StringComparison.Ordinal);
+        await AssertNothingLeft(project, result);
+    }
+
+    [Fact]
     public async Task A_canary_is_rolled_back_then_promoted_with_the_targets()
     {
         var project = await NewPublishProjectAsync("mnist-pytorch", "serve-canary");
