@@ -112,17 +112,36 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
     }
 
     [Fact]
-    public async Task A_model_that_is_not_in_the_bucket_fails_fast_with_KAPT1050_and_removes_everything()
+    public async Task A_model_that_is_not_in_the_bucket_fails_fast_naming_the_storage_initializers_failure_and_removes_everything()
     {
-        // No model uploaded: the storage initializer fails, Knative reports RevisionFailed. Publish stops there rather
-        // than waiting out KaptainPublishTimeout (which would be KAPT1108).
+        // No model uploaded: the storage initializer fails on every start (Init:CrashLoopBackOff). Publish stops on the
+        // pod (KAPT1051), or on the Revision Knative fails at its progress deadline (KAPT1050, RevisionFailed with
+        // KServe's model status), rather than waiting out KaptainPublishTimeout (which would be KAPT1108).
         var project = await NewProjectAsync("mnist-pytorch", "serve-nomodel", Token);
         await Servers.S3.CreateBucketAsync(project.Bucket, Token);
 
         var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "300")));
 
-        AssertFailedWith(result, "KAPT1050");
-        Assert.Contains("RevisionFailed", result.Log, StringComparison.Ordinal);
+        AssertFailedWith(result, ErrorCodes(result.Log).Contains("KAPT1051") ? "KAPT1051" : "KAPT1050");
+        Assert.Contains("No model found in s3://", result.Log, StringComparison.Ordinal);
+        await AssertNothingLeft(project, result);
+    }
+
+    [Fact]
+    public async Task A_RawDeployment_model_in_the_wrong_layout_fails_fast_on_the_storage_initializer()
+    {
+        // A bare model.pt where KServe's PyTorch predictor (TorchServe) needs config/ and model-store/: the storage
+        // initializer fails on every start. A RawDeployment's Deployment is "progressing" for 600 s, so only the pod
+        // (KAPT1051) ends this publish before KaptainPublishTimeout (KAPT1108), with the initializer's own line.
+        var project = await NewProjectAsync("mnist-pytorch", "serve-layout", Token);
+        await Servers.S3.CreateBucketAsync(project.Bucket, Token);
+        await Servers.S3.PutObjectAsync(project.Bucket, $"models/{project.ModelId}/0.1.0/model.pt", System.Text.Encoding.UTF8.GetBytes("weights"), Token);
+
+        var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "300"), ("KaptainDeploymentMode", "RawDeployment")));
+
+        AssertFailedWith(result, "KAPT1051");
+        Assert.Contains("container storage-initializer: Init:CrashLoopBackOff", result.Log, StringComparison.Ordinal);
+        Assert.Contains("config/config.properties", result.Log, StringComparison.Ordinal);
         await AssertNothingLeft(project, result);
     }
 

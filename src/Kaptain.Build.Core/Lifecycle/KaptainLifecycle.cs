@@ -52,7 +52,7 @@ public static class KaptainLifecycle
     /// once the deployment is ready; Knative Revisions beyond <c>KaptainRevisionsToKeep</c> are removed.
     /// </summary>
     /// <exception cref="KaptainException">Replace refused (<c>KAPT1107</c>, nothing changed), failed for good (<c>KAPT1050</c>: RevisionFailed,
-    /// ProgressDeadlineExceeded), a crash-looping predictor pod (<c>KAPT1051</c>), not ready in time (<c>KAPT1108</c>), or a credential or cluster error.</exception>
+    /// ProgressDeadlineExceeded), a crash-looping predictor pod (<c>KAPT1051</c>), a failed model load KServe reports while the pods cannot be followed (<c>KAPT1056</c>), not ready in time (<c>KAPT1108</c>), or a credential or cluster error.</exception>
     public static Task<PublishResult> PublishAsync(LifecycleOptions options, CancellationToken cancellationToken) =>
         PublishingStep.RunAsync(options, cancellationToken);
 

@@ -44,6 +44,19 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
     /// <summary>The crash-looping container (pod, container, its last message and the pod's Events), once seen.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>False once the pods cannot be watched (refused, or the watch failed): then nothing here ends the wait,
+    /// and publish takes a failed model load from KServe's <c>status.modelStatus</c> instead.</summary>
+    public bool Following { get; private set; } = true;
+
+    /// <summary>What publish goes without when the predictor pods cannot be listed or watched: said once, by whichever
+    /// of the pod watch and the stability check meets the refusal first (<see cref="RefusedSideRequests"/>).</summary>
+    public static string NotFollowed(LifecycleRun run) =>
+        "the predictor pods are not followed: their waiting reasons are not shown, and a crash loop does not end the wait early "
+        + "(a storage initializer's failure is taken from KServe's modelStatus)"
+        + (run.Model.Publish.StableFor > TimeSpan.Zero
+            ? $", and whether they stay up for {LifecycleText.Duration(run.Model.Publish.StableFor)} after Ready (KaptainPublishStableSeconds) is not checked"
+            : string.Empty);
+
     /// <summary>
     /// Starts following the pods of InferenceService <paramref name="name"/>. Pods there are now (uids in
     /// <paramref name="earlierPods"/>) are still reported but never fail the step: they serve the replaced version.
@@ -61,7 +74,7 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
         }
         catch (KaptainException exception)
         {
-            run.Refused.Refused(exception, $"the predictor pods of InferenceService {name} are not followed (their waiting reasons are not shown, and a crash loop does not end the wait early)");
+            run.Refused.Refused(exception, NotFollowed(run));
             return new HashSet<string>(StringComparer.Ordinal);
         }
     }
@@ -119,8 +132,9 @@ internal sealed class PredictorPodWatch : IAsyncDisposable
         }
         catch (KaptainException exception)
         {
-            // The pods are a help, not the outcome: the InferenceService's conditions still decide.
-            run.Refused.Refused(exception, "the predictor pods are not followed (their waiting reasons are not shown, and a crash loop does not end the wait early)");
+            // The pods are a help, not the outcome: the InferenceService's conditions and model status still decide.
+            Following = false;
+            run.Refused.Refused(exception, NotFollowed(run));
             run.Log.Detail($"The predictor pods cannot be followed ({exception.Diagnostics[0].Code})");
         }
     }

@@ -30,7 +30,9 @@ internal static class PredictorStability
     /// Follows the predictor pods of InferenceService <paramref name="name"/> for the model's
     /// <see cref="Model.PublishSettings.StableFor"/>: those of Knative Revision <paramref name="revision"/> (Serverless),
     /// or all but <paramref name="earlierPods"/> (RawDeployment: the replaced version's pods). Throws <c>KAPT1055</c>
-    /// at the first restart or CrashLoopBackOff; warns <c>KAPT5060</c> when the pods cannot be followed.
+    /// at the first restart or CrashLoopBackOff. When the pods cannot be followed: a refusal (403) is the one
+    /// <c>KAPT5070</c> of <see cref="RefusedSideRequests"/> (the pod watch meets the same refusal while publish waits,
+    /// and the warning is said once), any other failure <c>KAPT5060</c>.
     /// </summary>
     public static async Task EnsureStableAsync(
         LifecycleRun run, string name, string? revision, IReadOnlySet<string> earlierPods, CancellationToken cancellationToken)
@@ -74,6 +76,11 @@ internal static class PredictorStability
         catch (OperationCanceledException) when (end.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // The window passed.
+        }
+        catch (KaptainException exception) when (run.Refused.Refused(exception, PredictorPodWatch.NotFollowed(run)))
+        {
+            // A 403: one warning for the refusal (KAPT5070), said once with the pod watch's, naming what is not checked.
+            return;
         }
         catch (KaptainException exception)
         {

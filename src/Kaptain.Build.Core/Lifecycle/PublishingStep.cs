@@ -152,9 +152,7 @@ internal static class PublishingStep
     /// </summary>
     public static string? Terminal(JsonObject service, string? previousRevision = null)
     {
-        if (previousRevision is not null
-            && KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision") is var created
-            && (created is null || created == previousRevision))
+        if (!ReportsNewRevision(service, previousRevision))
         {
             return null;
         }
@@ -171,8 +169,42 @@ internal static class PublishingStep
         }
 
         var reason = LifecycleText.Text(ready["reason"]);
-        return TerminalReasons.Contains(reason) ? LifecycleText.Condition(ready) : null;
+        // Knative fails a Revision whose storage initializer crash-loops with the user container's waiting reason,
+        // PodInitializing, which has no message ("Revision ... failed with message: ."): KServe's model status says why.
+        return !TerminalReasons.Contains(reason) ? null
+            : ModelLoadFailure(service, previousRevision) is { } model ? $"{LifecycleText.Condition(ready)}; KServe's model status: {model}"
+            : LifecycleText.Condition(ready);
     }
+
+    /// <summary>
+    /// The failed model load KServe reports in <c>status.modelStatus</c>, or null: <c>transitionStatus:
+    /// BlockedByFailedLoad</c> with <c>lastFailureInfo.reason: ModelLoadFailed</c>, which KServe's
+    /// <c>PropagateModelStatus</c> (since v0.9, kserve#2088; kserve/kserve pkg/apis/serving/v1beta1/
+    /// inference_service_status.go) writes from the first predictor pod of the latest created revision (RawDeployment:
+    /// of the Deployment) when its storage-initializer, else its kserve-container, terminated with an error or is in
+    /// CrashLoopBackOff, with that container's termination message and exit code. KServe reads the pods with its own
+    /// rights, so this is known to a build that may not read pods. After a replace it counts only once a newer revision
+    /// than <paramref name="previousRevision"/> is reported.
+    /// </summary>
+    public static string? ModelLoadFailure(JsonObject service, string? previousRevision = null)
+    {
+        if (!ReportsNewRevision(service, previousRevision)
+            || KubernetesObjectJson.StringAt(service, "status.modelStatus.transitionStatus") != "BlockedByFailedLoad"
+            || KubernetesObjectJson.StringAt(service, "status.modelStatus.lastFailureInfo.reason") != "ModelLoadFailed")
+        {
+            return null;
+        }
+
+        var info = service["status"]?["modelStatus"]?["lastFailureInfo"];
+        var message = LifecycleText.Text(info?["message"]).Trim();
+        var exitCode = LifecycleText.Number(info?["exitCode"]);
+        return "ModelLoadFailed" + (exitCode is null ? string.Empty : $", exit code {exitCode}") + (message.Length == 0 ? " (no message)" : $": {message}");
+    }
+
+    // After a replace, what KServe reports is the new version's only once it names a revision newer than the replaced one.
+    private static bool ReportsNewRevision(JsonObject service, string? previousRevision) =>
+        previousRevision is null
+        || KubernetesObjectJson.StringAt(service, "status.components.predictor.latestCreatedRevision") is { } created && created != previousRevision;
 
     /// <summary>
     /// Whether a RawDeployment predictor's Deployment has rolled out a generation newer than
@@ -222,7 +254,8 @@ internal static class PublishingStep
     /// <summary>
     /// Waits until the InferenceService serves the version just applied: Ready for the new revision (Serverless), and
     /// for a replaced RawDeployment also its Deployment rolled out past <paramref name="deploymentBefore"/>. Fails fast
-    /// on a terminal reason (<c>KAPT1050</c>) and on a crash-looping predictor pod of this rollout (<c>KAPT1051</c>);
+    /// on a terminal reason (<c>KAPT1050</c>), on a crash-looping predictor pod of this rollout (<c>KAPT1051</c>) and,
+    /// when the pods cannot be followed, on a failed model load in KServe's model status (<c>KAPT1056</c>);
     /// times out with <c>KAPT1108</c>.
     /// </summary>
     private static async Task<JsonObject> WaitUntilServingAsync(
@@ -235,10 +268,14 @@ internal static class PublishingStep
         var states = new StateReporter(run.Log, $"InferenceService {name}", ReadyState);
         try
         {
+            // While the pods are followed, a crash loop there ends the wait (KAPT1051, with the pod's Events); when they
+            // cannot be, KServe's model status does (KAPT1056): a storage initializer that fails would otherwise hold
+            // a Serverless publish until Knative's progress deadline (600 s), a RawDeployment one until the timeout.
             var end = await StepWatch.WaitForAsync(
-                run, kind, name, service => IsReady(service, previousRevision) || Terminal(service, previousRevision) is not null,
+                run, kind, name, service => IsReady(service, previousRevision) || Terminal(service, previousRevision) is not null
+                    || (!pods.Following && ModelLoadFailure(service, previousRevision) is not null),
                 timeout, states.Report, pods.Failed.Token).ConfigureAwait(false);
-            await ThrowUnlessSatisfiedAsync(run, kind, name, end, previousRevision, cancellationToken).ConfigureAwait(false);
+            await ThrowUnlessSatisfiedAsync(run, kind, name, end, previousRevision, pods, cancellationToken).ConfigureAwait(false);
             if (!rawReplace)
             {
                 return end.Resource!;
@@ -249,14 +286,14 @@ internal static class PublishingStep
                 Left() > TimeSpan.Zero ? Left() : TimeSpan.Zero, null, pods.Failed.Token).ConfigureAwait(false);
             if (rollout.Outcome != ResourceWaitOutcome.Satisfied)
             {
-                await ThrowUnlessSatisfiedAsync(run, kind, name, rollout with { Resource = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false) }, null, cancellationToken).ConfigureAwait(false);
+                await ThrowUnlessSatisfiedAsync(run, kind, name, rollout with { Resource = await run.Client.GetAsync(kind, run.Namespace, name, cancellationToken).ConfigureAwait(false) }, null, pods, cancellationToken).ConfigureAwait(false);
             }
 
             run.Log.Detail($"Deployment {PredictorDeployment(name)} rolled out generation {rollout.Resource?["metadata"]?["generation"]}");
             end = await StepWatch.WaitForAsync(
                 run, kind, name, service => IsReady(service) || Terminal(service) is not null,
                 Left() > TimeSpan.Zero ? Left() : TimeSpan.Zero, states.Report, pods.Failed.Token).ConfigureAwait(false);
-            await ThrowUnlessSatisfiedAsync(run, kind, name, end, null, cancellationToken).ConfigureAwait(false);
+            await ThrowUnlessSatisfiedAsync(run, kind, name, end, null, pods, cancellationToken).ConfigureAwait(false);
             return end.Resource!;
         }
         catch (OperationCanceledException) when (pods.Failure is { } failure && !cancellationToken.IsCancellationRequested)
@@ -267,7 +304,8 @@ internal static class PublishingStep
     }
 
     private static async Task ThrowUnlessSatisfiedAsync(
-        LifecycleRun run, ResourceKind kind, string name, ResourceWaitResult end, string? previousRevision, CancellationToken cancellationToken)
+        LifecycleRun run, ResourceKind kind, string name, ResourceWaitResult end, string? previousRevision, PredictorPodWatch pods,
+        CancellationToken cancellationToken)
     {
         switch (end.Outcome)
         {
@@ -277,16 +315,46 @@ internal static class PublishingStep
                 run.Report.Set("state", "TimedOut");
                 throw new KaptainException(KaptainDiagnostic.Error(
                     "KAPT1108", name, name, LifecycleText.Duration(run.Model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
-                    await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
+                    await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false),
+                    TimeoutAdvice(run, name, end.Resource, pods)));
         }
 
-        if (end.Resource is { } resource && !IsReady(resource, previousRevision) && Terminal(resource, previousRevision) is { } terminal)
+        if (end.Resource is not { } resource || IsReady(resource, previousRevision))
+        {
+            return;
+        }
+
+        if (Terminal(resource, previousRevision) is { } terminal)
         {
             run.Report.Set("state", "Failed");
             throw new KaptainException(KaptainDiagnostic.Error(
                 "KAPT1050", name, name, terminal, LifecycleText.Conditions(resource),
                 await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false)));
         }
+
+        if (!pods.Following && ModelLoadFailure(resource, previousRevision) is { } model)
+        {
+            run.Report.Set("state", "Failed");
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT1056", name, name, model, LifecycleText.Conditions(resource), run.Namespace));
+        }
+    }
+
+    /// <summary>
+    /// What a timed-out publish adds to KAPT1108: when the predictor pods could not be followed, where to look (their
+    /// waiting reasons, the storage initializer's log; Knative fails a Revision whose init container crash-loops only at
+    /// its progress deadline), and KServe's model status if it names a failed load.
+    /// </summary>
+    private static string TimeoutAdvice(LifecycleRun run, string name, JsonObject? service, PredictorPodWatch pods)
+    {
+        var model = service is null ? null : ModelLoadFailure(service);
+        var advice = model is null ? string.Empty : $"KServe's model status: {model}.{Environment.NewLine}";
+        return pods.Following
+            ? advice
+            : advice + $"The predictor pods could not be followed, so their waiting reasons are not shown above: check them with "
+                + $"'kubectl get pods -n {run.Namespace} -l {InferenceServiceLabel}={name}' (Init:CrashLoopBackOff, ImagePullBackOff, Pending) "
+                + $"and a storage initializer's failure with 'kubectl logs -n {run.Namespace} POD -c storage-initializer'. Knative fails a "
+                + "Revision whose pods never become ready only at its progress deadline (600 s unless the predictor's "
+                + $"serving.knative.dev/progress-deadline annotation says otherwise).{Environment.NewLine}";
     }
 
     /// <summary>The URL of a ready InferenceService: <c>status.url</c>, else <c>status.address.url</c>.</summary>

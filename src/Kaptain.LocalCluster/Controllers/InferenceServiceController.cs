@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.LocalCluster.Api;
+using Kaptain.LocalCluster.Simulation;
 
 namespace Kaptain.LocalCluster.Controllers;
 
@@ -78,32 +79,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
                 Conditions.Set(status, condition, value, state.Reason, state.Message, Now);
             }
 
-            status["modelStatus"] = state.ModelFailure is { } failure
-                ? new JsonObject
-                {
-                    ["transitionStatus"] = "BlockedByFailedLoad",
-                    ["states"] = new JsonObject { ["activeModelState"] = state.Ready == true ? "Loaded" : "FailedToLoad", ["targetModelState"] = "FailedToLoad" },
-                    ["lastFailureInfo"] = new JsonObject { ["reason"] = "ModelLoadFailed", ["message"] = failure },
-                }
-                : state.Ready switch
-                {
-                    true => new JsonObject
-                    {
-                        ["transitionStatus"] = "UpToDate",
-                        ["states"] = new JsonObject { ["activeModelState"] = "Loaded", ["targetModelState"] = "Loaded" },
-                    },
-                    false => new JsonObject
-                    {
-                        ["transitionStatus"] = "BlockedByFailedLoad",
-                        ["states"] = new JsonObject { ["activeModelState"] = "FailedToLoad", ["targetModelState"] = "FailedToLoad" },
-                        ["lastFailureInfo"] = new JsonObject { ["reason"] = "ModelLoadFailed", ["message"] = state.Message },
-                    },
-                    null => new JsonObject
-                    {
-                        ["transitionStatus"] = "InProgress",
-                        ["states"] = new JsonObject { ["activeModelState"] = "Pending", ["targetModelState"] = "Pending" },
-                    },
-                };
+            status["modelStatus"] = PropagateModelStatus(status["modelStatus"] as JsonObject, PredictorPods(isvc, raw, state), raw, state);
             return !ObjectFields.SameJson(before, status);
         });
         return;
@@ -295,7 +271,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
             }), 404);
         }
 
-        return PropagateRawStatus(deployment) with { ModelFailure = PodFailure(deployment) };
+        return PropagateRawStatus(deployment);
     }
 
     /// <summary>
@@ -348,24 +324,120 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         return state.Ready == true ? state with { Reason = null, Message = null } : state;
     }
 
-    /// <summary>What KServe's <c>PropagateModelStatus</c> reads from the predictor's pods: a storage initializer or model
-    /// server that failed or is in CrashLoopBackOff is a failed model load, with the container's last message.</summary>
-    private string? PodFailure(JsonObject deployment)
+    /// <summary>The pods KServe reads the model status from: the RawDeployment's (label <c>app: isvc.{name}-predictor</c>),
+    /// or the latest created Revision's (label <c>serving.knative.dev/revision</c>) (kserve/kserve
+    /// pkg/controller/v1beta1/inferenceservice/components/predictor.go, ListPodsByLabel).</summary>
+    private List<JsonObject> PredictorPods(JsonObject isvc, bool raw, PredictorState state)
     {
-        foreach (var pod in Store.List(BuiltInResources.Pod, ObjectFields.Namespace(deployment)).Items.Where(p => ObjectFields.IsSelectedBy(p, deployment) && !ObjectFields.IsDeleting(p)))
+        var (label, value) = raw ? ("app", $"isvc.{ObjectFields.Name(isvc)}-predictor") : ("serving.knative.dev/revision", state.LatestCreated);
+        return value is null
+            ? []
+            : Store.List(BuiltInResources.Pod, ObjectFields.Namespace(isvc)).Items
+                .Where(p => ObjectFields.Labels(p).GetValueOrDefault(label) == value && !ObjectFields.IsDeleting(p))
+                .OrderBy(ObjectFields.Name, StringComparer.Ordinal) // a list's order: by key
+                .ToList();
+    }
+
+    /// <summary>
+    /// <c>status.modelStatus</c> as KServe's <c>PropagateModelStatus</c> writes it (kserve/kserve
+    /// pkg/apis/serving/v1beta1/inference_service_status.go, since v0.9, kserve#2088), from the first of the
+    /// predictor's pods: no pod is Pending (FailedToLoad when a Knative condition is False); the storage-initializer
+    /// running is Loading, terminated with <c>Error</c> or waiting in CrashLoopBackOff is FailedToLoad with
+    /// <c>lastFailureInfo</c> (reason ModelLoadFailed, its termination's message and exit code); a ready service is
+    /// Loaded (Serverless: once the latest created revision is the ready one); else the <c>kserve-container</c>
+    /// terminated with Error or in CrashLoopBackOff is FailedToLoad the same way. A crash loop leaves Ready as it is:
+    /// only the model status says so (kserve#1859). <c>lastFailureInfo</c> stays once set; the transition status says
+    /// whether it is current.
+    /// </summary>
+    private static JsonObject PropagateModelStatus(JsonObject? previous, List<JsonObject> pods, bool raw, PredictorState state)
+    {
+        var model = (previous?.DeepClone() as JsonObject) ?? new JsonObject();
+        model["copies"] = new JsonObject { ["totalCopies"] = pods.Count(p => Conditions.IsTrue(p["status"], "Ready")) };
+
+        void Update(string target, JsonObject? terminated)
         {
-            var statuses = (pod["status"]?["initContainerStatuses"] as JsonArray ?? []).Concat(pod["status"]?["containerStatuses"] as JsonArray ?? []);
-            foreach (var container in statuses)
+            var states = model["states"] as JsonObject ?? new JsonObject();
+            states["targetModelState"] = target;
+            if (target == "Loaded")
             {
-                var terminated = container?["lastState"]?["terminated"] ?? container?["state"]?["terminated"];
-                if (ObjectFields.Text(container?["state"]?["waiting"]?["reason"]) == "CrashLoopBackOff" || ObjectFields.Integer(terminated?["exitCode"], 0) != 0)
+                states["activeModelState"] = "Loaded";
+            }
+
+            states["activeModelState"] ??= string.Empty;
+            model["states"] = states;
+            model["transitionStatus"] = target switch
+            {
+                "Loaded" => "UpToDate",
+                "FailedToLoad" => "BlockedByFailedLoad",
+                _ => "InProgress",
+            };
+            if (terminated is not null)
+            {
+                var info = new JsonObject { ["reason"] = "ModelLoadFailed" };
+                if (ObjectFields.Text(terminated["message"]) is { Length: > 0 } message)
                 {
-                    return $"Container {ObjectFields.Text(container?["name"])} failed: {ObjectFields.Text(terminated?["message"]) ?? ObjectFields.Text(terminated?["reason"]) ?? "Error"}";
+                    info["message"] = message;
                 }
+
+                if (ObjectFields.Integer(terminated["exitCode"], 0) is var code and not 0)
+                {
+                    info["exitCode"] = code;
+                }
+
+                model["lastFailureInfo"] = info;
             }
         }
 
-        return null;
+        JsonObject? Failure(JsonObject container) =>
+            ObjectFields.Text(container["state"]?["terminated"]?["reason"]) == "Error" ? container["state"]!["terminated"] as JsonObject
+            : ObjectFields.Text(container["state"]?["waiting"]?["reason"]) == "CrashLoopBackOff" ? container["lastState"]?["terminated"] as JsonObject ?? new JsonObject()
+            : null;
+
+        if (pods.Count == 0)
+        {
+            Update(!raw && state.Ready == false ? "FailedToLoad" : "Pending", null);
+            return model;
+        }
+
+        var first = pods[0]["status"];
+        if ((first?["initContainerStatuses"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => ObjectFields.Text(c["name"]) == StorageInitializer.ContainerName) is { } init)
+        {
+            if (init["state"]?["running"] is not null)
+            {
+                if (init["lastState"]?["terminated"] is null)
+                {
+                    Update("Loading", null);
+                }
+
+                return model;
+            }
+
+            if (Failure(init) is { } failed)
+            {
+                Update("FailedToLoad", failed);
+                return model;
+            }
+        }
+
+        if (state.Ready == true && (raw || state.LatestCreated == state.LatestReady))
+        {
+            Update("Loaded", null);
+            return model;
+        }
+
+        if ((first?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => ObjectFields.Text(c["name"]) == "kserve-container") is { } server)
+        {
+            if (Failure(server) is { } failed)
+            {
+                Update("FailedToLoad", failed);
+            }
+            else
+            {
+                Update("Pending", null);
+            }
+        }
+
+        return model;
     }
 
     // The storage initializer is not part of what is compared: KServe's pod webhook injects it into each pod, so a
@@ -453,7 +525,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
     }
 
     /// <summary>What the predictor's child says: ready (or not, or unknown) with a reason; its revisions and traffic
-    /// (Serverless); a failed model load seen in its pods (RawDeployment).</summary>
+    /// (Serverless).</summary>
     private sealed record PredictorState(bool? Ready, string? Reason, string? Message)
     {
         public string? LatestCreated { get; init; }
@@ -461,7 +533,5 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         public string? LatestReady { get; init; }
 
         public JsonArray? Traffic { get; init; }
-
-        public string? ModelFailure { get; init; }
     }
 }

@@ -13,9 +13,10 @@ namespace Kaptain.LocalCluster.Controllers;
 /// Revision's labels with <c>serving.knative.dev/revision</c>, <c>revisionUID</c> and <c>app</c>, and run the user
 /// container beside Knative's <c>queue-proxy</c> (knative/serving pkg/reconciler/revision/resources: deploy.go,
 /// meta.go, names.go), scaled to <c>autoscaling.knative.dev/min-scale</c> (at least 1 while it is made ready). A
-/// Revision becomes ready as its scenario says (after the storage initializer's real S3 check, when its template has
-/// one) once its Deployment has an available pod; it fails with the reason its pods show, as Knative's revision
-/// reconciler reads them (reconcile_resources.go). Older Revisions without traffic are scaled to zero (their
+/// Revision becomes ready as its scenario says once its Deployment has an available pod; it fails with the reason its
+/// pods' user containers show, as Knative's revision reconciler reads them (reconcile_resources.go): a last
+/// termination at once, a waiting reason (an image that cannot be pulled, an init container such as KServe's storage
+/// initializer that crash-loops) only after the progress deadline. Older Revisions without traffic are scaled to zero (their
 /// Deployment to 0 replicas) and kept, as Knative does.
 /// </summary>
 internal sealed class KnativeServiceController : ReconcilingController
@@ -255,35 +256,34 @@ internal sealed class KnativeServiceController : ReconcilingController
 
         await EnsureDeploymentAsync(revision);
 
-        var init = (revision["spec"]?["initContainers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == StorageInitializer.ContainerName);
-        if (init is not null)
+        if ((revision["spec"]?["initContainers"] as JsonArray ?? []).Count > 0)
         {
-            var environment = ContainerEnvironment.Resolve(Store, ns, init);
-            var failure = environment.Problem is { } problem
-                ? $"Error: {problem}"
-                : await StorageInitializer.CheckAsync((init["args"] as JsonArray)?.Select(ObjectFields.Text).FirstOrDefault() ?? string.Empty, environment.Variables, cancellationToken).ConfigureAwait(false);
-            if (failure is not null)
+            // Knative never reads init containers: reconcileDeployment looks only at the pod's containerStatuses (their
+            // LastTerminationState, else their waiting reason once the progress deadline passed), from knative/serving
+            // #4195 (2019) to knative-v1.23.0 (pkg/reconciler/revision/reconcile_resources.go). While an init container
+            // (KServe's storage-initializer) crash-loops, the user container waits in PodInitializing with no
+            // termination, so the Revision stays Deploying until the deadline, then fails with that reason.
+            var started = await WaitForPodAsync(ns, name, p => InitFailed(p) || Conditions.IsTrue(p["status"], "Initialized") || Containers(p).Any(c => ObjectFields.Text(c["state"]?["waiting"]?["reason"]) is "ErrImagePull" or "ImagePullBackOff"), cancellationToken);
+            if (started is null)
             {
-                await Fail(ns, name, "ExitCode1", $"Container failed with: {failure}");
+                return;
+            }
+
+            if (InitFailed(started))
+            {
+                await FailAfterProgressDeadlineAsync(ns, name, started, cancellationToken);
                 return;
             }
         }
 
         if (scenario.Outcome == ScenarioOutcome.BadImage)
         {
-            // Knative marks the Revision's resources unavailable with the pod's waiting reason and message once the
-            // Deployment's progress deadline has passed (reconcile_resources.go, hasDeploymentTimedOut); the stand-in's
-            // deadline is a moment after the pod reaches ImagePullBackOff.
-            var image = ObjectFields.Text((revision["spec"]?["containers"] as JsonArray)?.FirstOrDefault()?["image"]) ?? string.Empty;
             var pulling = await WaitForPodAsync(ns, name, p => Containers(p).Any(c => ObjectFields.Text(c["state"]?["waiting"]?["reason"]) == "ImagePullBackOff"), cancellationToken);
-            if (pulling is null)
+            if (pulling is not null)
             {
-                return;
+                await FailAfterProgressDeadlineAsync(ns, name, pulling, cancellationToken);
             }
 
-            await Task.Delay(ProgressDeadline, Cluster.Time, cancellationToken).ConfigureAwait(false);
-            var waiting = Containers(pulling).Select(c => c["state"]?["waiting"]).FirstOrDefault(w => ObjectFields.Text(w?["reason"]) == "ImagePullBackOff");
-            await Fail(ns, name, "ImagePullBackOff", ObjectFields.Text(waiting?["message"]) ?? $"Back-off pulling image \"{image}\"");
             return;
         }
 
@@ -338,8 +338,35 @@ internal sealed class KnativeServiceController : ReconcilingController
         });
     }
 
-    /// <summary>The stand-in's progress deadline for a waiting pod (Knative's default is 600 s).</summary>
+    /// <summary>The stand-in's progress deadline for a pod that waits for good (Knative's default is 600 s, or the
+    /// Revision's <c>serving.knative.dev/progress-deadline</c>): time is compressed here, as for back-offs.</summary>
     private static readonly TimeSpan ProgressDeadline = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether an init container of the pod failed: exited non-zero, or waits in a back-off or error.</summary>
+    private static bool InitFailed(JsonObject pod) =>
+        (pod["status"]?["initContainerStatuses"] as JsonArray ?? []).OfType<JsonObject>().Any(c =>
+            ObjectFields.Integer(c["state"]?["terminated"]?["exitCode"], 0) != 0
+            || ObjectFields.Text(c["state"]?["waiting"]?["reason"]) is { } reason && reason != "PodInitializing");
+
+    /// <summary>
+    /// What Knative's reconcileDeployment does once the Deployment's progress deadline has passed with no available
+    /// pod (hasDeploymentTimedOut): the Revision's ResourcesAvailable (and so Ready) becomes False with the first
+    /// user container's waiting reason and message (<c>MarkResourcesAvailableFalse(w.Reason, w.Message)</c>):
+    /// <c>ImagePullBackOff</c> with the kubelet's message, or <c>PodInitializing</c> with none while an init container
+    /// crash-loops. ContainerHealthy stays as it was: no user container terminated.
+    /// </summary>
+    private async Task FailAfterProgressDeadlineAsync(string ns, string name, JsonObject pod, CancellationToken cancellationToken)
+    {
+        await Task.Delay(ProgressDeadline, Cluster.Time, cancellationToken).ConfigureAwait(false);
+        var current = Store.TryGet(BuiltInResources.Pod, ns, ObjectFields.Name(pod)) ?? pod;
+        if (Conditions.IsTrue(current["status"], "Ready"))
+        {
+            return;
+        }
+
+        var waiting = Containers(current).Select(c => c["state"]?["waiting"]).FirstOrDefault(w => w is not null);
+        await Fail(ns, name, ObjectFields.Text(waiting?["reason"]) ?? "ProgressDeadlineExceeded", ObjectFields.Text(waiting?["message"]) ?? string.Empty, markContainerUnhealthy: false);
+    }
 
     /// <summary>The Knative container beside the user's in every Revision pod.</summary>
     private const string QueueProxy = "queue-proxy";
@@ -478,18 +505,24 @@ internal sealed class KnativeServiceController : ReconcilingController
         }
     }
 
-    private async Task Fail(string ns, string name, string reason, string message)
+    /// <summary>Fails the Revision: ResourcesAvailable and Ready False with the reason, and ContainerHealthy too
+    /// unless <paramref name="markContainerUnhealthy"/> is false (Knative's MarkResourcesAvailableFalse leaves it).</summary>
+    private async Task Fail(string ns, string name, string reason, string message, bool markContainerUnhealthy = true)
     {
         await MutateStatus(BuiltInResources.KnativeRevision, ns, name, status =>
         {
             status["actualReplicas"] = 0;
-            Conditions.Set(status, "ContainerHealthy", "False", reason, message, Now);
+            if (markContainerUnhealthy)
+            {
+                Conditions.Set(status, "ContainerHealthy", "False", reason, message, Now);
+            }
+
             Conditions.Set(status, "ResourcesAvailable", "False", reason, message, Now);
             return Conditions.Set(status, "Ready", "False", reason, message, Now);
         });
         if (Store.TryGet(BuiltInResources.KnativeRevision, ns, name) is { } revision)
         {
-            Events.Warning(revision, "RevisionFailed", message);
+            Events.Warning(revision, "RevisionFailed", message.Length > 0 ? message : reason);
         }
     }
 

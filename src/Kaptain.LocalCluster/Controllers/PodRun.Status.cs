@@ -69,7 +69,7 @@ internal sealed partial class PodRun
             var image = ObjectFields.Text(container["image"]) ?? string.Empty;
             var current = state(name);
             var sidecar = name == QueueProxy && !current.ContainsKey("terminated")
-                && ObjectFields.Text(current["waiting"]?["reason"]) != "ContainerCreating";
+                && ObjectFields.Text(current["waiting"]?["reason"]) is not ("ContainerCreating" or "PodInitializing");
             if (sidecar)
             {
                 // Knative's queue-proxy (its own image, always there) runs while the user container cannot be pulled,

@@ -108,9 +108,13 @@ internal sealed partial class PodRun
 
         if (await RunStorageInitializerAsync(cancellationToken).ConfigureAwait(false) is { } initFailure)
         {
-            // The init container fails on every try: the pod never starts (Init:CrashLoopBackOff on a real node).
+            // The init container fails on every try: the pod never starts (Init:CrashLoopBackOff on a real node). The
+            // pod stays Pending and not Initialized, and its containers wait in PodInitializing with no termination (the
+            // kubelet's default waiting state while init containers run: pkg/kubelet/kubelet_pods.go,
+            // convertToAPIContainerStatuses), which is all Knative's revision reconciler reads.
             await UpdateStatus(status =>
             {
+                status["phase"] = "Pending";
                 status["initContainerStatuses"] = new JsonArray(new JsonObject
                 {
                     ["name"] = StorageInitializer.ContainerName,
@@ -119,7 +123,12 @@ internal sealed partial class PodRun
                     ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CrashLoopBackOff", ["message"] = initFailure } },
                     ["lastState"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 1, ["reason"] = "Error", ["message"] = initFailure } },
                 });
-                SetReady(status, false);
+                status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "PodInitializing" } }, ready: false, restartCount: 0);
+                var pending = $"containers with incomplete status: [{StorageInitializer.ContainerName}]";
+                Conditions.Set(status, "Initialized", "False", "ContainersNotInitialized", pending, Now);
+                var unready = $"containers with unready status: [{string.Join(" ", _containers)}]";
+                Conditions.Set(status, "ContainersReady", "False", "ContainersNotReady", unready, Now);
+                Conditions.Set(status, "Ready", "False", "ContainersNotReady", unready, Now);
             });
             _events.Warning(_pod, "BackOff", $"Back-off restarting failed container {StorageInitializer.ContainerName} in pod {_name}_{_ns}");
             return;

@@ -137,6 +137,34 @@ public sealed class LifecycleDecisionTests
     }
 
     [Fact]
+    public void A_failed_model_load_is_read_from_KServes_model_status_for_the_new_revision_only()
+    {
+        JsonObject Service(string transition, string? created, string? reason = "ModelLoadFailed") => new()
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "False", ["reason"] = "RevisionFailed", ["message"] = "Revision \"p-00002\" failed with message: ." }),
+                ["components"] = new JsonObject { ["predictor"] = new JsonObject { ["latestCreatedRevision"] = created } },
+                ["modelStatus"] = new JsonObject
+                {
+                    ["transitionStatus"] = transition,
+                    ["lastFailureInfo"] = new JsonObject { ["reason"] = reason, ["message"] = "No model found in s3://m/x.", ["exitCode"] = 1 },
+                },
+            },
+        };
+
+        Assert.Equal("ModelLoadFailed, exit code 1: No model found in s3://m/x.", PublishingStep.ModelLoadFailure(Service("BlockedByFailedLoad", "p-00002")));
+        // KServe keeps lastFailureInfo after a later load: the transition status says whether it is current.
+        Assert.Null(PublishingStep.ModelLoadFailure(Service("UpToDate", "p-00002")));
+        Assert.Null(PublishingStep.ModelLoadFailure(Service("BlockedByFailedLoad", "p-00002", reason: "InvalidPredictorSpec")));
+        // After a replace, the replaced revision's pods are not the new version's.
+        Assert.Null(PublishingStep.ModelLoadFailure(Service("BlockedByFailedLoad", "p-00001"), "p-00001"));
+        Assert.NotNull(PublishingStep.ModelLoadFailure(Service("BlockedByFailedLoad", "p-00002"), "p-00001"));
+        // Knative's RevisionFailed for a storage initializer has no message (PodInitializing): the model status gives it.
+        Assert.EndsWith("KServe's model status: ModelLoadFailed, exit code 1: No model found in s3://m/x.", PublishingStep.Terminal(Service("BlockedByFailedLoad", "p-00002")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_RawDeployment_is_rolled_out_once_its_newer_generation_is_available()
     {
         JsonObject Deployment(long generation, long observed, int updated, int available, string reason) => new()

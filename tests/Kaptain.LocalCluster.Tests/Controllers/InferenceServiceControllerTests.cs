@@ -293,6 +293,64 @@ public sealed class InferenceServiceControllerTests(SimulatedCluster cluster, S3
         Assert.Equal(2, pod["status"]!["containerStatuses"]![0]!["lastState"]!["terminated"]!["exitCode"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task A_Serverless_storage_initializer_that_fails_is_in_the_model_status_and_fails_the_revision_only_at_the_progress_deadline()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-layout", token);
+        // A bare model.pt is not the layout KServe's PyTorch predictor (TorchServe) loads: the storage initializer fails.
+        await ModelStorageAsync(ns, "isvc-layout", "models/mnist/model.pt", token);
+        var isvc = Isvc("lay", "s3://isvc-layout/models/mnist", null);
+        isvc["spec"]!["predictor"]!["model"]!["modelFormat"]!["name"] = "pytorch";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+
+        // KServe's PropagateModelStatus reads the latest created revision's pod: the storage initializer's last
+        // termination is the model's failure, while Knative (which reads no init container) still deploys.
+        var blocked = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "lay", i => i["status"]?["modelStatus"]?["transitionStatus"]?.GetValue<string>() == "BlockedByFailedLoad", token);
+        var info = blocked["status"]!["modelStatus"]!["lastFailureInfo"]!;
+        Assert.Equal("ModelLoadFailed", info["reason"]!.GetValue<string>());
+        Assert.Equal(1, info["exitCode"]!.GetValue<int>());
+        Assert.Contains("config.properties", info["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("FailedToLoad", blocked["status"]!["modelStatus"]!["states"]!["targetModelState"]!.GetValue<string>());
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "serving.knative.dev/revision=lay-predictor-00001"));
+        Assert.Equal("CrashLoopBackOff", pod["status"]!["initContainerStatuses"]![0]!["state"]!["waiting"]!["reason"]!.GetValue<string>());
+        Assert.All(pod["status"]!["containerStatuses"]!.AsArray(), c => Assert.Equal("PodInitializing", c!["state"]!["waiting"]!["reason"]!.GetValue<string>()));
+        Assert.True(SimulatedCluster.HasCondition(pod, "Initialized", "False"));
+
+        // After the Deployment's progress deadline Knative marks the resources unavailable with the user container's
+        // waiting reason (PodInitializing, no message); the Service and KServe report RevisionFailed.
+        var failed = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "lay", i => SimulatedCluster.HasCondition(i, "Ready", "False"), token);
+        Assert.Equal("RevisionFailed", SimulatedCluster.ConditionReason(failed, "Ready"));
+        var revision = await cluster.GetAsync(Knative, "revisions", ns, "lay-predictor-00001", token);
+        Assert.Equal("PodInitializing", SimulatedCluster.ConditionReason(revision, "Ready"));
+        Assert.Equal("PodInitializing", SimulatedCluster.ConditionReason(revision, "ResourcesAvailable"));
+        Assert.True(SimulatedCluster.HasCondition(revision, "ContainerHealthy", "Unknown"));
+        var ksvc = await cluster.GetAsync(Knative, "services", ns, "lay-predictor", token);
+        Assert.Equal("Revision \"lay-predictor-00001\" failed with message: .", ConditionMessage(ksvc, "ConfigurationsReady"));
+        Assert.Equal("BlockedByFailedLoad", failed["status"]!["modelStatus"]!["transitionStatus"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_RawDeployment_storage_initializer_that_fails_is_in_the_model_status_and_the_predictor_is_not_ready()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("isvc-rawlayout", token);
+        await ModelStorageAsync(ns, "isvc-rawlayout", "models/mnist/model.pt", token);
+        var isvc = Isvc("rawlay", "s3://isvc-rawlayout/models/mnist", null);
+        isvc["spec"]!["predictor"]!["model"]!["modelFormat"]!["name"] = "pytorch";
+        isvc["metadata"]!["annotations"]!["serving.kserve.io/deploymentMode"] = "RawDeployment";
+        await cluster.CreateAsync(Kserve, "inferenceservices", ns, isvc.ToJsonString(), token);
+
+        var blocked = await cluster.WaitForAsync(Kserve, "inferenceservices", ns, "rawlay", i => i["status"]?["modelStatus"]?["transitionStatus"]?.GetValue<string>() == "BlockedByFailedLoad", token);
+
+        Assert.Contains("config.properties", blocked["status"]!["modelStatus"]!["lastFailureInfo"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, blocked["status"]!["modelStatus"]!["lastFailureInfo"]!["exitCode"]!.GetValue<int>());
+        Assert.False(SimulatedCluster.HasCondition(blocked, "Ready"));
+    }
+
+    private static string? ConditionMessage(JsonNode obj, string type) =>
+        (obj["status"]?["conditions"] as JsonArray ?? []).FirstOrDefault(c => c?["type"]?.GetValue<string>() == type)?["message"]?.GetValue<string>();
+
     private static JsonObject Isvc(string name, string storageUri, string? scenario)
     {
         var annotations = new JsonObject();
