@@ -9,7 +9,7 @@ namespace Cake.Kaptain.Tests;
 /// </summary>
 /// <remarks>One suite, run on each engine (<see cref="SampleScriptLifecycleOnLocalClusterTests"/>,
 /// <see cref="SampleScriptLifecycleOnRealControlPlaneTests"/>).</remarks>
-public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycleServers servers) : IAsyncLifetime
+public abstract class SampleScriptLifecycleTests(PackedAddin addin, SharedLifecycleServers servers) : IAsyncLifetime
 {
     private static readonly string Script = RepositoryPaths.Combine("samples", "cake", "build.cake");
 
@@ -217,9 +217,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
 }
 
 /// <summary><see cref="SampleScriptLifecycleTests"/> on the local cluster.</summary>
-[Collection(CakeLifecycleCollection.Name)]
-public sealed class SampleScriptLifecycleOnLocalClusterTests(PackedAddin addin, LocalClusterCakeServers servers) : SampleScriptLifecycleTests(addin, servers);
+public sealed class SampleScriptLifecycleOnLocalClusterTests(PackedAddin addin, SampleScriptServers servers) : SampleScriptLifecycleTests(addin, servers.LocalCluster);
 
 /// <summary><see cref="SampleScriptLifecycleTests"/> on kube-apiserver + kube-controller-manager with the simulated operators attached.</summary>
-[Collection(RealControlPlaneCakeLifecycleCollection.Name)]
-public sealed class SampleScriptLifecycleOnRealControlPlaneTests(PackedAddin addin, RealControlPlaneCakeServers servers) : SampleScriptLifecycleTests(addin, servers);
+public sealed class SampleScriptLifecycleOnRealControlPlaneTests(PackedAddin addin, SampleScriptServers servers) : SampleScriptLifecycleTests(addin, servers.RealControlPlane);
