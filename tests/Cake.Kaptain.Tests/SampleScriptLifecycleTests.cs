@@ -27,15 +27,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, SharedLifecy
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        if (_servers is not null)
-        {
-            var forbidden = _projects.Where(p => p.UnderShippedRoles).SelectMany(_servers.ForbiddenRequestsOf).ToList();
-            if (forbidden.Count > 0)
-            {
-                throw new Xunit.Sdk.XunitException($"Requests the shipped Roles (samples/rbac) do not grant, refused with 403:{Environment.NewLine}{string.Join(Environment.NewLine, forbidden)}");
-            }
-        }
-
+        _servers?.AssertShippedRolesSufficed(_projects);
         return ValueTask.CompletedTask;
     }
 
@@ -88,7 +80,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, SharedLifecy
     {
         var project = await NewProject("cake-canary");
         var token = TestContext.Current.CancellationToken;
-        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", "pytorch", project.ModelName, token);
+        await project.PutTrainedModelAsync(token);
         AssertSucceeded(await Cake(project, "Publish").RunAsync(token));
         var first = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
         AssertSucceeded(await Cake(project, "Publish", "--canary=30").RunAsync(token));
