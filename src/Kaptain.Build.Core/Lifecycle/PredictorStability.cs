@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Kaptain.Build.Cluster;
 using Kaptain.Build.Diagnostics;
+using static Kaptain.Build.Lifecycle.PodEnds;
 
 namespace Kaptain.Build.Lifecycle;
 
@@ -133,17 +134,6 @@ internal static class PredictorStability
         }
 
         return null;
-    }
-
-    private static string Termination(JsonObject? terminated)
-    {
-        if (terminated is null)
-        {
-            return "(not reported)";
-        }
-
-        var message = LifecycleText.Text(terminated["message"]).Trim();
-        return $"{LifecycleText.Text(terminated["reason"])}, exit code {LifecycleText.Number(terminated["exitCode"])}" + (message.Length == 0 ? string.Empty : $": {message}");
     }
 
     private static async Task<string> EventsAsync(LifecycleRun run, string pod, CancellationToken cancellationToken)

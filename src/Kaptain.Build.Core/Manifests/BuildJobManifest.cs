@@ -156,6 +156,12 @@ public static class BuildJobManifest
             ],
             Resources = Resources(model.Builder.Resources),
             VolumeMounts = mounts,
+            // Kaniko writes the digest to /dev/termination-log on success only; when it fails the file is empty and
+            // the kubelet takes the message from the tail of the container's log instead (at most the last 80 lines,
+            // 2048 bytes: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go, getTerminationMessage and
+            // readLastStringFromContainerLogs), so Kaniko's error line reaches the pod's status where the log stream
+            // does not (pods/log refused, the node's kubelet unreachable).
+            TerminationMessagePolicy = "FallbackToLogsOnError",
         };
         var labels = ManifestLabels.For(model, step, run.RunId);
         return new V1Job

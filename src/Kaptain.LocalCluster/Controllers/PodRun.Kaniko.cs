@@ -31,9 +31,11 @@ internal sealed partial class PodRun
             cancellationToken).ConfigureAwait(false);
 
         // --digest-file=/dev/termination-log puts the digest in the container's termination message, as on a real node.
+        // A failed Kaniko writes no digest file (kaniko cmd/executor/cmd/root.go: the error is printed, the process
+        // exits 1): the message is empty, or the log's tail under FallbackToLogsOnError.
         return result.Succeeded
             ? new Exit(0, "Completed", invocation.DigestFile == "/dev/termination-log" ? result.Digest : null)
-            : new Exit(1, "Error", result.Error);
+            : new Exit(1, "Error", null);
     }
 
     /// <summary>The environment of the first container and the mounted docker config, resolved from Secrets and

@@ -12,11 +12,17 @@ internal sealed partial class PodRun
 
     private string? _startedAt;
 
-    private JsonObject Terminated(Exit exit) => new()
+    /// <summary>The <c>terminated</c> state of <paramref name="container"/> after <paramref name="exit"/>, its message as the
+    /// kubelet reads it (see <see cref="TerminationMessage"/>); call it before the container's log is restarted.</summary>
+    private JsonObject Terminated(Exit exit, string container) => new()
     {
         ["exitCode"] = exit.Code,
         ["reason"] = exit.Code == 0 ? "Completed" : exit.Reason,
-        ["message"] = exit.Message,
+        ["message"] = TerminationMessage.For(
+            ObjectFields.Text((_pod["spec"]?["containers"] as JsonArray ?? []).FirstOrDefault(c => ObjectFields.Text(c?["name"]) == container)?["terminationMessagePolicy"]),
+            exit.Code,
+            exit.Message,
+            _cluster.Logs.Read(_ns, _name, container).Select(line => line.Text).ToList()),
         ["startedAt"] = ObjectFields.Timestamp(Now),
         ["finishedAt"] = ObjectFields.Timestamp(Now),
         ["containerID"] = $"containerd://{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(_name + _containers[0])))}",

@@ -145,10 +145,9 @@ internal sealed partial class PodRun
             }
 
             var backOff = TimeSpan.FromTicks(Math.Min(SimulationSettings.MaxBackOff.Ticks, SimulationSettings.FirstBackOff.Ticks << Math.Min(restartCount, 10)));
-            var terminated = Terminated(exit);
             foreach (var container in _containers)
             {
-                _lastStates[container] = new JsonObject { ["terminated"] = terminated.DeepClone() };
+                _lastStates[container] = new JsonObject { ["terminated"] = Terminated(exit, container) };
             }
 
             await UpdateStatus(status =>
@@ -187,8 +186,10 @@ internal sealed partial class PodRun
         _events.Warning(_pod, "Failed", "Error: ImagePullBackOff");
     }
 
-    /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c>,
-    /// so that whoever waits for it sees an end instead of a pod running forever.</summary>
+    /// <summary>Ends a pod whose simulation broke (a bug, not a scenario): Failed with reason <c>SimulationError</c> and
+    /// a message naming the error, so that whoever waits for it sees an end instead of a pod running forever, and a
+    /// client's failure report (which quotes a pod's <c>status.reason</c> and <c>status.message</c>, as a real node's
+    /// eviction sets them) says what broke.</summary>
     public async Task FailAfterError(Exception error)
     {
         try
@@ -197,7 +198,7 @@ internal sealed partial class PodRun
             {
                 status["phase"] = "Failed";
                 status["reason"] = "SimulationError";
-                status["message"] = $"The local cluster could not simulate this pod: {error.Message}";
+                status["message"] = $"The local cluster could not simulate this pod: {error.GetType().Name}: {error.Message}";
                 SetReady(status, false, "PodCompleted");
             });
         }
@@ -245,12 +246,12 @@ internal sealed partial class PodRun
     private async Task FinishAsync(Exit exit, int restartCount, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var terminated = Terminated(exit);
+        var terminated = _containers.Distinct(StringComparer.Ordinal).ToDictionary(c => c, c => Terminated(exit, c), StringComparer.Ordinal);
         await UpdateStatus(status =>
         {
             status["phase"] = exit.Code == 0 ? "Succeeded" : "Failed";
             SetReady(status, false, "PodCompleted");
-            status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["terminated"] = terminated.DeepClone() }, ready: false, restartCount);
+            status["containerStatuses"] = ContainerStatuses(c => new JsonObject { ["terminated"] = terminated[c].DeepClone() }, ready: false, restartCount);
             if (exit.Code != 0 && exit.Reason is "OOMKilled" or "Evicted" or "DeadlineExceeded")
             {
                 status["reason"] = exit.Reason;

@@ -32,7 +32,17 @@ internal sealed class FieldSet
 
     private readonly HashSet<string> _paths;
 
+    // For a set read from an object (Of): each leaf path's node in that object, so that comparing two objects' leaves
+    // needs no walk down from the root per path.
+    private readonly Dictionary<string, JsonNode?>? _leaves;
+
     private FieldSet(IEnumerable<string> paths) => _paths = new HashSet<string>(paths, StringComparer.Ordinal);
+
+    private FieldSet(HashSet<string> paths, Dictionary<string, JsonNode?> leaves)
+    {
+        _paths = paths;
+        _leaves = leaves;
+    }
 
     /// <summary>The empty set.</summary>
     public static FieldSet Empty => new([]);
@@ -50,8 +60,9 @@ internal sealed class FieldSet
     public static FieldSet Of(JsonObject obj, bool keyedLists, bool update)
     {
         var paths = new HashSet<string>(StringComparer.Ordinal);
-        Collect(obj, "", root: true, metadata: false, keyedLists, update, paths);
-        return new FieldSet(paths);
+        var leaves = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        Collect(obj, "", root: true, metadata: false, keyedLists, update, paths, leaves);
+        return new FieldSet(paths, leaves);
     }
 
     /// <summary>Reads a <c>fieldsV1</c> tree.</summary>
@@ -103,7 +114,11 @@ internal sealed class FieldSet
     /// <summary>The leaves whose values differ between <paramref name="before"/> and <paramref name="after"/> (present in both).</summary>
     public FieldSet ModifiedLeaves(JsonObject before, JsonObject after, FieldSet beforePaths) =>
         new(_paths.Where(p => !p.EndsWith(Separator + ".", StringComparison.Ordinal) && p != "." && beforePaths.Contains(p)
-            && !JsonNode.DeepEquals(ValueAt(before, p), ValueAt(after, p))));
+            && !JsonNode.DeepEquals(beforePaths.Leaf(before, p), Leaf(after, p))));
+
+    // The node at a leaf path of the object this set was read from (or, for another set, looked up from the root).
+    private JsonNode? Leaf(JsonObject obj, string path) =>
+        _leaves is not null && _leaves.TryGetValue(path, out var node) ? node : ValueAt(obj, path);
 
     /// <summary>The value at <paramref name="path"/> (null when absent; a <c>.</c> path names its node).</summary>
     public static JsonNode? ValueAt(JsonObject obj, string path)
@@ -168,7 +183,7 @@ internal sealed class FieldSet
         return null;
     }
 
-    private static void Collect(JsonObject obj, string prefix, bool root, bool metadata, bool keyedLists, bool update, HashSet<string> paths)
+    private static void Collect(JsonObject obj, string prefix, bool root, bool metadata, bool keyedLists, bool update, HashSet<string> paths, Dictionary<string, JsonNode?> leaves)
     {
         foreach (var (key, value) in obj)
         {
@@ -179,19 +194,24 @@ internal sealed class FieldSet
             {
                 case JsonObject map when map.Count > 0:
                     if (update && !AlwaysPresent.Contains(key)) paths.Add(path + Separator + ".");
-                    Collect(map, path + Separator, root: false, metadata: root && key == "metadata", keyedLists, update, paths);
+                    Collect(map, path + Separator, root: false, metadata: root && key == "metadata", keyedLists, update, paths, leaves);
                     break;
                 case JsonArray list when keyedLists && KeyedByName.Contains(key) && list.All(e => e is JsonObject { } o && o["name"] is JsonValue):
                     foreach (var element in list.OfType<JsonObject>())
                     {
                         var elementPath = path + Separator + "k:" + new JsonObject { ["name"] = element["name"]!.DeepClone() }.ToJsonString();
                         paths.Add(elementPath + Separator + ".");
-                        Collect(element, elementPath + Separator, root: false, metadata: false, keyedLists, update, paths);
+                        Collect(element, elementPath + Separator, root: false, metadata: false, keyedLists, update, paths, leaves);
                     }
-                    if (list.Count == 0) paths.Add(path);
+                    if (list.Count == 0)
+                    {
+                        paths.Add(path);
+                        leaves[path] = list;
+                    }
                     break;
                 default:
                     paths.Add(path);
+                    leaves[path] = value;
                     break;
             }
         }

@@ -24,12 +24,13 @@ public sealed partial class ObjectStore
         var fields = FieldSelector.Parse(request.FieldSelector, type);
         var subscriber = new Subscriber(type, ns, labels, fields);
         var initial = new List<WatchEvent>();
+        var added = new List<string>(); // the objects' texts, parsed outside the lock
         lock (_lock)
         {
             if (string.IsNullOrEmpty(request.ResourceVersion) || request.ResourceVersion == "0")
             {
                 foreach (var entry in Entries(type).Where(e => subscriber.Matches(e.Object)))
-                    initial.Add(new WatchEvent(WatchEventType.Added, Present(type, entry.Object)));
+                    added.Add(entry.Object.ToJsonString());
             }
             else
             {
@@ -50,6 +51,7 @@ public sealed partial class ObjectStore
         }
         try
         {
+            foreach (var text in added) yield return new WatchEvent(WatchEventType.Added, Present(type, text));
             foreach (var e in initial) yield return e;
             if (subscriber is null) yield break;
             var reader = subscriber.Channel.Reader;
@@ -74,7 +76,7 @@ public sealed partial class ObjectStore
                     }
                 }
                 if (!ready) yield break;
-                while (reader.TryRead(out var next)) yield return next;
+                while (reader.TryRead(out var next)) yield return subscriber.Materialize(next);
             }
         }
         finally
@@ -95,7 +97,7 @@ public sealed partial class ObjectStore
     }
 
     /// <summary>Waits for an event; null when the bookmark interval passed first.</summary>
-    private async Task<bool?> WaitOrIdleAsync(ChannelReader<WatchEvent> reader, CancellationToken cancellationToken)
+    private async Task<bool?> WaitOrIdleAsync(ChannelReader<PendingEvent> reader, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(_options.BookmarkInterval);

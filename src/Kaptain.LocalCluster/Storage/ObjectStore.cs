@@ -131,11 +131,13 @@ public sealed partial class ObjectStore
     /// <summary>The stored form: apiVersion is kept as written by whichever served version wrote last (conversion None).</summary>
     private static JsonObject StorageForm(ResourceType type, JsonObject obj) => obj;
 
-    private static JsonObject Present(ResourceType type, JsonObject obj)
+    // A round trip through text, not DeepClone: every number comes back JSON-backed, so callers can read it as int, long
+    // or double (a value the server set as an int would only read as an int).
+    private static JsonObject Present(ResourceType type, JsonObject obj) => Present(type, obj.ToJsonString());
+
+    private static JsonObject Present(ResourceType type, string text)
     {
-        // A round trip through text, not DeepClone: every number comes back JSON-backed, so callers can read it as
-        // int, long or double (a value the server set as an int would only read as an int).
-        var copy = JsonNode.Parse(obj.ToJsonString())!.AsObject();
+        var copy = JsonNode.Parse(text)!.AsObject();
         copy["apiVersion"] = type.ApiVersion;
         copy["kind"] = type.Kind;
         return copy;
@@ -166,13 +168,27 @@ public sealed partial class ObjectStore
         public JsonObject Object { get; set; } = obj;
     }
 
-    private sealed record Change(long ResourceVersion, ResourceType Type, WatchEventType EventType, JsonObject? Previous, JsonObject Current);
+    private sealed record Change(long ResourceVersion, ResourceType Type, WatchEventType EventType, JsonObject? Previous, JsonObject Current)
+    {
+        private string? _text;
+
+        /// <summary>The changed object's text, written once for every subscriber (under the store's lock, so that it is the
+        /// state of this change); each subscriber parses its own copy outside the lock.</summary>
+        public string Text => _text ??= Current.ToJsonString();
+    }
+
+    /// <summary>A change a subscriber is to get, not yet parsed: the parse happens on the watcher's side of the channel,
+    /// not in the writer's critical section (with many watchers and large objects it was most of a write's time).</summary>
+    private readonly record struct PendingEvent(WatchEventType Type, string Text);
 
     private sealed class Subscriber(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
     {
         public ResourceType Type { get; } = type;
 
-        public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>();
+        public Channel<PendingEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<PendingEvent>();
+
+        /// <summary>The event as the watcher gets it: a copy of its own, with the type's kind and apiVersion.</summary>
+        public WatchEvent Materialize(PendingEvent pending) => new(pending.Type, Present(Type, pending.Text));
 
         public bool Matches(JsonObject obj) => (ns is null || Namespace(obj) == ns) && labels.Matches(obj) && fields.Matches(obj);
 
@@ -194,7 +210,7 @@ public sealed partial class ObjectStore
                     _ => null,
                 },
             };
-            if (kind is { } k) Channel.Writer.TryWrite(new WatchEvent(k, Present(Type, change.Current)));
+            if (kind is { } k) Channel.Writer.TryWrite(new PendingEvent(k, change.Text));
         }
     }
 }

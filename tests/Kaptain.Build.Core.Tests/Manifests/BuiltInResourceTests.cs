@@ -73,6 +73,7 @@ public sealed class BuiltInResourceTests
                 "--registry-certificate=127.0.0.1:5000=/kaniko/ssl/certs/registry-ca.crt",
             ],
             container.Args);
+        Assert.Equal("FallbackToLogsOnError", container.TerminationMessagePolicy);
         Assert.EndsWith(".tar.gz", run.ContextObjectKey, StringComparison.Ordinal);
         Assert.Equal("http://127.0.0.1:9000", container.Env.Single(e => e.Name == "S3_ENDPOINT").Value);
         Assert.Equal("true", container.Env.Single(e => e.Name == "S3_FORCE_PATH_STYLE").Value);

@@ -265,6 +265,46 @@ public abstract class ShippedRoleVerbTests
         Assert.True(failures.Count == 0, $"With the whole Role the step shows [{string.Join(",", baseline.Order(StringComparer.Ordinal))}]. Without one verb:{Environment.NewLine}{string.Join(Environment.NewLine, failures)}{Environment.NewLine}All findings:{Environment.NewLine}{string.Join(Environment.NewLine, findings)}");
     }
 
+    [Fact]
+    public async Task A_failed_build_whose_log_cannot_be_streamed_reports_Kanikos_error_from_its_termination_message()
+    {
+        using var project = await NewProjectAsync("v-buildfail");
+        const string RunId = "f00dface01";
+        var model = project.Model();
+        var context = await Kaptain.Build.Context.BuildContextBuilder.CreateBaseAsync(model, Token);
+        var key = Kaptain.Build.Manifests.RunContext.ContextObjectKeyFor(model, context, RunId);
+
+        // The build-image Role without its pods/log rule: the builder's log cannot be streamed (KAPT5070).
+        var roles = new[] { ShippedRoles.Load().Single(r => Name(r) == "kaptain-build-image") };
+        var rules = roles[0]["rules"]!.AsArray();
+        rules.Remove(rules.Single(r => Resources(r!.AsObject()) == "pods/log (core)"));
+        var account = await Api.ServiceAccountAsync(project.Namespace, ShippedRoles.AccountName, roles, Token);
+        project.Properties[ModelProperties.Kubeconfig] = project.Write("account-kubeconfig", account.KubeconfigYaml);
+
+        // The context Kaniko would read is gone by the time its pod starts: it prints its error line and exits 1.
+        project.Log.When(line => line.StartsWith("Created Job ", StringComparison.Ordinal), _ =>
+        {
+            using var http = new HttpClient();
+            using var response = http.Send(new HttpRequestMessage(HttpMethod.Delete, new Uri(S3.Endpoint, $"{model.Storage.Bucket}/{key}")));
+            Assert.True(response.IsSuccessStatusCode, $"s3rver answered {(int)response.StatusCode} to the DELETE");
+        });
+
+        var error = await Assert.ThrowsAsync<KaptainException>(() => KaptainLifecycle.BuildImageAsync(project.Options(runId: RunId), Token));
+
+        var diagnostic = Assert.Single(error.Diagnostics);
+        Assert.True(diagnostic.Code == "KAPT1101", diagnostic.ToString());
+        Assert.Contains(project.Log.Warnings, w => w.Code == "KAPT5070" && w.Message.Contains("pods/log", StringComparison.Ordinal));
+        var message = diagnostic.Message.ReplaceLineEndings("\n");
+        Assert.Contains("The builder's last log lines:\n  (no log)\n", message, StringComparison.Ordinal);
+
+        // How its pod ended: the kaniko container's reason, exit code and termination message (the log's tail, Kaniko's
+        // error line last), though no log line was streamed.
+        var ended = message[message.IndexOf("How its pods ended:\n", StringComparison.Ordinal)..message.IndexOf("\nEvents:\n", StringComparison.Ordinal)];
+        Assert.Matches($"^How its pods ended:\n  pod {project.Name}-build-[^\n]+: Failed\n    container kaniko terminated: Error, exit code 1\n    its termination message:\n", ended);
+        Assert.Contains("      INFO[", ended, StringComparison.Ordinal);
+        Assert.StartsWith("      Error: error resolving source context: ", ended.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+    }
+
     // The step of the Role, on its paths, as a ServiceAccount bound to roles; the codes it showed (errors and warnings).
     private async Task<IReadOnlySet<string>> RunAsync(string role, IReadOnlyList<JsonObject> roles, ImageReference? image)
     {

@@ -56,6 +56,29 @@ public sealed class KanikoJobTests(SimulatedCluster cluster, S3Server s3, Contai
         Assert.Equal(1, pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!.GetValue<int>());
         var log = await cluster.LogAsync(ns, pod["metadata"]!["name"]!.GetValue<string>(), token);
         Assert.Contains("Error: error resolving source context", log, StringComparison.Ordinal);
+
+        // Kaniko writes no digest file when it fails: with FallbackToLogsOnError (as the build Job has it) the kubelet
+        // reports the log's tail, Kaniko's error line last.
+        var message = pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["message"]!.GetValue<string>();
+        Assert.Equal(log, message);
+        Assert.StartsWith("Error: error resolving source context", message.TrimEnd('\n').Split('\n')[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_build_without_the_fallback_has_no_termination_message()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var ns = await cluster.NamespaceAsync("kaniko-file", token);
+        await s3.CreateBucketAsync("kaniko-file", token);
+        await CreateSecretsAsync(ns, token);
+        await cluster.CreateAsync("batch/v1", "jobs", ns, KanikoJob("build", "s3://kaniko-file/nothing.tar.gz", $"{registry.Host}/dev/file:abc", policy: null).ToJsonString(), token);
+
+        await cluster.WaitForAsync("batch/v1", "jobs", ns, "build", j => SimulatedCluster.HasCondition(j, "Failed"), token);
+
+        var pod = Assert.Single(await cluster.ListAsync("v1", "pods", ns, token, "job-name=build"));
+        var terminated = pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!;
+        Assert.Equal(1, terminated["exitCode"]!.GetValue<int>());
+        Assert.Null(terminated["message"]);
     }
 
     [Fact]
@@ -94,7 +117,7 @@ public sealed class KanikoJobTests(SimulatedCluster cluster, S3Server s3, Contai
             cancellationToken: token);
     }
 
-    private JsonObject KanikoJob(string name, string context, string destination)
+    private JsonObject KanikoJob(string name, string context, string destination, string? policy = "FallbackToLogsOnError")
     {
         JsonObject SecretEnv(string key) => new()
         {
@@ -128,6 +151,7 @@ public sealed class KanikoJobTests(SimulatedCluster cluster, S3Server s3, Contai
                                 SecretEnv("AWS_ACCESS_KEY_ID"),
                                 SecretEnv("AWS_SECRET_ACCESS_KEY")),
                             ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "docker-config", ["mountPath"] = "/kaniko/.docker" }),
+                            ["terminationMessagePolicy"] = policy,
                         }),
                         ["volumes"] = new JsonArray(new JsonObject
                         {
