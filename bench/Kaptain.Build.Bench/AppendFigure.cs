@@ -41,7 +41,7 @@ internal sealed class AppendFigure : IFigure
         for (var i = 0; i < Runs; i++)
         {
             await ChangeCodeAsync();
-            var before = BenchEnvironment.ResourceVersion(servers);
+            var before = BenchEnvironment.ClusterWrites(servers);
             // Where the time goes: MSBuild's task summary gives the Kaptain task's own time and the implicit restore's.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var appended = await BenchLimits.WithinAsync(BenchLimits.Build, "the append build", project.Build("KaptainBuildImage").WithArguments("-v:m", "-clp:PerformanceSummary").RunAsync, cancellationToken);
@@ -49,7 +49,7 @@ internal sealed class AppendFigure : IFigure
             appended.EnsureExitCode(0);
             appendTask.Add(TaskSeconds(appended.Log, "KaptainBuildImage"));
             appendRestore.Add(TaskSeconds(appended.Log, "RestoreTask"));
-            appendWrites += BenchEnvironment.ResourceVersion(servers) - before;
+            appendWrites += BenchEnvironment.ClusterWrites(servers) - before;
             var report = project.ReadRunReport("build-image");
             if (report["builder"]?.GetValue<string>() != "append")
             {
@@ -82,7 +82,7 @@ internal sealed class AppendFigure : IFigure
                 ["cluster_writes"] = appendWrites,
                 ["runs"] = Runs,
             },
-            Method = $"samples/mnist-pytorch copied; after one build that makes the base image (Kaniko, once), each run changes one line of mnist.py and times `dotnet build -t:KaptainBuildImage` to its end (the image pushed) with the default builder (append: the base's layers plus one layer of the model's files through the registry API) and, after another one-line change, with -p:KaptainImageBuilder=kaniko (context to s3rver, Secrets and a Job on the local cluster, the simulated Kaniko pushing to docker-registry). The local cluster's Kaniko is a simulation that runs no pip install and pulls no base image, so the Kaniko figure is a lower bound of a real cluster's minutes. {Runs} runs each, medians. Cluster writes: how far the local cluster's resourceVersion moved during the append builds. append_task_s and append_restore_s: the KaptainBuildImage task's and the implicit restore's times from MSBuild's task performance summary (-clp:PerformanceSummary) of the same append builds; the rest of append_s is the dotnet CLI and MSBuild starting and evaluating the project.",
+            Method = $"samples/mnist-pytorch copied; after one build that makes the base image (Kaniko, once), each run changes one line of mnist.py and times `dotnet build -t:KaptainBuildImage` to its end (the image pushed) with the default builder (append: the base's layers plus one layer of the model's files through the registry API) and, after another one-line change, with -p:KaptainImageBuilder=kaniko (context to s3rver, Secrets and a Job on the local cluster, the simulated Kaniko pushing to docker-registry). The local cluster's Kaniko is a simulation that runs no pip install and pulls no base image, so the Kaniko figure is a lower bound of a real cluster's minutes. {Runs} runs each, medians. Cluster writes: the mutating requests the local cluster's API server answered during the append builds (its simulated operators' own not counted). append_task_s and append_restore_s: the KaptainBuildImage task's and the implicit restore's times from MSBuild's task performance summary (-clp:PerformanceSummary) of the same append builds; the rest of append_s is the dotnet CLI and MSBuild starting and evaluating the project.",
             Note = string.Create(CultureInfo.InvariantCulture,
                 $"of the append build's {BenchEnvironment.Seconds(appendMedian)}, the KaptainBuildImage task (checksum, base manifest, one layer and the config and manifest through the registry API) took {BenchEnvironment.Seconds(BenchEnvironment.Median(appendTask))} and the implicit restore {BenchEnvironment.Seconds(BenchEnvironment.Median(appendRestore))}; the rest is `dotnet build` starting and evaluating the project."),
         };

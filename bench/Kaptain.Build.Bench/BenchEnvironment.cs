@@ -24,8 +24,12 @@ internal static class BenchEnvironment
         LifecycleServers.StartAsync(TasksAssembly, scenarios: null, cancellationToken);
 
     /// <summary>The store's resourceVersion: one global counter that every write which changes something bumps.</summary>
-    public static long ResourceVersion(LifecycleServers servers) =>
-        long.Parse(servers.Cluster.Store.List(BuiltInResources.Namespace).ResourceVersion, CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The mutating requests (POST, PUT, PATCH, DELETE) the local cluster's API server has answered for anyone but its
+    /// simulated operators: what a build wrote. Not the cluster's resourceVersion, which the simulated kubelet moves
+    /// every 10 s when it renews its Node's heartbeat, as a kubelet does.
+    /// </summary>
+    public static long ClusterWrites(LifecycleServers servers) => servers.Cluster.Context.MutatingRequests;
 
     public static double Median(IReadOnlyList<double> values)
     {

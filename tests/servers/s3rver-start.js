@@ -15,6 +15,7 @@
 const S3rver = require('s3rver');
 const AWSAccount = require('s3rver/lib/models/account');
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const bucketCtrl = require('s3rver/lib/controllers/bucket');
 const fs = require('fs-extra');
 
 // S3 has no directories; s3rver's file store keeps each key as files under directories named after its prefixes, and
@@ -63,6 +64,20 @@ if (options.accessKeys.length === 0) {
     AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, 'unused');
   }
 }
+
+// HeadBucket: s3rver routes no HEAD for a bucket, so koa-router answers it with the GET route, a whole ListObjects
+// (a walk of the bucket's directory tree and a metadata read per key) whose body is then dropped. Real S3 answers
+// HeadBucket without looking at the objects; SDKs send it before most requests (Minio's BucketExists), so a bucket
+// with thousands of objects (a 1,000-trial tune's models) made every request slower. The bucketExists middleware
+// has already answered 404 for a missing bucket when this runs.
+const getBucket = bucketCtrl.getBucket;
+bucketCtrl.getBucket = async function headOrGetBucket(ctx) {
+  if (ctx.method === 'HEAD') {
+    ctx.status = 200;
+    return;
+  }
+  return getBucket.call(this, ctx);
+};
 
 const server = new S3rver({
   address: options.address,
