@@ -9,7 +9,7 @@ namespace Cake.Kaptain.Tests;
 /// </summary>
 /// <remarks>One suite, run on each engine (<see cref="SampleScriptLifecycleOnLocalClusterTests"/>,
 /// <see cref="SampleScriptLifecycleOnRealControlPlaneTests"/>).</remarks>
-public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycleServers servers) : IAsyncLifetime
+public abstract class SampleScriptLifecycleTests(PackedAddin addin, SharedLifecycleServers servers) : IAsyncLifetime
 {
     private static readonly string Script = RepositoryPaths.Combine("samples", "cake", "build.cake");
 
@@ -27,15 +27,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        if (_servers is not null)
-        {
-            var forbidden = _projects.Where(p => p.UnderShippedRoles).SelectMany(_servers.ForbiddenRequestsOf).ToList();
-            if (forbidden.Count > 0)
-            {
-                throw new Xunit.Sdk.XunitException($"Requests the shipped Roles (samples/rbac) do not grant, refused with 403:{Environment.NewLine}{string.Join(Environment.NewLine, forbidden)}");
-            }
-        }
-
+        _servers?.AssertShippedRolesSufficed(_projects);
         return ValueTask.CompletedTask;
     }
 
@@ -88,7 +80,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
     {
         var project = await NewProject("cake-canary");
         var token = TestContext.Current.CancellationToken;
-        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", "pytorch", project.ModelName, token);
+        await project.PutTrainedModelAsync(token);
         AssertSucceeded(await Cake(project, "Publish").RunAsync(token));
         var first = project.ReadRunReport("publish")["revision"]!.GetValue<string>();
         AssertSucceeded(await Cake(project, "Publish", "--canary=30").RunAsync(token));
@@ -217,9 +209,7 @@ public abstract class SampleScriptLifecycleTests(PackedAddin addin, CakeLifecycl
 }
 
 /// <summary><see cref="SampleScriptLifecycleTests"/> on the local cluster.</summary>
-[Collection(CakeLifecycleCollection.Name)]
-public sealed class SampleScriptLifecycleOnLocalClusterTests(PackedAddin addin, LocalClusterCakeServers servers) : SampleScriptLifecycleTests(addin, servers);
+public sealed class SampleScriptLifecycleOnLocalClusterTests(PackedAddin addin, SampleScriptServers servers) : SampleScriptLifecycleTests(addin, servers.LocalCluster);
 
 /// <summary><see cref="SampleScriptLifecycleTests"/> on kube-apiserver + kube-controller-manager with the simulated operators attached.</summary>
-[Collection(RealControlPlaneCakeLifecycleCollection.Name)]
-public sealed class SampleScriptLifecycleOnRealControlPlaneTests(PackedAddin addin, RealControlPlaneCakeServers servers) : SampleScriptLifecycleTests(addin, servers);
+public sealed class SampleScriptLifecycleOnRealControlPlaneTests(PackedAddin addin, SampleScriptServers servers) : SampleScriptLifecycleTests(addin, servers.RealControlPlane);

@@ -44,9 +44,8 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         // Secret to KaptainModelUri, and the predictor's storage initializer loads that (and checks its layout).
         var project = await NewProjectAsync(sample, "train-serve", Token);
         AssertSucceeded(await RunAsync(project.Build("KaptainTrain")));
-        var uri = $"models/{project.ModelId}/0.1.0/";
-        var keys = await ServableModel.ListKeysAsync(Servers.S3, project.Bucket, uri, Token);
-        Assert.Contains(keys, k => k.EndsWith(sample.Contains("tensorflow", StringComparison.Ordinal) ? "/saved_model.pb" : ".mar", StringComparison.Ordinal));
+        var keys = await ServableModel.ListKeysAsync(Servers.S3, project.Bucket, project.TrainedModelPrefix + "/", Token);
+        Assert.Contains(keys, k => k.EndsWith(project.Framework == "tensorflow" ? "/saved_model.pb" : ".mar", StringComparison.Ordinal));
 
         var result = await RunAsync(project.Build("KaptainPublish", ("KaptainPublishTimeout", "90")));
 
@@ -241,15 +240,11 @@ public abstract class PublishTests(EndToEndServers fixture) : LifecycleTest(fixt
         Assert.Empty(project.ReadRunReport("undeploy")["removed"]!.AsArray());
     }
 
-    /// <summary>
-    /// A project whose trained model is in the bucket where the InferenceService looks for it
-    /// (<c>{KaptainModelStorageUri}/{KaptainModelId}/{KaptainModelVersion}</c>), as the training step leaves it; the
-    /// simulated KServe storage initializer checks it is there before the predictor starts.
-    /// </summary>
+    /// <summary>A project whose trained model is where the InferenceService looks for it (<see cref="SampleProject.PutTrainedModelAsync"/>).</summary>
     private async Task<SampleProject> NewPublishProjectAsync(string sample, string name)
     {
         var project = await NewProjectAsync(sample, name, Token);
-        await ServableModel.PutAsync(Servers.S3, project.Bucket, $"models/{project.ModelId}/0.1.0", sample.Contains("tensorflow", StringComparison.Ordinal) ? "tensorflow" : "pytorch", cancellationToken: Token);
+        await project.PutTrainedModelAsync(Token);
         return project;
     }
 

@@ -209,6 +209,20 @@ public sealed class LifecycleServers : IAsyncDisposable
         return Api.ForbiddenRequests(project.Namespace);
     }
 
+    /// <summary>
+    /// Fails when the server refused a request of the builds of <paramref name="projects"/> that ran as a ServiceAccount
+    /// bound only to the shipped Roles (403, from its audit log; see <see cref="ForbiddenRequestsOf"/>), also one the
+    /// client handled (a warning, a fallback): the shipped Roles must grant everything the lifecycle does.
+    /// </summary>
+    public void AssertShippedRolesSufficed(IEnumerable<SampleProject> projects)
+    {
+        var forbidden = projects.Where(p => p.UnderShippedRoles).SelectMany(ForbiddenRequestsOf).ToList();
+        if (forbidden.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"Requests the shipped Roles (samples/rbac) do not grant, refused with 403:{Environment.NewLine}{string.Join(Environment.NewLine, forbidden)}");
+        }
+    }
+
     /// <summary>What <paramref name="namespace"/> holds now, read through the API (either engine), once the token
     /// controller has removed the token Secrets of ServiceAccounts that are gone (bounded; see
     /// <see cref="ClusterResources.ReadSettledAsync"/>).</summary>

@@ -67,6 +67,24 @@ public sealed class SampleProject
     /// <summary>Whether the builds run as a ServiceAccount bound only to the shipped Roles.</summary>
     public bool UnderShippedRoles { get; internal set; }
 
+    /// <summary>The sample's framework as <see cref="ServableModel"/> names it: <c>tensorflow</c> or <c>pytorch</c>.</summary>
+    public string Framework => Sample.Contains("tensorflow", StringComparison.Ordinal) ? "tensorflow" : "pytorch";
+
+    /// <summary>
+    /// The folder in <see cref="Bucket"/> where the training step leaves the model and the InferenceService reads it
+    /// (<c>KaptainModelUri</c>: <c>{KaptainModelStorageUri}/{KaptainModelId}/{KaptainModelVersion}</c>, with the
+    /// storage default <c>s3://{KaptainS3Bucket}/models</c> and the samples' version 0.1.0).
+    /// </summary>
+    public string TrainedModelPrefix => $"models/{ModelId}/0.1.0";
+
+    /// <summary>
+    /// Puts a model in the layout the sample's predictor loads (<see cref="ServableModel"/>) at <see cref="TrainedModelPrefix"/>,
+    /// as the training step leaves it, for a publish without a training run: the simulated KServe storage initializer
+    /// checks it is there before the predictor starts. Returns its storage URI.
+    /// </summary>
+    public Task<string> PutTrainedModelAsync(CancellationToken cancellationToken) =>
+        ServableModel.PutAsync(_servers.S3, Bucket, TrainedModelPrefix, Framework, ModelName, cancellationToken);
+
     /// <summary>The build's folder for Kaptain's outputs (<c>obj/kaptain/</c>).</summary>
     public string KaptainDirectory => Path.Combine(Directory, "obj", "kaptain");
 

@@ -19,7 +19,7 @@ public sealed class CleanupStepTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "sweep");
         var token = TestContext.Current.CancellationToken;
-        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, token);
+        await project.PutServableModelAsync(token);
         var published = await KaptainLifecycle.PublishAsync(project.Options(), token);
         var trained = await KaptainLifecycle.TrainAsync(project.Options(Image), token);
 

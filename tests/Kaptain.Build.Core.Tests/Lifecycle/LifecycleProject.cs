@@ -12,6 +12,7 @@ namespace Kaptain.Build.Core.Tests.Lifecycle;
 internal sealed class LifecycleProject : IDisposable
 {
     private readonly LifecycleServers? servers;
+    private readonly Kaptain.Testing.S3Server s3;
 
     public LifecycleProject(LifecycleServers servers, string name, string framework = "pytorch")
         : this(servers.S3, servers.Registry.Host, servers.KubeconfigPath, servers.DockerConfigDirectory, name, framework)
@@ -33,6 +34,7 @@ internal sealed class LifecycleProject : IDisposable
     /// </summary>
     public LifecycleProject(Kaptain.Testing.S3Server s3, string registryHost, string kubeconfigPath, string dockerConfigDirectory, string name, string framework = "pytorch")
     {
+        this.s3 = s3;
         Name = $"{name}-{Guid.NewGuid().ToString("n")[..6]}";
         Namespace = "t-" + Name;
         Directory = Path.Combine(Path.GetTempPath(), "kaptain-lifecycle-tests", "projects", Name);
@@ -97,6 +99,18 @@ internal sealed class LifecycleProject : IDisposable
     /// <summary>Sets the scenario of the training and serving containers (Contract 4) through an environment item.</summary>
     public void Scenario(string scenario) =>
         Items.Add(Item(ModelItemTypes.EnvironmentVariable, "LOCAL_CLUSTER_SCENARIO", ("Value", scenario)));
+
+    /// <summary>
+    /// Makes the project publishable without a training run: puts a model in the layout its framework's predictor loads
+    /// (<see cref="Kaptain.Testing.ServableModel"/>; the predictor pod's storage initializer checks it) at
+    /// <c>s3://models-{Name}/mnist</c> and points <c>KaptainModelUri</c> at it. Returns that URI.
+    /// </summary>
+    public async Task<string> PutServableModelAsync(CancellationToken cancellationToken)
+    {
+        var uri = await Kaptain.Testing.ServableModel.PutAsync(s3, "models-" + Name, "mnist", Properties[ModelProperties.Framework], Name, cancellationToken);
+        Properties[ModelProperties.ModelUri] = uri;
+        return uri;
+    }
 
     public string Write(string relativePath, string content)
     {

@@ -22,18 +22,13 @@ public sealed class ModelOwnershipTests(LifecycleServers servers)
 
     private ResourceType IsvcType => servers.Cluster.Store.Resources.Get("serving.kserve.io/v1beta1", "InferenceService");
 
-    private async Task PublishableAsync(LifecycleProject project)
-    {
-        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
-    }
-
     private static string Uid(JsonObject resource) => resource["metadata"]!["uid"]!.GetValue<string>();
 
     [Fact]
     public async Task A_publish_killed_after_creating_the_service_leaves_a_journal_and_the_sweep_keeps_the_live_service()
     {
         using var project = new LifecycleProject(servers, "own-live");
-        await PublishableAsync(project);
+        await project.PutServableModelAsync(Token);
         var published = await KaptainLifecycle.PublishAsync(project.Options(), Token);
         var store = servers.Cluster.Store;
         var service = store.Get(IsvcType, project.Namespace, project.Name);
@@ -114,8 +109,8 @@ public sealed class ModelOwnershipTests(LifecycleServers servers)
     {
         using var teamA = new LifecycleProject(servers, "own-team");
         using var teamB = new LifecycleProject(servers, "own-team");
-        await PublishableAsync(teamA);
-        await PublishableAsync(teamB);
+        await teamA.PutServableModelAsync(Token);
+        await teamB.PutServableModelAsync(Token);
 
         // team-a/mnist and team-b/mnist: both default to the Kubernetes name of their last segment.
         teamA.Properties[ModelProperties.ModelId] = $"team-a/{teamA.Name}";

@@ -14,8 +14,7 @@ public sealed class PublishingStepTests(LifecycleServers servers)
     private async Task<LifecycleProject> PublishableAsync(string name)
     {
         var project = new LifecycleProject(servers, name);
-        var token = TestContext.Current.CancellationToken;
-        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "mnist", "pytorch", project.Name, token);
+        await project.PutServableModelAsync(TestContext.Current.CancellationToken);
         return project;
     }
 

@@ -68,9 +68,7 @@ public sealed class TemporaryCredentialsTests(LifecycleServers servers)
     {
         using var project = new LifecycleProject(servers, "temp-publish");
         var token = TestContext.Current.CancellationToken;
-        var bucket = "models-" + project.Name;
-        // A model the PyTorch predictor loads (its pod's storage initializer checks the layout).
-        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, bucket, "mnist", "pytorch", project.Name, token);
+        var modelUri = await project.PutServableModelAsync(token);
         project.Environment["AWS_SESSION_TOKEN"] = SessionToken;
 
         // s3rver checks no token, so the stand-in's storage initializer finds the model with the keys alone.
@@ -79,7 +77,7 @@ public sealed class TemporaryCredentialsTests(LifecycleServers servers)
         Assert.Equal(project.Name, result.InferenceServiceName);
         Assert.Single(project.Log.Warnings, w => w.Code == "KAPT5055");
         var kserve = Assert.Single(project.Log.Warnings, w => w.Code == "KAPT5056");
-        Assert.Contains($"s3://{bucket}/mnist", kserve.Message, StringComparison.Ordinal);
+        Assert.Contains(modelUri, kserve.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(SessionToken, kserve.Message, StringComparison.Ordinal);
     }
 }

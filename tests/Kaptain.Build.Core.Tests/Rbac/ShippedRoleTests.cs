@@ -33,7 +33,7 @@ public sealed class ShippedRoleTests(LifecycleServers servers)
         project.Properties[ModelProperties.ParallelTrials] = "1";
         project.Properties[ModelProperties.FailedTrials] = "1";
         project.Properties[ModelProperties.ObjectiveType] = "maximize";
-        project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(servers.S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
+        await project.PutServableModelAsync(Token);
         var runs = new List<(string Step, string Role, IReadOnlyList<ApiRequest> Requests)>();
         async Task Record(string step, string role, Func<Task> run)
         {

@@ -362,7 +362,7 @@ public abstract class ShippedRoleVerbTests
             case "kaptain-publish":
                 // A model in the layout the PyTorch predictor loads (TorchServe's model store): the predictor pod's
                 // storage initializer checks it, and a bare model.pt keeps the pod in Init:CrashLoopBackOff.
-                project.Properties[ModelProperties.ModelUri] = await Kaptain.Testing.ServableModel.PutAsync(S3, "models-" + project.Name, "model", "pytorch", project.Name, Token);
+                await project.PutServableModelAsync(Token);
                 // Each replace makes a Knative Revision; keeping one earlier revision, the second replace removes the
                 // first (list + delete of revisions).
                 project.Properties[ModelProperties.RevisionsToKeep] = "1";

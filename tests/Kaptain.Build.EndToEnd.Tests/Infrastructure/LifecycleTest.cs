@@ -32,15 +32,7 @@ public abstract partial class LifecycleTest(EndToEndServers fixture) : IAsyncLif
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        if (_servers is not null)
-        {
-            var forbidden = _projects.Where(p => p.UnderShippedRoles).SelectMany(_servers.ForbiddenRequestsOf).ToList();
-            if (forbidden.Count > 0)
-            {
-                throw new XunitException($"Requests the shipped Roles (samples/rbac) do not grant, refused with 403:{Environment.NewLine}{string.Join(Environment.NewLine, forbidden)}");
-            }
-        }
-
+        _servers?.AssertShippedRolesSufficed(_projects);
         return ValueTask.CompletedTask;
     }
 
