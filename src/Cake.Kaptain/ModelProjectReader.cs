@@ -56,15 +56,27 @@ internal static class ModelProjectReader
                 RedirectStandardError = true,
                 Silent = true,
             });
+        // Wait first: Cake's GetStandardOutput drains its queue until the process has exited, and a process can have
+        // exited before its last output lines reach that queue (they are read asynchronously), so reading first could
+        // lose all of MSBuild's JSON ("The input does not contain any JSON tokens" on a loaded machine). WaitForExit()
+        // without a timeout returns once the redirected streams have ended (System.Diagnostics.Process).
+        process.WaitForExit();
         var output = string.Join('\n', process.GetStandardOutput());
         var errors = string.Join('\n', process.GetStandardError());
-        process.WaitForExit();
         if (process.GetExitCode() != 0)
         {
             throw new KaptainException(KaptainDiagnostic.Error("KAPT2301", project.FullPath, project.FullPath, Tail(output + "\n" + errors)));
         }
 
-        return Parse(project.FullPath, output, settings);
+        try
+        {
+            return Parse(project.FullPath, output, settings);
+        }
+        catch (JsonException)
+        {
+            // Not the JSON that -getProperty/-getItem print: say what MSBuild printed instead of a parser's message.
+            throw new KaptainException(KaptainDiagnostic.Error("KAPT2301", project.FullPath, project.FullPath, Tail(output + "\n" + errors)));
+        }
     }
 
     internal static ModelInput Parse(string projectFile, string json, KaptainSettings settings)

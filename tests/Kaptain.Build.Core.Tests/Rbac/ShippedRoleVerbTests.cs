@@ -87,7 +87,9 @@ public abstract class ShippedRoleVerbTests
         ["kaptain-train | secrets (core) | patch"] = "KAPT1008",
         ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | create"] = "KAPT1008",
         ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | delete"] = "KAPT4001",
-        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | list"] = "KAPT1008,KAPT5071",
+        // Without list the job's removal is followed with get; on the real server its foreground deletion (the garbage
+        // collector removing the pods, which the kubelet ends gracefully) can outlast that wait under load (KAPT4023).
+        ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | list"] = "KAPT1008,KAPT4023?,KAPT5071",
         ["kaptain-train | tfjobs,pytorchjobs (kubeflow.org) | watch"] = "KAPT1008",
         ["kaptain-tune | experiments (kubeflow.org) | create"] = "KAPT1008",
         // KaptainDeleteExperiment=true: the experiment and its S3 Secret go when the tune ends.
