@@ -52,6 +52,7 @@ internal sealed class InferenceServiceController(string apiVersion) : Reconcilin
         }
 
         var raw = ObjectFields.Annotations(isvc).GetValueOrDefault(DeploymentModeAnnotation) == "RawDeployment";
+        await KServeStorage.LoadCredentialsAsync(Store, ns, ObjectFields.Text(isvc["spec"]?["predictor"]?["serviceAccountName"]), cancellationToken).ConfigureAwait(false);
         var template = PodTemplate(isvc);
         var state = raw ? await ReconcileRaw(isvc, template) : await ReconcileServerless(isvc, template);
         var value = state.Ready is null ? "Unknown" : state.Ready.Value ? "True" : "False";

@@ -17,6 +17,27 @@ internal static class KServeStorage
 
     private static readonly string[] AnnotationPrefixes = ["serving.kserve.io/", "serving.kubeflow.org/"];
 
+    /// <summary>
+    /// Makes sure the predictor's service account and the Secrets it names are in the caches <see cref="InitContainer"/>
+    /// reads, reading them from the server when they are not there yet: a user creates them just before the
+    /// InferenceService, and their watch events may not have arrived when it is reconciled. Without this the predictor
+    /// came up with no storage initializer at all, and so with no check of the model. KServe's pod webhook reads the
+    /// service account and its Secrets when it builds the pod (pkg/webhook/admission/pod, credentials builder).
+    /// </summary>
+    public static async Task LoadCredentialsAsync(IClusterApi store, string ns, string? serviceAccountName, CancellationToken cancellationToken)
+    {
+        var name = serviceAccountName ?? "default";
+        var account = store.TryGet(BuiltInResources.ServiceAccount, ns, name)
+            ?? await store.ReadAsync(BuiltInResources.ServiceAccount, ns, name, cancellationToken).ConfigureAwait(false);
+        foreach (var reference in account?["secrets"] as JsonArray ?? [])
+        {
+            if (ObjectFields.Text(reference?["name"]) is { } secretName && store.TryGet(BuiltInResources.Secret, ns, secretName) is null)
+            {
+                await store.ReadAsync(BuiltInResources.Secret, ns, secretName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>The init container for <paramref name="storageUri"/>, or null when the service account names no S3
     /// credentials (then the local cluster does not check the model).</summary>
     public static JsonObject? InitContainer(IClusterApi store, string ns, string? serviceAccountName, string storageUri)
