@@ -17,6 +17,7 @@ public sealed record RegistryCredentials(string Username, SecretValue Password, 
     {
         ArgumentException.ThrowIfNullOrEmpty(registry);
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password.Reveal()}"));
+        KnownSecrets.Add(auth); // a secret of its own: text that quotes the config's auth alone is scrubbed of it too
         var json = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["auths"] = new Dictionary<string, object>

@@ -158,12 +158,12 @@ internal static class BuildImageStep
             case ResourceWaitOutcome.Deleted:
                 throw new KaptainException(KaptainDiagnostic.Error("KAPT1109", name, "Job", name, "build image"));
             case ResourceWaitOutcome.TimedOut:
-                throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, secrets, cancellationToken).ConfigureAwait(false);
+                throw await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false);
             case ResourceWaitOutcome.Satisfied when state != "Complete":
                 var failed = KubernetesObjectJson.Condition(end.Resource!, "Failed");
                 throw LifecycleText.Text(failed?["reason"]) == "DeadlineExceeded"
-                    ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, secrets, cancellationToken).ConfigureAwait(false)
-                    : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, secrets, cancellationToken).ConfigureAwait(false);
+                    ? await FailureAsync(run, "KAPT1102", name, LifecycleText.Duration(model.Builder.Timeout), sink, cancellationToken).ConfigureAwait(false)
+                    : await FailureAsync(run, "KAPT1101", name, LifecycleText.Reason(failed), sink, cancellationToken).ConfigureAwait(false);
         }
 
         // Kaniko's own report first (its --digest-file is the termination message); the registry's answer for
@@ -312,14 +312,15 @@ internal static class BuildImageStep
     /// container's termination message: the log's tail, see <see cref="BuildJobManifest"/>, even where the log could
     /// not be streamed) and the Events. Kaniko's log holds no credential (they are in its environment and the mounted
     /// docker config, which it does not print; a Dockerfile's RUN gets the image's environment and the build args, not
-    /// the executor's: kaniko pkg/commands/run.go), and the run's own values are redacted all the same.
+    /// the executor's: kaniko pkg/commands/run.go); every secret this process handled is scrubbed all the same
+    /// (<see cref="KnownSecrets"/>, as for servers' messages).
     /// </summary>
     private static async Task<KaptainException> FailureAsync(
-        LifecycleRun run, string code, string name, string detail, StepLogSink sink, SecretValues secrets, CancellationToken cancellationToken)
+        LifecycleRun run, string code, string name, string detail, StepLogSink sink, CancellationToken cancellationToken)
     {
-        var tail = sink.Tail.Select(secrets.Redact).ToList();
+        var tail = sink.Tail.Select(KnownSecrets.Scrub).ToList();
         var pods = await PodEnds.DescribeAsync(
-            run.Client, run.Namespace, run.Refused, $"Job {name}", run.RunSelector(LifecycleStep.BuildImage), BuildJobManifest.ContainerName, secrets.Redact, tail, cancellationToken).ConfigureAwait(false);
+            run.Client, run.Namespace, run.Refused, $"Job {name}", run.RunSelector(LifecycleStep.BuildImage), BuildJobManifest.ContainerName, tail, cancellationToken).ConfigureAwait(false);
         var events = await StepEvents.DescribeAsync(run, ResourceKinds.Job, name, ManifestLabels.Selector(run.Model, null, run.RunId), cancellationToken).ConfigureAwait(false);
         return new KaptainException(KaptainDiagnostic.Error(code, name, name, detail, LifecycleText.Lines(tail, "  (no log)"), pods, events));
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kaptain.Build.Cluster;
+using Kaptain.Build.Credentials;
 using Kaptain.Build.Diagnostics;
 
 namespace Kaptain.Build.Lifecycle;
@@ -32,8 +33,8 @@ internal static class PodEnds
     /// The ends of the pods <paramref name="podSelector"/> selects, for a failure diagnostic, one indented entry per pod:
     /// its phase and its <c>status.reason</c> / <c>status.message</c>, then its container <paramref name="container"/>:
     /// waiting (reason and message), running, or terminated with its reason, exit code and the last lines of its
-    /// termination message (what <c>FallbackToLogsOnError</c> fills with the log's tail), each passed through
-    /// <paramref name="redact"/>. A message whose last line ends <paramref name="logTail"/> is not repeated. "(none)"
+    /// termination message (what <c>FallbackToLogsOnError</c> fills with the log's tail), scrubbed of every secret this
+    /// process handled (<see cref="KnownSecrets"/>). A message whose last line ends <paramref name="logTail"/> is not repeated. "(none)"
     /// without pods; a note when they cannot be listed (a 403 warns once: <see cref="RefusedSideRequests"/>), since the
     /// failure being reported matters more.
     /// </summary>
@@ -44,13 +45,11 @@ internal static class PodEnds
         string what,
         string podSelector,
         string container,
-        Func<string, string> redact,
         IReadOnlyList<string> logTail,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(refused);
-        ArgumentNullException.ThrowIfNull(redact);
         ArgumentNullException.ThrowIfNull(logTail);
         ResourceList pods;
         try
@@ -74,8 +73,8 @@ internal static class PodEnds
             {
                 ("", "") => string.Empty,
                 (_, "") => $" ({reason})",
-                ("", _) => $" ({redact(message)})",
-                _ => $" ({reason}: {redact(message)})",
+                ("", _) => $" ({KnownSecrets.Scrub(message)})",
+                _ => $" ({reason}: {KnownSecrets.Scrub(message)})",
             };
             lines.Add($"pod {KubernetesObjectJson.Name(pod)}: {(phase.Length == 0 ? "Unknown" : phase)}{own}");
             var state = (status?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>()
@@ -87,13 +86,13 @@ internal static class PodEnds
                     (text.Length == 0 ? ", no termination message" : string.Empty));
                 if (text.Length > 0)
                 {
-                    lines.AddRange(MessageLines(text, redact, logTail));
+                    lines.AddRange(MessageLines(text, logTail));
                 }
             }
             else if (state?["waiting"] is JsonObject waiting)
             {
                 var waitingMessage = LifecycleText.Text(waiting["message"]).Trim();
-                lines.Add($"  container {container} waiting: {LifecycleText.Text(waiting["reason"])}{(waitingMessage.Length == 0 ? string.Empty : ": " + redact(waitingMessage))}");
+                lines.Add($"  container {container} waiting: {LifecycleText.Text(waiting["reason"])}{(waitingMessage.Length == 0 ? string.Empty : ": " + KnownSecrets.Scrub(waitingMessage))}");
             }
             else if (state?["running"] is not null)
             {
@@ -104,7 +103,7 @@ internal static class PodEnds
         return LifecycleText.Lines(lines, "  (none)");
     }
 
-    private static IEnumerable<string> MessageLines(string message, Func<string, string> redact, IReadOnlyList<string> logTail)
+    private static IEnumerable<string> MessageLines(string message, IReadOnlyList<string> logTail)
     {
         var lines = message.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd()).ToList();
         if (logTail.Count > 0 && logTail[^1].EndsWith(lines[^1], StringComparison.Ordinal))
@@ -112,7 +111,7 @@ internal static class PodEnds
             return ["  its termination message ends as the log lines above"];
         }
 
-        var shown = lines.TakeLast(MessageLineCount).Select(line => "    " + redact(line)).ToList();
+        var shown = lines.TakeLast(MessageLineCount).Select(line => "    " + KnownSecrets.Scrub(line)).ToList();
         return lines.Count > MessageLineCount
             ? [$"  its termination message (its last {MessageLineCount} of {lines.Count} lines):", .. shown]
             : ["  its termination message:", .. shown];
