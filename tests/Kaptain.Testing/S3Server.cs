@@ -111,6 +111,13 @@ public partial class S3Server : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Deletes an object (anonymous DELETE).</summary>
+    public async Task DeleteObjectAsync(string bucket, string key, CancellationToken cancellationToken = default)
+    {
+        using var response = await Http.DeleteAsync(Url(bucket, key), cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Stops the server by pid and deletes its data folder.</summary>
     public async ValueTask DisposeAsync()
     {
