@@ -19,6 +19,14 @@ public interface IObjectStore : IDisposable
     /// </summary>
     Task PutAsync(string bucket, string key, Stream content, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Uploads what <paramref name="write"/> writes to the stream it is given, while it writes (so a compressor keeps
+    /// working while a part is sent, and memory stays bounded). The token it is given is cancelled with
+    /// <paramref name="cancellationToken"/> and when the upload fails; the upload's failure is then what is thrown. When
+    /// <paramref name="write"/> fails, its exception is thrown and no object is left.
+    /// </summary>
+    Task PutAsync(string bucket, string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken);
+
     /// <summary>Whether the object exists, asked with a HEAD request (never by listing the bucket).</summary>
     Task<bool> ExistsAsync(string bucket, string key, CancellationToken cancellationToken);
 

@@ -94,7 +94,32 @@ public sealed class S3ObjectStore : IObjectStore
         ArgumentException.ThrowIfNullOrEmpty(bucket);
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(content);
-        await new S3StreamingUpload(requests).PutAsync(bucket, key, content, cancellationToken).ConfigureAwait(false);
+        await UploadAsync(bucket, key, (upload, _) => upload.WriteFromAsync(content), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task PutAsync(string bucket, string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bucket);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(write);
+        return UploadAsync(bucket, key, write, cancellationToken);
+    }
+
+    private async Task UploadAsync(string bucket, string key, Func<S3StreamingUpload, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        await using var upload = new S3StreamingUpload(requests, bucket, key, cancellationToken);
+        try
+        {
+            await write(upload, upload.Token).ConfigureAwait(false);
+            await upload.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && upload.PartFailure is { } cause)
+        {
+            // A part failed and stopped the writer: the part's failure is the cause, the writer's cancellation is not.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            throw;
+        }
     }
 
     /// <inheritdoc />

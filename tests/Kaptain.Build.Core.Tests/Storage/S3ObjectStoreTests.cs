@@ -182,6 +182,46 @@ public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server
     }
 
     [Fact]
+    public async Task A_part_the_store_refuses_stops_the_writer_fails_with_the_stores_answer_and_aborts_the_upload()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var sent = new List<string>();
+        var options = new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey) };
+        using var store = new S3ObjectStore(options, new RefusingPartHandler(sent, refusedPart: 2));
+        await store.EnsureBucketAsync("refused-part", token);
+
+        long written = 0;
+        var writerToken = CancellationToken.None;
+        var error = await Assert.ThrowsAsync<KaptainException>(() => store.PutAsync(
+            "refused-part",
+            "ctx.tar.gz",
+            async (stream, ct) =>
+            {
+                writerToken = ct;
+                // Far more than the parts in flight: the writer must be stopped, not left to write it all.
+                var chunk = new byte[1024 * 1024];
+                for (var i = 0; i < 512; i++)
+                {
+                    await stream.WriteAsync(chunk, ct);
+                    written += chunk.Length;
+                }
+            },
+            token));
+
+        var diagnostic = error.Diagnostics.Single();
+        Assert.Equal("KAPT3004", diagnostic.Code);
+        Assert.Contains("SlowDown", diagnostic.Message, StringComparison.Ordinal);
+        Assert.InRange(written, 8 * 1024 * 1024, 64 * 1024 * 1024);
+        Assert.True(writerToken.IsCancellationRequested, "The writer's token was not cancelled when the part failed (a compressor would go on).");
+        lock (sent)
+        {
+            Assert.Contains(sent, request => request.StartsWith("DELETE ", StringComparison.Ordinal) && request.Contains("uploadId=", StringComparison.Ordinal));
+        }
+
+        Assert.False(await server.ObjectExistsAsync("refused-part", "ctx.tar.gz", token));
+    }
+
+    [Fact]
     public async Task A_cancelled_streamed_upload_leaves_no_object()
     {
         var token = TestContext.Current.CancellationToken;
@@ -284,6 +324,30 @@ public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server
             }
 
             return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>Passes every request to s3rver but answers one upload part itself, as S3 does when it throttles (503 SlowDown).</summary>
+    private sealed class RefusingPartHandler(List<string> sent, int refusedPart) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (sent)
+            {
+                sent.Add($"{request.Method} {request.RequestUri}");
+            }
+
+            if (request.Method == HttpMethod.Put && request.RequestUri!.Query.Contains($"partNumber={refusedPart}&", StringComparison.Ordinal))
+            {
+                // Answered after a moment, so that the writer has gone on to the parts after it.
+                await Task.Delay(200, cancellationToken);
+                return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    Content = new StringContent("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"),
+                };
+            }
+
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
+using System.Xml.Linq;
 using Kaptain.Testing;
 using Xunit;
 
@@ -53,6 +55,62 @@ public sealed class S3ServerFixtureTests(S3Server server) : IClassFixture<S3Serv
     }
 
     [Fact]
+    public async Task A_multipart_object_reads_back_whole_with_S3s_ETag_the_md5_of_the_part_md5s()
+    {
+        // S3's ETag of a multipart object is md5(md5(part 1) || md5(part 2) ...) + "-" + count, not an MD5 of the
+        // content (s3rver-start.js); s3rver's own completion gave the content's MD5.
+        var token = TestContext.Current.CancellationToken;
+        await server.CreateBucketAsync("fixture-multipart", token);
+        var first = Bytes(5 * 1024 * 1024, 1);
+        var second = Bytes(1000, 2);
+        var upload = await InitiateAsync("fixture-multipart", "whole", token);
+        var etags = new[] { await PutPartAsync("fixture-multipart", "whole", upload, 1, first, token), await PutPartAsync("fixture-multipart", "whole", upload, 2, second, token) };
+        Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(first))}\"", etags[0]);
+
+        using var completed = await CompleteAsync("fixture-multipart", "whole", upload, [(1, etags[0]), (2, etags[1])], token);
+        var expected = Convert.ToHexStringLower(MD5.HashData([.. MD5.HashData(first), .. MD5.HashData(second)])) + "-2";
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        var answer = XDocument.Parse(await completed.Content.ReadAsStringAsync(token));
+        Assert.Equal($"\"{expected}\"", answer.Descendants().Single(e => e.Name.LocalName == "ETag").Value);
+        Assert.Equal(first.Concat(second).ToArray(), await server.GetObjectAsync("fixture-multipart", "whole", token));
+        using var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, Url("fixture-multipart", "whole")), token);
+        Assert.Equal($"\"{expected}\"", head.Headers.ETag?.Tag);
+    }
+
+    [Theory]
+    [InlineData("EntityTooSmall")]
+    [InlineData("InvalidPart")]
+    [InlineData("InvalidPartOrder")]
+    public async Task A_completion_S3_refuses_is_refused_with_S3s_code_and_leaves_no_object(string code)
+    {
+        // A part under 5 MiB before the last, an ETag that is not the part's, parts out of order: S3 refuses each
+        // (API_CompleteMultipartUpload); s3rver's own completion stored the object anyway.
+        var token = TestContext.Current.CancellationToken;
+        var bucket = "fixture-refused-" + code.ToLowerInvariant();
+        await server.CreateBucketAsync(bucket, token);
+        var first = Bytes(code == "EntityTooSmall" ? 1024 : 5 * 1024 * 1024, 3);
+        var upload = await InitiateAsync(bucket, "refused", token);
+        var one = await PutPartAsync(bucket, "refused", upload, 1, first, token);
+        var two = await PutPartAsync(bucket, "refused", upload, 2, Bytes(10, 4), token);
+        (int, string)[] parts = code switch
+        {
+            "InvalidPart" => [(1, one), (2, one)],
+            "InvalidPartOrder" => [(2, two), (1, one)],
+            _ => [(1, one), (2, two)],
+        };
+
+        using var refused = await CompleteAsync(bucket, "refused", upload, parts, token);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains($"<Code>{code}</Code>", await refused.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
+        Assert.False(await server.ObjectExistsAsync(bucket, "refused", token));
+
+        // The upload is still there to be completed right, as on S3.
+        using var completed = await CompleteAsync(bucket, "refused", upload, code == "EntityTooSmall" ? [(1, one)] : [(1, one), (2, two)], token);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        Assert.True(await server.ObjectExistsAsync(bucket, "refused", token));
+    }
+
+    [Fact]
     public async Task Server_listens_on_loopback_with_its_own_data_folder()
     {
         Assert.Equal("127.0.0.1", server.Endpoint.Host);
@@ -73,5 +131,36 @@ public sealed class S3ServerFixtureTests(S3Server server) : IClassFixture<S3Serv
 
         Assert.False(Directory.Exists(directory));
         Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(pid));
+    }
+
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    private Uri Url(string bucket, string key, string query = "") => new($"{server.Endpoint.ToString().TrimEnd('/')}/{bucket}/{key}{query}");
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private async Task<string> InitiateAsync(string bucket, string key, CancellationToken token)
+    {
+        using var response = await Http.PostAsync(Url(bucket, key, "?uploads"), content: null, token);
+        response.EnsureSuccessStatusCode();
+        return XDocument.Parse(await response.Content.ReadAsStringAsync(token)).Descendants().Single(e => e.Name.LocalName == "UploadId").Value;
+    }
+
+    private async Task<string> PutPartAsync(string bucket, string key, string upload, int number, byte[] content, CancellationToken token)
+    {
+        using var response = await Http.PutAsync(Url(bucket, key, $"?partNumber={number}&uploadId={upload}"), new ByteArrayContent(content), token);
+        response.EnsureSuccessStatusCode();
+        return response.Headers.ETag!.Tag;
+    }
+
+    private Task<HttpResponseMessage> CompleteAsync(string bucket, string key, string upload, (int Number, string ETag)[] parts, CancellationToken token)
+    {
+        var xml = new XElement("CompleteMultipartUpload", parts.Select(p => new XElement("Part", new XElement("PartNumber", p.Number), new XElement("ETag", p.ETag))));
+        return Http.PostAsync(Url(bucket, key, $"?uploadId={upload}"), new StringContent(xml.ToString(), Encoding.UTF8, "application/xml"), token);
     }
 }
