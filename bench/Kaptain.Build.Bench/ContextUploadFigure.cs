@@ -65,10 +65,21 @@ internal sealed class ContextUploadFigure : IFigure
 
         // The checksum pass on its own (it decides whether to build at all), then packing to nothing (what the CPU
         // can do), then the same compressed bytes uploaded from a file without packing (what the store can take).
+        // The upload figures are the median of three runs, each in a process of its own (so each pays its own JIT, as
+        // a build does): on this machine the same run varies by +-10 % from one time to the next, and one slow or
+        // fast run is not the figure.
         var checksum = await RunWorkerProcessAsync(WorkerMode.Checksum, folder, s3, heapLimitBytes: null, cancellationToken);
         var packOnly = await RunWorkerProcessAsync(WorkerMode.PackOnly, folder, s3, heapLimitBytes: null, cancellationToken);
-        var ceiling = await RunWorkerProcessAsync(WorkerMode.UploadOnly, folder, s3, heapLimitBytes: null, cancellationToken);
-        var worker = await RunWorkerProcessAsync(WorkerMode.PackAndUpload, folder, s3, heapLimitBytes: null, cancellationToken);
+        var ceilings = new List<WorkerResult>();
+        var workers = new List<WorkerResult>();
+        for (var run = 0; run < Runs; run++)
+        {
+            ceilings.Add(await RunWorkerProcessAsync(WorkerMode.UploadOnly, folder, s3, heapLimitBytes: null, cancellationToken));
+            workers.Add(await RunWorkerProcessAsync(WorkerMode.PackAndUpload, folder, s3, heapLimitBytes: null, cancellationToken));
+        }
+
+        var ceiling = Median(ceilings);
+        var worker = Median(workers);
 
         // Peak RSS counts garbage the GC has not collected yet. A second run under a 200 MB GC heap limit shows whether
         // the live memory stays under it.
@@ -78,7 +89,7 @@ internal sealed class ContextUploadFigure : IFigure
         var tarThroughput = Rate(tar.Elapsed.TotalSeconds);
         var ours = Rate(worker.Seconds);
         var speedup = ours / tarThroughput;
-        var peakMb = worker.PeakBytes / 1024.0 / 1024.0;
+        var peakMb = workers.Max(w => w.PeakBytes) / 1024.0 / 1024.0;
         var ofCeiling = ceiling.Seconds / worker.Seconds;
         var ofPacking = packOnly.Seconds / worker.Seconds;
         return new FigureResult
@@ -89,12 +100,15 @@ internal sealed class ContextUploadFigure : IFigure
             Goal = Goal,
             GoalMet = ours >= 150 && speedup >= 8 && peakMb < 200,
             Summary = string.Create(CultureInfo.InvariantCulture,
-                $"{ours:0} MB/s vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak RSS {peakMb:0} MB; {ofCeiling:P0} of the ceiling (same bytes, upload only, {Rate(ceiling.Seconds):0} MB/s), packing alone {Rate(packOnly.Seconds):0} MB/s, checksum pass {Rate(checksum.Seconds):0} MB/s ({checksum.Seconds:0.0} s)"),
+                $"{ours:0} MB/s (median of {Runs}: {Rate(workers.Max(w => w.Seconds)):0}-{Rate(workers.Min(w => w.Seconds)):0}) vs tar czf {tarThroughput:0} MB/s ({speedup:0.0}x), peak RSS {peakMb:0} MB; {ofCeiling:P0} of the ceiling (same bytes, upload only, {Rate(ceiling.Seconds):0} MB/s), packing alone {Rate(packOnly.Seconds):0} MB/s, checksum pass {Rate(checksum.Seconds):0} MB/s ({checksum.Seconds:0.0} s)"),
             Values = new Dictionary<string, double>
             {
                 ["folder_bytes"] = ContextFolder.TotalBytes,
                 ["kaptain_seconds"] = worker.Seconds,
                 ["kaptain_mb_per_s"] = ours,
+                ["kaptain_runs"] = Runs,
+                ["kaptain_slowest_mb_per_s"] = Rate(workers.Max(w => w.Seconds)),
+                ["kaptain_fastest_mb_per_s"] = Rate(workers.Min(w => w.Seconds)),
                 ["kaptain_compressed_bytes"] = worker.CompressedBytes,
                 ["kaptain_stored_blocks"] = worker.StoredBlocks,
                 ["kaptain_compressed_blocks"] = worker.CompressedBlocks,
@@ -118,11 +132,16 @@ internal sealed class ContextUploadFigure : IFigure
                 ["fraction_of_pack_only"] = ofPacking,
                 ["cores"] = Environment.ProcessorCount,
             },
-            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync (blocks of 1008 KiB deflated at the fastest level on every core, each a gzip member; blocks of sampled entropy >= 7.5 bits/byte stored) piped into IObjectStore.PutAsync (S3ObjectStore, multipart) to s3rver on 127.0.0.1, in a child process; peak memory is that process's VmHWM, measured once with the default GC and once with DOTNET_GCHeapHardLimit=200 MB. Ceiling: the same archive written to a file first (not timed), then only uploaded from it to the same s3rver. Packing alone: the archive written to Stream.Null. Checksum: BuildContextBuilder.ChecksumAsync over the same files (the pass that decides whether to build at all; the pack then reads the files again, from the page cache when they fit, because the checksum must be known before anything is uploaded). tar: `tar czf file -C folder .`, same run, same disk, before the others (so the page cache is warm for all but tar). Throughput is folder bytes over wall time. s3rver runs on the same cores, so the upload figures include its CPU.",
+            Method = "artifacts/bench/context-1gib: 8 x 64 MiB random bytes and 8 x 64 MiB CSV text (fixed seed). Kaptain: ContextArchive.WriteAsync (blocks of 1008 KiB deflated at the fastest level on every core, each a gzip member; blocks of sampled entropy >= 7.5 bits/byte stored) written straight into the parts of IObjectStore.PutAsync's upload (S3ObjectStore: 8 MiB multipart parts, 2 in flight) to s3rver on 127.0.0.1 (tests/servers/s3rver-start.js: it completes a multipart upload as S3 does and joins the parts with cat), in a child process; 3 runs, each in a process of its own, alternating with the ceiling's, and the median is the figure (the range is given); peak memory is the highest VmHWM of those runs, and once more with DOTNET_GCHeapHardLimit=200 MB. Ceiling: the same archive written to a file first (not timed), then only uploaded from it to the same s3rver (median of 3). Packing alone: the archive written to Stream.Null. Checksum: BuildContextBuilder.ChecksumAsync over the same files (the pass that decides whether to build at all; the pack then reads the files again, from the page cache when they fit, because the checksum must be known before anything is uploaded). tar: `tar czf file -C folder .`, same run, same disk, before the others (so the page cache is warm for all but tar). Throughput is folder bytes over wall time. s3rver runs on the same cores, so the upload figures include its CPU.",
             Note = string.Create(CultureInfo.InvariantCulture,
-                $"packed and uploaded at {ofCeiling:P0} of the upload ceiling (the same compressed bytes uploaded from a file with no packing: {Rate(ceiling.Seconds):0} MB/s) and {ofPacking:P0} of packing alone ({Rate(packOnly.Seconds):0} MB/s to nothing). {(ceiling.Seconds > packOnly.Seconds ? "The object store (s3rver: one node process on the same cores) is the limit, not the deflate: the goal's 150 MB/s is above what it accepts here." : "The packing is the limit, not the object store.")}"),
+                $"packed and uploaded at {ofCeiling:P0} of the upload ceiling (the same compressed bytes uploaded from a file with no packing: {Rate(ceiling.Seconds):0} MB/s) and {ofPacking:P0} of packing alone ({Rate(packOnly.Seconds):0} MB/s to nothing). {(ceiling.Seconds > packOnly.Seconds ? "The object store (s3rver: one node process on the same cores) is the limit, not the deflate" + (Rate(ceiling.Seconds) < 150 ? ": the goal's 150 MB/s is above what it accepts here." : "; packing and uploading share the 2 cores with it, so the figure includes s3rver's CPU.") : "The packing is the limit, not the object store.")}"),
         };
     }
+
+    /// <summary>Runs of the upload and of its ceiling, each in a new process; the figure is their median.</summary>
+    private const int Runs = 3;
+
+    private static WorkerResult Median(List<WorkerResult> runs) => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
 
     /// <summary>What a worker process measures.</summary>
     internal enum WorkerMode
