@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace Kaptain.Build.Bench;
 
@@ -95,12 +96,25 @@ internal static class ProcessMemory
             requestRundown: false, circularBufferMB: 16, cancellationToken).ConfigureAwait(false);
         long heap = -1;
         long resident = 0;
-        var inducedDepth2 = false;
+
+        // The statistics of the forced collection itself: a blocking gen2 collection started for the session. Any gen2
+        // would not do: a background gen2 the runtime was running anyway also ends with GCHeapStats, and its total
+        // includes the generation 0 and 1 that grew while it ran (tune-1000 once read 88 MB there, where the forced
+        // collection's heap, and a gcdump of the same process, were 23 MB).
+        var forced = -1;
+        var forcedEnded = false;
         using var source = new EventPipeEventSource(session.EventStream);
-        source.Clr.GCStart += data => inducedDepth2 |= data.Depth == 2;
+        source.Clr.GCStart += data =>
+        {
+            if (forced < 0 && data.Depth == 2 && data.Type == GCType.NonConcurrentGC && data.Reason is GCReason.Induced or GCReason.InducedNotForced or GCReason.InducedCompacting)
+            {
+                forced = data.Count;
+            }
+        };
+        source.Clr.GCStop += data => forcedEnded |= forced >= 0 && data.Count == forced;
         source.Clr.GCHeapStats += data =>
         {
-            if (!inducedDepth2 || heap >= 0)
+            if (!forcedEnded || heap >= 0)
             {
                 return;
             }

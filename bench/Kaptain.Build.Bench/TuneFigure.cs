@@ -149,7 +149,7 @@ internal sealed partial class TuneFigure : IFigure
             Goal = Goal,
             GoalMet = clusterTrials.Count >= Trials && missed == 0 && duplicated == 0 && unknown == 0 && rssGrowthPer100 < 1 && bestRight,
             Summary = string.Create(CultureInfo.InvariantCulture,
-                $"{clusterTrials.Count} trials in {stopwatch.Elapsed.TotalMinutes:0.0} min ({perMinute:0} a minute), {missed} missed, {duplicated} doubled; task process after a full GC: RSS {Mb(first.Memory.ResidentBytes)} MB -> {Mb(last.Memory.ResidentBytes)} MB ({rssGrowthPer100:0.00} MB per 100 trials), managed heap {Mb(first.Memory.ManagedHeapBytes):0.0} MB -> {Mb(last.Memory.ManagedHeapBytes):0.0} MB ({heapGrowthPer100:0.00} MB per 100) between trial {first.Finished} and {last.Finished}; whole build tree as sampled {Mb(start.Bytes)} MB -> {Mb(end.Bytes)} MB; best {(bestRight ? "right" : "WRONG")} (accuracy {reportedBest}); {lines} console lines"),
+                $"{clusterTrials.Count} trials in {stopwatch.Elapsed.TotalMinutes:0.0} min ({perMinute:0} a minute), {missed} missed, {duplicated} doubled; task process after a full GC: RSS {Mb(first.Memory.ResidentBytes):0.0} MB -> {Mb(last.Memory.ResidentBytes):0.0} MB ({rssGrowthPer100:0.00} MB per 100 trials), managed heap {Mb(first.Memory.ManagedHeapBytes):0.0} MB -> {Mb(last.Memory.ManagedHeapBytes):0.0} MB ({heapGrowthPer100:0.00} MB per 100) between trial {first.Finished} and {last.Finished}; whole build tree as sampled {Mb(start.Bytes):0.0} MB -> {Mb(end.Bytes):0.0} MB; best {(bestRight ? "right" : "WRONG")} (accuracy {reportedBest}); {lines} console lines"),
             Values = new Dictionary<string, double>
             {
                 ["trials"] = clusterTrials.Count,
