@@ -26,8 +26,11 @@ internal static class PodEnds
         }
 
         var message = LifecycleText.Text(terminated["message"]).Trim();
-        return $"{LifecycleText.Text(terminated["reason"])}, exit code {LifecycleText.Number(terminated["exitCode"])}" + (message.Length == 0 ? string.Empty : $": {message}");
+        return ReasonAndExitCode(terminated) + (message.Length == 0 ? string.Empty : $": {message}");
     }
+
+    private static string ReasonAndExitCode(JsonObject terminated) =>
+        $"{LifecycleText.Text(terminated["reason"])}, exit code {LifecycleText.Number(terminated["exitCode"])}";
 
     /// <summary>
     /// The ends of the pods <paramref name="podSelector"/> selects, for a failure diagnostic, one indented entry per pod:
@@ -82,8 +85,7 @@ internal static class PodEnds
             if (state?["terminated"] is JsonObject terminated)
             {
                 var text = LifecycleText.Text(terminated["message"]).Trim();
-                lines.Add($"  container {container} terminated: {LifecycleText.Text(terminated["reason"])}, exit code {LifecycleText.Number(terminated["exitCode"])}" +
-                    (text.Length == 0 ? ", no termination message" : string.Empty));
+                lines.Add($"  container {container} terminated: {ReasonAndExitCode(terminated)}" + (text.Length == 0 ? ", no termination message" : string.Empty));
                 if (text.Length > 0)
                 {
                     lines.AddRange(MessageLines(text, logTail));

@@ -316,7 +316,7 @@ internal static class PublishingStep
                 throw new KaptainException(KaptainDiagnostic.Error(
                     "KAPT1108", name, name, LifecycleText.Duration(run.Model.Publish.Timeout), LifecycleText.Conditions(end.Resource),
                     await StepEvents.DescribeAsync(run, kind, name, $"{InferenceServiceLabel}={name}", cancellationToken).ConfigureAwait(false),
-                    TimeoutAdvice(run, name, end.Resource, pods)));
+                    TimeoutAdvice(run, name, end.Resource, previousRevision, pods)));
         }
 
         if (end.Resource is not { } resource || IsReady(resource, previousRevision))
@@ -344,9 +344,10 @@ internal static class PublishingStep
     /// waiting reasons, the storage initializer's log; Knative fails a Revision whose init container crash-loops only at
     /// its progress deadline), and KServe's model status if it names a failed load.
     /// </summary>
-    private static string TimeoutAdvice(LifecycleRun run, string name, JsonObject? service, PredictorPodWatch pods)
+    private static string TimeoutAdvice(LifecycleRun run, string name, JsonObject? service, string? previousRevision, PredictorPodWatch pods)
     {
-        var model = service is null ? null : ModelLoadFailure(service);
+        // After a replace, a failed load KServe still reports for the replaced revision is not this version's.
+        var model = service is null ? null : ModelLoadFailure(service, previousRevision);
         var advice = model is null ? string.Empty : $"KServe's model status: {model}.{Environment.NewLine}";
         return pods.Following
             ? advice
