@@ -15,7 +15,7 @@ public interface IObjectStore : IDisposable
 
     /// <summary>
     /// Uploads <paramref name="content"/> (of unknown length, read to its end) as <paramref name="key"/>, in parts, so
-    /// that only one part is held in memory at a time.
+    /// that memory holds a few parts whatever the length.
     /// </summary>
     Task PutAsync(string bucket, string key, Stream content, CancellationToken cancellationToken);
 
