@@ -84,16 +84,43 @@ internal sealed class S3StreamingUpload : Stream
     /// <summary>Reads <paramref name="content"/> to its end straight into the parts (no copy through another buffer).</summary>
     public async Task WriteFromAsync(Stream content)
     {
+        await NextPartIfFullAsync().ConfigureAwait(false);
         while (true)
         {
-            await NextPartIfFullAsync().ConfigureAwait(false);
-            var read = await content.ReadAsync(part.AsMemory(filled, PartSize - filled), Token).ConfigureAwait(false);
-            if (read == 0)
+            if (filled < PartSize)
             {
-                return;
+                var read = await content.ReadAsync(part.AsMemory(filled, PartSize - filled), Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                filled += read;
+                continue;
             }
 
-            filled += read;
+            // The part is full. Whether more follows decides between one PUT and a multipart upload (and an empty last
+            // part would be one request more), so the next bytes are read, into the next part, before the full one goes.
+            byte[]? next = ArrayPool<byte>.Shared.Rent(PartSize);
+            try
+            {
+                var read = await content.ReadAsync(next.AsMemory(0, PartSize), Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(next);
+                    return;
+                }
+
+                await SendFullPartAsync().ConfigureAwait(false);
+                (part, filled, next) = (next, read, null);
+            }
+            finally
+            {
+                if (next is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(next);
+                }
+            }
         }
     }
 
@@ -196,15 +223,20 @@ internal sealed class S3StreamingUpload : Stream
             return;
         }
 
+        await SendFullPartAsync().ConfigureAwait(false);
+        part = ArrayPool<byte>.Shared.Rent(PartSize);
+        filled = 0;
+    }
+
+    /// <summary>Sends the full current part (starting the multipart upload with the first) and waits for room in flight.</summary>
+    private async Task SendFullPartAsync()
+    {
         uploadId ??= await CreateAsync().ConfigureAwait(false);
         SendPart();
         while (inFlight.Count >= PartsInFlight)
         {
             await CollectOneAsync().ConfigureAwait(false);
         }
-
-        part = ArrayPool<byte>.Shared.Rent(PartSize);
-        filled = 0;
     }
 
     /// <summary>Starts sending the current part; its buffer belongs to the send from here on.</summary>

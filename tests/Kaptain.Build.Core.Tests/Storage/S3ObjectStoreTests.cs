@@ -181,6 +181,33 @@ public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server
         Assert.False(await server.ObjectExistsAsync("failures", "broken", token));
     }
 
+    [Theory]
+    [InlineData(1, false, 0)]
+    [InlineData(2, true, 2)]
+    public async Task A_stream_of_whole_parts_is_one_put_or_exactly_its_parts_with_no_empty_last_part(int parts, bool multipart, int partRequests)
+    {
+        // A stream whose length is a whole number of parts: one part is one PUT (no multipart upload), more are exactly
+        // those parts (the end of the stream is read before the last full part goes, so no empty part follows).
+        var token = TestContext.Current.CancellationToken;
+        var sent = new List<Uri>();
+        var options = new ObjectStoreOptions { Endpoint = S3Endpoint.Parse(server.Endpoint.ToString()), Credentials = Credentials(server.AccessKey) };
+        using var store = new S3ObjectStore(options, new RecordingHandler(sent, server.Endpoint.Port));
+        await store.EnsureBucketAsync("whole-parts", token);
+        var content = new byte[parts * S3StreamingUpload.PartSize];
+        new Random(parts).NextBytes(content);
+
+        // A stream that returns short reads, as a file or a network stream may.
+        await store.PutAsync("whole-parts", $"p{parts}", new ShortReadStream(content, 3 * 1024 * 1024), token);
+
+        lock (sent)
+        {
+            Assert.Equal(multipart, sent.Any(u => u.Query.Contains("uploads", StringComparison.Ordinal)));
+            Assert.Equal(partRequests, sent.Count(u => u.Query.Contains("partNumber=", StringComparison.Ordinal)));
+        }
+
+        Assert.Equal(content, await server.GetObjectAsync("whole-parts", $"p{parts}", token));
+    }
+
     [Fact]
     public async Task A_part_the_store_refuses_stops_the_writer_fails_with_the_stores_answer_and_aborts_the_upload()
     {
@@ -349,6 +376,13 @@ public sealed class S3ObjectStoreTests(S3Server server) : IClassFixture<S3Server
 
             return await base.SendAsync(request, cancellationToken);
         }
+    }
+
+    /// <summary>A read-only stream over <paramref name="content"/> that returns at most <paramref name="chunk"/> bytes a read.</summary>
+    private sealed class ShortReadStream(byte[] content, int chunk) : MemoryStream(content, writable: false)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
     }
 
     private static S3Credentials Credentials(string accessKey) =>
